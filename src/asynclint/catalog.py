@@ -1,0 +1,321 @@
+"""The catalog of blocking APIs: loads and validates ``rules/*.toml``.
+
+The catalog is data. A ``[[function]]`` entry names a function (``requests.get``) or a factory
+(``psycopg2.connect``, with ``returns`` naming the type of its result); a ``[[class]]`` entry
+names a class with the methods that block, those that do not, and what methods return, so a
+chain such as ``psycopg2.connect(...).cursor().execute(...)`` resolves step by step. See
+``docs/catalog-format.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asynclint.codes import BY_CATEGORY
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 in CI
+    import tomli as tomllib
+
+
+class CatalogError(Exception):
+    """A catalog file or entry is malformed; the message names file, entry and field."""
+
+
+@dataclass(frozen=True)
+class Info:
+    """What every blocking entry tells the user."""
+
+    category: str
+    why: str
+    replacement: str
+    anchor: str
+    source: str  # the file the entry came from, for error messages and `asynclint catalog`
+
+    @property
+    def code(self) -> str:
+        return BY_CATEGORY[self.category].code
+
+
+@dataclass(frozen=True)
+class FunctionEntry:
+    name: str
+    info: Info | None  # None: a pure factory that does not block, only gives a type
+    returns: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.info is not None
+
+
+@dataclass(frozen=True)
+class ClassEntry:
+    name: str
+    info: Info | None
+    blocking: frozenset[str] = frozenset()
+    safe: frozenset[str] = frozenset()
+    constructor: bool = False  # calling the class itself blocks (e.g. `smtplib.SMTP(host)`)
+    returns: Mapping[str, str] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+    def method_returns(self, method: str) -> str | None:
+        if method in self.returns:
+            return self.returns[method]
+        if method == "__enter__":
+            return self.name
+        return None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    functions: Mapping[str, FunctionEntry]
+    classes: Mapping[str, ClassEntry]  # keyed by name and by every alias
+
+    def function(self, qualname: str) -> FunctionEntry | None:
+        return self.functions.get(qualname)
+
+    def cls(self, qualname: str) -> ClassEntry | None:
+        return self.classes.get(qualname)
+
+    def entries(self) -> list[FunctionEntry | ClassEntry]:
+        """Every entry once, in name order."""
+        unique: dict[str, FunctionEntry | ClassEntry] = dict(self.functions)
+        for entry in self.classes.values():
+            unique[entry.name] = entry
+        return [unique[name] for name in sorted(unique)]
+
+    def api_count(self) -> int:
+        """Blocking APIs described: blocking functions, blocking methods, blocking constructors."""
+        count = sum(1 for entry in self.functions.values() if entry.blocking)
+        for entry in {e.name: e for e in self.classes.values()}.values():
+            count += len(entry.blocking) + int(entry.constructor)
+        return count
+
+    def without(self, allowed: Iterable[str]) -> Catalog:
+        """A copy with allow-listed names removed: a function, a class, or `Class.method`."""
+        allowed = set(allowed)
+        functions = {k: v for k, v in self.functions.items() if k not in allowed}
+        classes: dict[str, ClassEntry] = {}
+        for key, entry in self.classes.items():
+            if entry.name in allowed or key in allowed:
+                continue
+            drop = {m for m in entry.blocking if f"{entry.name}.{m}" in allowed}
+            ctor = entry.constructor and entry.name + ".__init__" not in allowed
+            if drop or ctor != entry.constructor:
+                entry = ClassEntry(
+                    entry.name,
+                    entry.info,
+                    entry.blocking - drop,
+                    entry.safe | drop,
+                    ctor,
+                    entry.returns,
+                    entry.aliases,
+                )
+            classes[key] = entry
+        return Catalog(functions, classes)
+
+
+_INFO_FIELDS = ("category", "why", "replacement", "anchor")
+_FUNCTION_KEYS = {"name", "names", "blocking", "returns", *_INFO_FIELDS}
+_CLASS_KEYS = {"name", "aliases", "blocking", "safe", "constructor", "returns", *_INFO_FIELDS}
+_FILE_KEYS = {"defaults", "function", "class"}
+
+
+def builtin_rules_dir() -> Path:
+    """The catalog shipped with asynclint: inside the wheel, or ``rules/`` of a source tree."""
+    packaged = Path(__file__).resolve().parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def load_builtin() -> Catalog:
+    directory = builtin_rules_dir()
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise CatalogError(f"{directory}: no catalog files (*.toml) found; is asynclint installed?")
+    return build(parse_file(path) for path in files)
+
+
+def parse_file(path: Path) -> list[FunctionEntry | ClassEntry]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_table(data, str(path))
+
+
+def parse_table(data: Mapping[str, Any], source: str) -> list[FunctionEntry | ClassEntry]:
+    """Entries of one catalog document (a rules file, or `[tool.asynclint]` extra entries)."""
+    unknown = set(data) - _FILE_KEYS
+    if unknown:
+        raise CatalogError(f"{source}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise CatalogError(f"{source}: `defaults` must be a table")
+    bad_defaults = set(defaults) - set(_INFO_FIELDS)
+    if bad_defaults:
+        raise CatalogError(
+            f"{source}: `defaults` may only set {', '.join(_INFO_FIELDS)}; "
+            f"got {', '.join(sorted(bad_defaults))}"
+        )
+    entries: list[FunctionEntry | ClassEntry] = []
+    for kind in ("function", "class"):
+        raw = data.get(kind, [])
+        if not isinstance(raw, list):
+            raise CatalogError(f"{source}: `{kind}` must be an array of tables ([[{kind}]])")
+        for index, item in enumerate(raw, start=1):
+            where = _Where(source, kind, index, item)
+            if not isinstance(item, dict):
+                raise where.error("entry", "must be a table")
+            merged = {**defaults, **item}
+            if kind == "function":
+                entries.extend(_parse_function(merged, where))
+            else:
+                entries.append(_parse_class(merged, where))
+    return entries
+
+
+def build(parts: Iterable[list[FunctionEntry | ClassEntry]]) -> Catalog:
+    """Merge parsed files; a later definition of a name replaces an earlier one."""
+    functions: dict[str, FunctionEntry] = {}
+    classes: dict[str, ClassEntry] = {}
+    for entries in parts:
+        for entry in entries:
+            if isinstance(entry, FunctionEntry):
+                functions[entry.name] = entry
+            else:
+                for key in (entry.name, *entry.aliases):
+                    classes[key] = entry
+    return Catalog(functions, classes)
+
+
+@dataclass(frozen=True)
+class _Where:
+    source: str
+    kind: str
+    index: int
+    item: Any
+
+    def error(self, field_name: str, problem: str) -> CatalogError:
+        name = ""
+        if isinstance(self.item, dict):
+            label = self.item.get("name") or self.item.get("names")
+            if isinstance(label, list):
+                label = label[0] if label else None
+            if isinstance(label, str):
+                name = f" ({label})"
+        return CatalogError(
+            f"{self.source}: [[{self.kind}]] entry #{self.index}{name}: "
+            f"field `{field_name}` {problem}"
+        )
+
+
+def _string(item: Mapping[str, Any], key: str, where: _Where, required: bool = True) -> str:
+    value = item.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise where.error(key, "is missing" if value is None else "must be a non-empty string")
+    return value.strip()
+
+
+def _qualname(value: Any, key: str, where: _Where) -> str:
+    if not isinstance(value, str) or not value:
+        raise where.error(key, "must be a dotted name such as `requests.get`")
+    parts = value.split(".")
+    if not all(part.isidentifier() for part in parts):
+        raise where.error(key, f"must be a dotted name such as `requests.get`, got {value!r}")
+    return value
+
+
+def _names(item: Mapping[str, Any], key: str, where: _Where) -> list[str]:
+    value = item.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise where.error(key, "must be a list of strings")
+    for v in value:
+        if not all(part.isidentifier() for part in v.split(".")):
+            raise where.error(key, f"has {v!r}, which is not a method name or dotted path")
+    return list(value)
+
+
+def _info(item: Mapping[str, Any], where: _Where) -> Info:
+    category = _string(item, "category", where)
+    if category not in BY_CATEGORY:
+        raise where.error(
+            "category", f"is {category!r}; expected one of: {', '.join(sorted(BY_CATEGORY))}"
+        )
+    return Info(
+        category=category,
+        why=_string(item, "why", where),
+        replacement=_string(item, "replacement", where),
+        anchor=_string(item, "anchor", where),
+        source=where.source,
+    )
+
+
+def _check_keys(item: Mapping[str, Any], allowed: set[str], where: _Where) -> None:
+    for key in item:
+        if key not in allowed:
+            raise where.error(key, f"is not a known field; known: {', '.join(sorted(allowed))}")
+
+
+def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntry]:
+    _check_keys(item, _FUNCTION_KEYS, where)
+    if ("name" in item) == ("names" in item):
+        raise where.error("name", "is required (or `names`, a list), but not both")
+    if "names" in item:
+        raw = item["names"]
+        if not isinstance(raw, list) or not raw:
+            raise where.error("names", "must be a non-empty list of dotted names")
+        names = [_qualname(v, "names", where) for v in raw]
+    else:
+        names = [_qualname(item["name"], "name", where)]
+    blocking = item.get("blocking", True)
+    if not isinstance(blocking, bool):
+        raise where.error("blocking", "must be true or false")
+    returns = item.get("returns")
+    if returns is not None:
+        returns = _qualname(returns, "returns", where)
+    if not blocking and returns is None:
+        raise where.error("returns", "is required when `blocking = false` (a pure factory)")
+    info = _info(item, where) if blocking else None
+    return [FunctionEntry(name, info, returns) for name in names]
+
+
+def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
+    _check_keys(item, _CLASS_KEYS, where)
+    name = _qualname(item.get("name"), "name", where)
+    aliases = tuple(_qualname(a, "aliases", where) for a in item.get("aliases", []))
+    blocking = _names(item, "blocking", where)
+    safe = _names(item, "safe", where)
+    both = set(blocking) & set(safe)
+    if both:
+        raise where.error("safe", f"repeats blocking method(s): {', '.join(sorted(both))}")
+    constructor = item.get("constructor", False)
+    if not isinstance(constructor, bool):
+        raise where.error("constructor", "must be true or false")
+    returns = item.get("returns", {})
+    if not isinstance(returns, dict):
+        raise where.error("returns", "must be a table of method = type")
+    for method, type_name in returns.items():
+        if not all(part.isidentifier() for part in method.split(".")):
+            raise where.error("returns", f"has key {method!r}, which is not a method name")
+        _qualname(type_name, f"returns.{method}", where)
+    info = _info(item, where) if (blocking or constructor) else None
+    return ClassEntry(
+        name=name,
+        info=info,
+        blocking=frozenset(blocking),
+        safe=frozenset(safe),
+        constructor=constructor,
+        returns=dict(returns),
+        aliases=aliases,
+    )

@@ -1,0 +1,245 @@
+"""The rule codes: one place that messages, reporters, ``asynclint rules`` and the docs read.
+
+Codes are stable once released. Each catalog category maps to exactly one code, so adding a
+library to the catalog never needs a new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOCS_BASE = "https://github.com/asynclint/asynclint/blob/main/docs/rules"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    category: str  # the catalog category this code reports; "" for engine-level rules
+    summary: str  # one line, used by `asynclint rules`, SARIF shortDescription and flake8
+    level: str  # SARIF level: error | warning | note
+    why: str  # a paragraph: why it matters (docs, SARIF fullDescription)
+    bad: str  # example that triggers the rule
+    good: str  # the same code fixed
+
+    @property
+    def help_uri(self) -> str:
+        return f"{DOCS_BASE}/{self.code}.md"
+
+    @property
+    def severity(self) -> str:
+        """GitHub's `problem.severity`: error | warning | recommendation."""
+        return {"error": "error", "warning": "warning"}.get(self.level, "recommendation")
+
+
+_LOOP = (
+    "While it waits, the event loop can run nothing else: every other request, websocket and "
+    "background task served by that worker stalls until the call returns."
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        code="ASL001",
+        name="unparsable-file",
+        category="",
+        summary="File could not be parsed, so it was not analysed",
+        level="error",
+        why=(
+            "asynclint reads code with Python's own parser and never imports it. A file the "
+            "running interpreter cannot parse (a syntax error, a bad encoding, or syntax newer "
+            "than this Python) is reported instead of being skipped silently."
+        ),
+        bad="async def handler(:\n    ...",
+        good="async def handler() -> None:\n    ...",
+    ),
+    Rule(
+        code="ASL101",
+        name="blocking-http-call",
+        category="http",
+        summary="Synchronous HTTP client call on the event loop",
+        level="error",
+        why=(
+            "`requests`, `urllib`, `http.client`, `urllib3` and sync `httpx` open a connection "
+            "and wait for the response on the calling thread. " + _LOOP
+        ),
+        bad=(
+            "@app.get('/users/{user_id}')\nasync def read_user(user_id: int):\n"
+            "    return requests.get(f'{API}/users/{user_id}').json()"
+        ),
+        good=(
+            "@app.get('/users/{user_id}')\nasync def read_user(user_id: int):\n"
+            "    async with httpx.AsyncClient() as client:\n"
+            "        return (await client.get(f'{API}/users/{user_id}')).json()"
+        ),
+    ),
+    Rule(
+        code="ASL102",
+        name="blocking-network-call",
+        category="network",
+        summary="Blocking socket, DNS or network-protocol call on the event loop",
+        level="error",
+        why=(
+            "Sockets, DNS look-ups and protocol clients such as `smtplib`, `ftplib` and "
+            "`paramiko` wait for the network on the calling thread. " + _LOOP
+        ),
+        bad=(
+            "async def notify(msg: EmailMessage):\n"
+            "    with smtplib.SMTP('mail') as smtp:\n        smtp.send_message(msg)"
+        ),
+        good=(
+            "async def notify(msg: EmailMessage):\n"
+            "    await aiosmtplib.send(msg, hostname='mail')"
+        ),
+    ),
+    Rule(
+        code="ASL201",
+        name="blocking-database-call",
+        category="database",
+        summary="Synchronous database driver or ORM call on the event loop",
+        level="error",
+        why=(
+            "Sync drivers and ORMs (psycopg2, pymysql, sqlite3, a sync SQLAlchemy `Session`, "
+            "pymongo …) send the query and wait for the server on the calling thread. " + _LOOP
+        ),
+        bad=(
+            "@router.get('/items')\nasync def list_items(db: Session = Depends(get_db)):\n"
+            "    return db.execute(select(Item)).scalars().all()"
+        ),
+        good=(
+            "@router.get('/items')\n"
+            "async def list_items(db: AsyncSession = Depends(get_async_db)):\n"
+            "    return (await db.execute(select(Item))).scalars().all()"
+        ),
+    ),
+    Rule(
+        code="ASL202",
+        name="blocking-cache-call",
+        category="cache",
+        summary="Synchronous cache or key-value store call on the event loop",
+        level="error",
+        why=(
+            "redis-py's `Redis`, pymemcache and similar clients wait for the server's reply on "
+            "the calling thread; even a fast cache adds its round trip to every request. "
+            + _LOOP
+        ),
+        bad="async def get_cached(key: str):\n    return cache.get(key)  # cache = redis.Redis()",
+        good=(
+            "async def get_cached(key: str):\n"
+            "    return await cache.get(key)  # cache = redis.asyncio.Redis()"
+        ),
+    ),
+    Rule(
+        code="ASL203",
+        name="blocking-message-queue-call",
+        category="queue",
+        summary="Synchronous message-broker call on the event loop",
+        level="error",
+        why=(
+            "Sync Kafka, RabbitMQ (pika) and similar clients flush, poll and publish on the "
+            "calling thread. " + _LOOP
+        ),
+        bad="async def publish(event: dict):\n    producer.send('events', event).get(timeout=10)",
+        good=(
+            "async def publish(event: dict):\n"
+            "    await producer.send_and_wait('events', event)  # aiokafka.AIOKafkaProducer"
+        ),
+    ),
+    Rule(
+        code="ASL301",
+        name="blocking-file-io",
+        category="file",
+        summary="Blocking file-system call on the event loop",
+        level="warning",
+        why=(
+            "`open()`, `pathlib`, `os` and `shutil` file operations wait for the disk (or a "
+            "network file system) on the calling thread. " + _LOOP
+        ),
+        bad="async def read_config():\n    return Path('config.json').read_text()",
+        good=(
+            "async def read_config():\n"
+            "    return await asyncio.to_thread(Path('config.json').read_text)"
+        ),
+    ),
+    Rule(
+        code="ASL401",
+        name="blocking-subprocess",
+        category="process",
+        summary="Blocking subprocess call on the event loop",
+        level="error",
+        why=(
+            "`subprocess.run`, `os.system` and friends wait for the child process to finish on "
+            "the calling thread. " + _LOOP
+        ),
+        bad="async def convert(path: str):\n    subprocess.run(['convert', path, 'out.png'])",
+        good=(
+            "async def convert(path: str):\n"
+            "    proc = await asyncio.create_subprocess_exec('convert', path, 'out.png')\n"
+            "    await proc.wait()"
+        ),
+    ),
+    Rule(
+        code="ASL501",
+        name="blocking-sleep",
+        category="sleep",
+        summary="`time.sleep` on the event loop",
+        level="error",
+        why="`time.sleep` suspends the whole thread, and with it the event loop. " + _LOOP,
+        bad="async def retry():\n    time.sleep(1)",
+        good="async def retry():\n    await asyncio.sleep(1)",
+    ),
+    Rule(
+        code="ASL502",
+        name="blocking-wait",
+        category="wait",
+        summary="Blocking wait on a thread primitive, future or console input on the event loop",
+        level="error",
+        why=(
+            "`threading` locks and events, `queue.Queue`, `concurrent.futures.Future.result()` "
+            "and `input()` park the calling thread until something else happens. If that "
+            "something needs the event loop, the program deadlocks. " + _LOOP
+        ),
+        bad="async def handler(fut: Future):\n    return fut.result()",
+        good="async def handler(fut: Future):\n    return await asyncio.wrap_future(fut)",
+    ),
+    Rule(
+        code="ASL601",
+        name="blocking-sdk-call",
+        category="sdk",
+        summary="Synchronous cloud, AI or SaaS SDK call on the event loop",
+        level="error",
+        why=(
+            "Sync SDK clients (boto3, the sync `OpenAI` and `Anthropic` clients, stripe, "
+            "google-cloud …) make HTTP requests on the calling thread. " + _LOOP
+        ),
+        bad=(
+            "@app.post('/chat')\nasync def chat(q: Question):\n"
+            "    return OpenAI().chat.completions.create(model='gpt-4o', messages=q.messages)"
+        ),
+        good=(
+            "@app.post('/chat')\nasync def chat(q: Question):\n"
+            "    return await AsyncOpenAI().chat.completions.create("
+            "model='gpt-4o', messages=q.messages)"
+        ),
+    ),
+    Rule(
+        code="ASL701",
+        name="cpu-heavy-call",
+        category="cpu",
+        summary="CPU-heavy call (password hashing, key derivation) on the event loop",
+        level="warning",
+        why=(
+            "Password hashing and key derivation (bcrypt, passlib, argon2, `hashlib.pbkdf2_hmac`) "
+            "are slow on purpose: tens to hundreds of milliseconds of CPU per call, during which "
+            "the event loop serves nothing else."
+        ),
+        bad="@app.post('/login')\nasync def login(form: LoginForm):\n"
+        "    ok = pwd_context.verify(form.password, user.hashed_password)",
+        good="@app.post('/login')\nasync def login(form: LoginForm):\n"
+        "    ok = await run_in_threadpool(pwd_context.verify, form.password, user.hashed_password)",
+    ),
+)
+
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}
+CATEGORIES: tuple[str, ...] = tuple(BY_CATEGORY)
+PARSE_ERROR = "ASL001"

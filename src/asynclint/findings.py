@@ -1,0 +1,58 @@
+"""The one finding type every reporter renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from asynclint.codes import BY_CODE, Rule
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a call chain: a project function, and the call inside it that leads on."""
+
+    function: str  # e.g. "UserService.create"
+    path: str  # display path of the file holding that call
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    path: str  # display path (relative to the working directory when below it)
+    line: int  # 1-based
+    column: int  # 1-based, start of the callee expression
+    end_line: int
+    end_column: int  # 1-based, exclusive
+    message: str  # the problem, one sentence, identifiers in backticks, no final period
+    advice: str  # the remedy, one sentence
+    api: str = ""  # the blocking API reached, e.g. "requests.get"; "" for ASL001
+    function: str = ""  # the loop-side function the call is in, e.g. "read_user"
+    context: str = ""  # where it runs, e.g. "route `GET /users/{user_id}`"
+    chain: tuple[Hop, ...] = ()  # project functions between the call site and `api`
+    chain_cut: int = 0  # hops left out of `chain` because it was longer than the limit
+    snippet: str = ""  # the source line of the call, without its line break
+
+    @property
+    def rule(self) -> Rule:
+        return BY_CODE[self.code]
+
+    @property
+    def text(self) -> str:
+        """Message and advice as one line, as flake8 and annotations show it."""
+        return f"{self.message}; {self.advice}" if self.advice else self.message
+
+    def chain_text(self) -> str:
+        """`read_user -> UserService.get (app/services.py:12) -> requests.get`."""
+        if not self.chain:
+            return ""
+        steps = [self.function or "<module>"]
+        steps += [f"{hop.function} ({hop.path}:{hop.line})" for hop in self.chain]
+        if self.chain_cut:
+            steps.append(f"... {self.chain_cut} more call(s)")
+        steps.append(self.api)
+        return " -> ".join(steps)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
