@@ -1,0 +1,282 @@
+"""The project call graph and which project functions block, computed to a fixpoint.
+
+A call site leads to targets: a blocking library API from the catalog, or a project function
+whose body runs there (a plain call, a constructor's ``__init__`` / ``__post_init__``, the
+``__enter__`` / ``__exit__`` of a ``with``, the body of a generator being iterated). A sync
+project function blocks when any of its sites leads to a blocking API or to a blocking project
+function, outside an offload. The shortest chain is kept as evidence.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Optional
+
+from asynclint.catalog import Info
+from asynclint.resolve import Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope, Value
+from asynclint.summary import CallSite, FunctionSummary
+
+# calls that run their function argument in a worker thread
+OFFLOADS = frozenset(
+    {
+        "asyncio.to_thread",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "anyio.to_thread.run_sync",
+        "asyncer.asyncify",
+        "asgiref.sync.sync_to_async",
+        "concurrent.futures.ThreadPoolExecutor.submit",
+        "concurrent.futures.ThreadPoolExecutor.map",
+        "concurrent.futures.ProcessPoolExecutor.submit",
+        "concurrent.futures.ProcessPoolExecutor.map",
+        "fastapi.BackgroundTasks.add_task",
+        "starlette.background.BackgroundTasks.add_task",
+        "threading.Thread",
+    }
+)
+# method names that offload whatever the receiver (an event loop is rarely typed)
+OFFLOAD_METHODS = frozenset({"run_in_executor"})
+
+
+@dataclass(frozen=True)
+class Api:
+    """A blocking library API reached by a call."""
+
+    name: str
+    info: Info
+
+
+@dataclass(frozen=True)
+class Target:
+    api: Optional[Api] = None
+    function: Optional[FuncKey] = None
+    via: str = ""  # how the body is reached: "", "constructor", "with", "iteration"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why a project function blocks: the site in it, and what that site reaches."""
+
+    site: CallSite
+    length: int  # project functions from here to the API, this one included
+    api: Api
+    next: Optional[FuncKey]  # the next project function on the chain, None when direct
+
+
+class CallGraph:
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+        self.catalog = resolver.catalog
+        self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
+        self._blocking: dict[FuncKey, Link] = {}
+        self._explored: set[FuncKey] = set()
+
+    # -- targets of one site ------------------------------------------------------------
+
+    def site_targets(self, key: FuncKey, function: FunctionSummary,
+                     index: int) -> list[Target]:
+        site = function.calls[index]
+        if self.offloaded(key, function, index):
+            return []
+        scope = Scope(key[0], function.qualname)
+        if site.kind == "with":
+            return self._with_targets(site, scope)
+        if site.kind == "iter":
+            return self._iter_targets(site, scope)
+        if self.is_offload(site, scope):
+            return []
+        return self._call_targets(self.resolver.value(site.func, scope))
+
+    def is_offload(self, site: CallSite, scope: Scope) -> bool:
+        if site.kind != "call" or site.func is None:
+            return False
+        if site.func[0] == "attr" and site.func[2] in OFFLOAD_METHODS:
+            return True
+        callee = self.resolver.value(site.func, scope)
+        if isinstance(callee, Ext):
+            return callee.name in OFFLOADS
+        if isinstance(callee, Inst) and isinstance(callee.type, str) and callee.path:
+            return f"{callee.type}.{callee.path}" in OFFLOADS
+        return False
+
+    def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
+        """The site sits in a lambda handed to an offload (at any depth)."""
+        scope = Scope(key[0], function.qualname)
+        owner = function.calls[index].lambda_owner
+        seen = 0
+        while owner is not None and owner >= 0 and seen < 64:
+            if self.is_offload(function.calls[owner], scope):
+                return True
+            owner = function.calls[owner].lambda_owner
+            seen += 1
+        return False
+
+    def _call_targets(self, callee: Value) -> list[Target]:
+        if isinstance(callee, Ext):
+            entry = self.catalog.function(callee.name)
+            if entry is not None and entry.info is not None:
+                return [Target(api=Api(callee.name, entry.info))]
+            cls = self.catalog.cls(callee.name)
+            if cls is not None and cls.constructor and cls.info is not None:
+                return [Target(api=Api(cls.name, cls.info))]
+            return []
+        if isinstance(callee, Inst):
+            return self._method_targets(callee, "__call__")
+        if isinstance(callee, PFunc):
+            function = self.resolver.function(callee.key)
+            if function is None or function.is_async or function.is_generator:
+                return []
+            return [Target(function=callee.key)]
+        if isinstance(callee, PClass):
+            return self._constructor_targets(callee)
+        return []
+
+    def _method_targets(self, inst: Inst, default: str) -> list[Target]:
+        """The targets of calling ``inst`` (a bound method path, or ``default`` dunder)."""
+        if isinstance(inst.type, str):
+            entry = self.catalog.cls(inst.type)
+            method = inst.path or default
+            if entry is not None and entry.info is not None and method in entry.blocking:
+                return [Target(api=Api(f"{entry.name}.{method}", entry.info))]
+            return []
+        if inst.path:
+            return []
+        found = self.resolver.find_method(inst.type, default)
+        if found is not None:
+            return self._sync_body(found, "")
+        for base in self.resolver.library_bases(inst.type):
+            targets = self._method_targets(Inst(base), default)
+            if targets:
+                return targets
+        return []
+
+    def _sync_body(self, key: FuncKey, via: str) -> list[Target]:
+        function = self.resolver.function(key)
+        if function is None or function.is_async:
+            return []
+        return [Target(function=key, via=via)]
+
+    def _constructor_targets(self, cls: PClass) -> list[Target]:
+        targets: list[Target] = []
+        for dunder in ("__init__", "__post_init__"):
+            found = self.resolver.find_method(cls.key, dunder)
+            if found is not None:
+                targets += self._sync_body(found, "constructor")
+        if not targets:
+            for base in self.resolver.library_bases(cls.key):
+                entry = self.catalog.cls(base)
+                if entry is not None and entry.constructor and entry.info is not None:
+                    return [Target(api=Api(entry.name, entry.info))]
+        return targets
+
+    def _with_targets(self, site: CallSite, scope: Scope) -> list[Target]:
+        expression = site.func
+        if expression is not None and expression[0] == "call":
+            callee = self.resolver.value(expression[1], scope)
+            if isinstance(callee, PFunc):
+                function = self.resolver.function(callee.key)
+                if function is not None and function.is_generator and not function.is_async:
+                    return [Target(function=callee.key, via="with")]
+        value = self.resolver.value(expression, scope)
+        if not isinstance(value, Inst):
+            return []
+        targets: list[Target] = []
+        for dunder in ("__enter__", "__exit__"):
+            if isinstance(value.type, tuple):
+                found = self.resolver.find_method(value.type, dunder)
+                if found is not None:
+                    targets += self._sync_body(found, "with")
+                    continue
+            targets += self._method_targets(Inst(value.type), dunder)
+        return targets
+
+    def _iter_targets(self, site: CallSite, scope: Scope) -> list[Target]:
+        expression = site.func
+        if expression is not None and expression[0] == "call":
+            callee = self.resolver.value(expression[1], scope)
+            if isinstance(callee, PFunc):
+                function = self.resolver.function(callee.key)
+                if function is not None and function.is_generator and not function.is_async:
+                    return [Target(function=callee.key, via="iteration")]
+                return []
+        value = self.resolver.value(expression, scope)
+        if isinstance(value, Inst) and not value.path:
+            return self._method_targets(value, "__iter__")
+        return []
+
+    # -- the fixpoint -------------------------------------------------------------------
+
+    def edges(self, key: FuncKey) -> list[tuple[CallSite, Target]]:
+        found = self._edges.get(key)
+        if found is None:
+            function = self.resolver.function(key)
+            found = []
+            if function is not None:
+                for index, site in enumerate(function.calls):
+                    for target in self.site_targets(key, function, index):
+                        found.append((site, target))
+            self._edges[key] = found
+        return found
+
+    def explore(self, roots: Iterable[FuncKey]) -> None:
+        """Compute blocking links for every sync function reachable from ``roots``."""
+        order: list[FuncKey] = []
+        callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
+        pending = deque(k for k in roots if k not in self._explored)
+        while pending:
+            key = pending.popleft()
+            if key in self._explored:
+                continue
+            self._explored.add(key)
+            order.append(key)
+            for site, target in self.edges(key):
+                if target.function is not None:
+                    callers.setdefault(target.function, []).append((key, site))
+                    if target.function not in self._explored:
+                        pending.append(target.function)
+        queue: deque[FuncKey] = deque()
+        for key in order:
+            if self._is_sync(key) and key not in self._blocking:
+                for site, target in self.edges(key):
+                    if target.api is not None and not self.suppressed(key, site, target.api):
+                        self._blocking[key] = Link(site, 1, target.api, None)
+                        queue.append(key)
+                        break
+        for key in order:  # already-known blocking functions reached again
+            if key in self._blocking and key not in queue:
+                queue.append(key)
+        while queue:
+            callee = queue.popleft()
+            link = self._blocking[callee]
+            for caller, site in callers.get(callee, []):
+                if caller in self._blocking or not self._is_sync(caller):
+                    continue
+                if self.suppressed(caller, site, link.api):
+                    continue
+                self._blocking[caller] = Link(site, link.length + 1, link.api, callee)
+                queue.append(caller)
+
+    def _is_sync(self, key: FuncKey) -> bool:
+        function = self.resolver.function(key)
+        return function is not None and not function.is_async
+
+    def suppressed(self, key: FuncKey, site: CallSite, api: Api) -> bool:
+        codes = self.resolver.module(key[0]).noqa.get(site.line)
+        return codes is not None and (not codes or api.info.code in codes)
+
+    def blocking(self, key: FuncKey) -> Optional[Link]:
+        return self._blocking.get(key)
+
+    def chain(self, start: FuncKey) -> list[tuple[FuncKey, Link]]:
+        """The project functions from ``start`` down to the blocking API, with their links."""
+        out: list[tuple[FuncKey, Link]] = []
+        key: Optional[FuncKey] = start
+        while key is not None and len(out) < 1000:
+            link = self._blocking.get(key)
+            if link is None:
+                break
+            out.append((key, link))
+            key = link.next
+        return out

@@ -1,0 +1,199 @@
+"""Where code runs: FastAPI's execution model.
+
+Every ``async def`` runs on the event loop. So does a plain ``def`` registered as a startup or
+shutdown handler (Starlette calls it directly). Plain ``def`` path operations, dependencies and
+exception handlers run in the threadpool, and need no report. This module finds the functions
+that run on the loop and names the role each plays (route ``GET /users/{id}``, dependency,
+middleware …) so a message can say why it matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from asynclint.resolve import Ext, FuncKey, Inst, PFunc, Resolver, Scope
+from asynclint.summary import Expr, FunctionSummary, ModuleSummary, iter_exprs
+
+ROUTE_METHODS = {
+    "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
+    "head": "HEAD", "options": "OPTIONS", "trace": "TRACE", "api_route": "", "route": "",
+}
+_MIDDLEWARE_BASES = {
+    "starlette.middleware.base.BaseHTTPMiddleware",
+    "fastapi.middleware.base.BaseHTTPMiddleware",
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    kind: str  # route | websocket | dependency | middleware | exception handler | startup handler
+    #            | shutdown handler | lifespan | async function
+    label: str  # e.g. "route `GET /users/{user_id}`"
+    framework: bool  # FastAPI calls it (a plain `def` would run in the threadpool instead)
+
+
+def _decorator_call(decorator: Expr) -> Optional[tuple[Expr, str, tuple, dict]]:  # type: ignore[type-arg]
+    """``@x.get("/p", ...)`` -> (x, "get", args, kwargs)."""
+    if decorator is None or decorator[0] != "call":
+        return None
+    func = decorator[1]
+    if func is None or func[0] != "attr":
+        return None
+    return func[1], func[2], decorator[2], dict(decorator[3])
+
+
+def _const_str(e: Expr) -> Optional[str]:
+    if e is not None and e[0] == "const" and isinstance(e[1], str):
+        return e[1]
+    return None
+
+
+class Contexts:
+    def __init__(self, resolver: Resolver, modules: list[ModuleSummary]) -> None:
+        self.resolver = resolver
+        self.dependencies: set[FuncKey] = set()
+        self.lifespans: set[FuncKey] = set()
+        self.event_handlers: dict[FuncKey, str] = {}
+        self.awaited: set[FuncKey] = set()
+        for module in modules:
+            self._scan(module)
+
+    def _scan(self, module: ModuleSummary) -> None:
+        """Functions that FastAPI calls by reference: dependencies, lifespans, handlers."""
+        resolver = self.resolver
+        path = module.path
+        for function in module.functions.values():
+            scope = Scope(path, function.parent)
+            inner = Scope(path, function.qualname)
+            for param in function.params:
+                for e in (param.default, param.annotation):
+                    self._dependencies_in(e, scope)
+            for decorator in function.decorators:
+                self._dependencies_in(decorator, scope)
+            for site in function.calls:
+                if site.awaited and site.kind == "call":
+                    callee = resolver.value(site.func, inner)
+                    if isinstance(callee, PFunc):
+                        self.awaited.add(callee.key)
+                self._registrations(site.func, site.args, site.kwargs, inner)
+        module_scope = Scope(path, None)
+        for site in module.module_calls:
+            self._registrations(site.func, site.args, site.kwargs, module_scope)
+        for _, value in module.globals:
+            self._dependencies_in(value, module_scope)
+            self._lifespan_in(value, module_scope)
+
+    def _dependencies_in(self, e: Expr, scope: Scope) -> None:
+        for sub in iter_exprs(e):
+            if sub[0] == "call":
+                target = self.resolver.depends_target(sub, scope)
+                if isinstance(target, PFunc):
+                    self.dependencies.add(target.key)
+
+    def _lifespan_in(self, e: Expr, scope: Scope) -> None:
+        for sub in iter_exprs(e):
+            if sub[0] == "call":
+                for name, value in sub[3]:
+                    if name == "lifespan":
+                        target = self.resolver.value(value, scope)
+                        if isinstance(target, PFunc):
+                            self.lifespans.add(target.key)
+
+    def _registrations(self, func: Expr, args: tuple, kwargs: tuple, scope: Scope) -> None:  # type: ignore[type-arg]
+        if func is None or func[0] != "attr":
+            return
+        if func[2] == "add_event_handler" and len(args) >= 2:
+            event = _const_str(args[0])
+            handler = self.resolver.value(args[1], scope)
+            if event and isinstance(handler, PFunc):
+                self.event_handlers[handler.key] = event
+        elif func[2] in ("add_api_route", "add_route") and len(args) >= 2:
+            handler = self.resolver.value(args[1], scope)
+            if isinstance(handler, PFunc):
+                path = _const_str(args[0]) or "?"
+                methods = dict(kwargs).get("methods")
+                self._added_routes[handler.key] = (path, _methods(methods))
+        self._lifespan_in(("call", func, args, kwargs), scope)
+
+    _added_routes: dict[FuncKey, tuple[str, str]] = {}
+
+    # -- classification -----------------------------------------------------------------
+
+    def runs_on_loop(self, key: FuncKey, function: FunctionSummary) -> bool:
+        if function.is_async:
+            return True
+        return self._event(key, function) is not None
+
+    def _event(self, key: FuncKey, function: FunctionSummary) -> Optional[str]:
+        for decorator in function.decorators:
+            call = _decorator_call(decorator)
+            if call and call[1] == "on_event" and call[2]:
+                return _const_str(call[2][0])
+        return self.event_handlers.get(key)
+
+    def context(self, key: FuncKey, function: FunctionSummary) -> Context:
+        name = function.qualname.replace(".<locals>", "")
+        scope = Scope(key[0], function.parent)
+        for decorator in function.decorators:
+            call = _decorator_call(decorator)
+            if call is None:
+                continue
+            receiver, method, args, kwargs = call
+            path = _const_str(args[0]) if args else _const_str(kwargs.get("path"))
+            if method in ROUTE_METHODS and path is not None:
+                verb = ROUTE_METHODS[method] or _methods(kwargs.get("methods"))
+                full = self._prefix(receiver, scope) + path
+                return Context("route", f"route `{verb} {full}`".replace("  ", " "), True)
+            if method in ("websocket", "websocket_route") and path is not None:
+                full = self._prefix(receiver, scope) + path
+                return Context("websocket", f"websocket `{full}`", True)
+            if method == "middleware":
+                return Context("middleware", f"middleware `{name}`", True)
+            if method == "exception_handler":
+                return Context("exception handler", f"exception handler `{name}`", True)
+        event = self._event(key, function)
+        if event:
+            return Context(f"{event} handler", f"{event} handler `{name}`", True)
+        if key in self._added_routes:
+            path, verb = self._added_routes[key]
+            return Context("route", f"route `{verb} {path}`".replace("  ", " "), True)
+        if key in self.dependencies:
+            return Context("dependency", f"dependency `{name}`", True)
+        if key in self.lifespans:
+            return Context("lifespan", f"lifespan `{name}`", True)
+        if function.class_name and function.name == "dispatch":
+            bases = self.resolver.library_bases((key[0], function.class_name))
+            if _MIDDLEWARE_BASES & set(bases):
+                return Context("middleware", f"middleware `{name}`", True)
+        return Context("async function", f"`{name}`", False)
+
+    def _prefix(self, receiver: Expr, scope: Scope) -> str:
+        """The ``prefix=`` of the ``APIRouter(...)`` a route is declared on."""
+        if receiver is None or receiver[0] != "name":
+            return ""
+        value = self.resolver.value(receiver, scope)
+        if not (isinstance(value, Inst) and value.type in ("fastapi.APIRouter",
+                                                            "fastapi.routing.APIRouter")):
+            return ""
+        module = self.resolver.module(scope.path)
+        for name, assigned in module.globals:
+            if name == receiver[1] and assigned is not None and assigned[0] == "call":
+                prefix = _const_str(dict(assigned[3]).get("prefix"))
+                if prefix:
+                    return prefix.rstrip("/")
+        return ""
+
+    def is_framework_called(self, key: FuncKey, function: FunctionSummary) -> bool:
+        return self.context(key, function).framework
+
+
+def _methods(e: Expr) -> str:
+    if e is not None and e[0] == "list":
+        names = [_const_str(item) for item in e[1]]
+        return ",".join(n.upper() for n in names if n)
+    return ""
+
+
+def is_external(value: object, names: set[str]) -> bool:
+    return isinstance(value, Ext) and value.name in names

@@ -1,0 +1,94 @@
+"""JSON output: a stable, documented shape for scripts and other tools.
+
+``version`` is the version of this shape; it changes only when a field is removed or changes
+meaning (new fields may be added without a bump)::
+
+    {
+      "version": 1,
+      "tool": {"name": "asynclint", "version": "0.1.0"},
+      "findings": [
+        {
+          "code": "ASL101",               # rule code
+          "name": "blocking-http-call",   # rule name
+          "severity": "error",            # rule level: error | warning | note
+          "path": "app/main.py",          # display path, as in the text output
+          "line": 12, "column": 12,       # 1-based
+          "end_line": 12, "end_column": 24,   # 1-based, end_column exclusive
+          "message": "...",               # the problem, identifiers in backticks
+          "advice": "...",                # the remedy
+          "api": "requests.get",          # the blocking API reached ("" for ASL001)
+          "function": "read_user",        # the function the call is in
+          "context": "route `GET /users/{user_id}`",   # where it runs on the loop
+          "chain": [                      # project functions between the call and `api`
+            {"function": "UserService.get", "path": "app/services.py", "line": 8, "column": 16}
+          ],
+          "chain_cut": 0,                 # hops left out of `chain` (it was too long)
+          "snippet": "    return ...",    # the source line of the call
+          "docs": "https://..."           # the rule's documentation page
+        }
+      ],
+      "summary": {"count": 1, "files": 1, "by_code": {"ASL101": 1}}
+    }
+
+Findings are sorted by path, line, column and code; ``by_code`` is sorted by code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from asynclint import __version__
+from asynclint.findings import Finding
+
+SHAPE_VERSION = 1
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    rule = finding.rule
+    return {
+        "code": finding.code,
+        "name": rule.name,
+        "severity": rule.level,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "message": finding.message,
+        "advice": finding.advice,
+        "api": finding.api,
+        "function": finding.function,
+        "context": finding.context,
+        "chain": [
+            {"function": hop.function, "path": hop.path, "line": hop.line, "column": hop.column}
+            for hop in finding.chain
+        ],
+        "chain_cut": finding.chain_cut,
+        "snippet": finding.snippet,
+        "docs": rule.help_uri,
+    }
+
+
+def build(findings: Sequence[Finding], *, root: Path) -> dict[str, Any]:
+    """The JSON document as a dict (``render`` serialises it)."""
+    ordered = sorted(findings, key=Finding.sort_key)
+    by_code = Counter(finding.code for finding in ordered)
+    return {
+        "version": SHAPE_VERSION,
+        "tool": {"name": "asynclint", "version": __version__},
+        "findings": [finding_to_dict(finding) for finding in ordered],
+        "summary": {
+            "count": len(ordered),
+            "files": len({finding.path for finding in ordered}),
+            "by_code": {code: by_code[code] for code in sorted(by_code)},
+        },
+    }
+
+
+def render(findings: Sequence[Finding], *, root: Path) -> str:
+    """The JSON document, indented, ASCII-only, ending in a newline."""
+    return json.dumps(build(findings, root=root), indent=2) + "\n"

@@ -1,0 +1,219 @@
+"""SARIF 2.1.0 output, shaped for GitHub code scanning.
+
+One run; ``tool.driver.rules`` lists every rule in :data:`asynclint.codes.RULES` in order, so a
+result's ``ruleIndex`` is the rule's position there. Locations are relative to ``%SRCROOT%``
+(the project root, declared in ``run.originalUriBaseIds``). ``partialFingerprints`` hash what the
+finding *is* (code, file, stripped source line, enclosing function, API) rather than where it is,
+so an alert survives edits elsewhere in the file. A finding reached through project functions
+carries a ``codeFlow`` (call site, then one step per hop) and ``relatedLocations`` for the hops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path, PurePath
+from typing import Any
+from urllib.parse import quote
+
+from asynclint import __version__
+from asynclint.codes import RULES, Rule
+from asynclint.findings import Finding, Hop
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/asynclint/asynclint"
+SRCROOT = "%SRCROOT%"
+TAGS = ("asyncio", "fastapi", "performance")
+
+_RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
+
+JSONDict = dict[str, Any]
+
+
+def repo_relative(path: str, root: Path) -> str | None:
+    """``path`` (a display path: relative to the working directory, or absolute) relative to
+    ``root``, with forward slashes; ``None`` when the file is not below ``root``."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = Path.cwd() / candidate
+    base = root if root.is_absolute() else Path.cwd() / root
+    pairs = [(os.path.normpath(candidate), os.path.normpath(base))]
+    with contextlib.suppress(OSError):  # unresolvable: the plain comparison above still applies
+        pairs.append((str(candidate.resolve()), str(base.resolve())))
+    for file, directory in pairs:
+        try:
+            relative = PurePath(file).relative_to(directory)
+        except ValueError:
+            continue
+        if relative.parts:
+            return relative.as_posix()
+    return None
+
+
+def root_uri(root: Path) -> str:
+    """``root`` as a ``file://`` URI ending in ``/``, as ``originalUriBaseIds`` requires."""
+    uri = (root if root.is_absolute() else Path.cwd() / root).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def fingerprint_key(finding: Finding, root: Path) -> str:
+    """What identifies a finding across commits: not its line number."""
+    relative = repo_relative(finding.path, root) or PurePath(finding.path).as_posix()
+    parts = (finding.code, relative, finding.snippet.strip(), finding.function, finding.api)
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _artifact_location(path: str, root: Path) -> JSONDict:
+    relative = repo_relative(path, root)
+    if relative is None:
+        absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+        return {"uri": Path(os.path.normpath(absolute)).as_uri()}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(finding: Finding) -> JSONDict:
+    region: JSONDict = {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)}
+    end_line = max(finding.end_line, region["startLine"])
+    end_column = max(finding.end_column, 1)
+    if end_line == region["startLine"]:
+        end_column = max(end_column, region["startColumn"])
+    region["endLine"] = end_line
+    region["endColumn"] = end_column
+    if finding.snippet:
+        region["snippet"] = {"text": finding.snippet}
+    return region
+
+
+def _hop_location(hop: Hop, root: Path) -> JSONDict:
+    return {
+        "physicalLocation": {
+            "artifactLocation": _artifact_location(hop.path, root),
+            "region": {"startLine": max(hop.line, 1), "startColumn": max(hop.column, 1)},
+        }
+    }
+
+
+def _step_messages(finding: Finding) -> list[str]:
+    """One message per codeFlow step: the call site, then each hop."""
+    api = f"`{finding.api}`" if finding.api else "a blocking call"
+    caller = f"`{finding.function or '<module>'}`"
+    if finding.context:
+        caller += f" ({finding.context})"
+    names = [hop.function for hop in finding.chain]
+    messages = [f"{caller} calls `{names[0]}`"]
+    for current, following in zip(names, names[1:]):
+        messages.append(f"`{current}` calls `{following}`")
+    if finding.chain_cut:
+        messages.append(
+            f"`{names[-1]}` reaches {api} through {finding.chain_cut} more call(s); "
+            f"{api} blocks the event loop"
+        )
+    else:
+        messages.append(f"`{names[-1]}` calls {api}, which blocks the event loop")
+    return messages
+
+
+def _rule_descriptor(rule: Rule) -> JSONDict:
+    text = f"{rule.why}\n\nExample:\n\n{_indent(rule.bad)}\n\nUse instead:\n\n{_indent(rule.good)}"
+    markdown = (
+        f"{rule.why}\n\n## Example\n\n```python\n{rule.bad}\n```\n\n"
+        f"Use instead:\n\n```python\n{rule.good}\n```\n\n"
+        f"[Documentation for {rule.code}]({rule.help_uri})"
+    )
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.why},
+        "help": {"text": text, "markdown": markdown},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": rule.level},
+        "properties": {
+            "tags": [*TAGS, rule.category] if rule.category else list(TAGS),
+            "precision": "high",
+            "problem.severity": rule.severity,
+        },
+    }
+
+
+def _indent(code: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in code.splitlines())
+
+
+def _result(finding: Finding, root: Path, occurrence: int) -> JSONDict:
+    rule = finding.rule
+    call_site: JSONDict = {
+        "physicalLocation": {
+            "artifactLocation": _artifact_location(finding.path, root),
+            "region": _region(finding),
+        }
+    }
+    result: JSONDict = {
+        "ruleId": rule.code,
+        "ruleIndex": _RULE_INDEX[rule.code],
+        "level": rule.level,
+        "message": {"text": finding.text},
+        "locations": [call_site],
+        "partialFingerprints": {
+            "primaryLocationLineHash": f"{fingerprint_key(finding, root)}:{occurrence}"
+        },
+    }
+    if finding.chain:
+        messages = _step_messages(finding)
+        steps = [call_site] + [_hop_location(hop, root) for hop in finding.chain]
+        result["codeFlows"] = [
+            {
+                "message": {"text": finding.chain_text()},
+                "threadFlows": [
+                    {
+                        "locations": [
+                            {"location": {**step, "message": {"text": message}}}
+                            for step, message in zip(steps, messages)
+                        ]
+                    }
+                ],
+            }
+        ]
+        result["relatedLocations"] = [
+            {**_hop_location(hop, root), "id": index, "message": {"text": f"`{hop.function}`"}}
+            for index, hop in enumerate(finding.chain, start=1)
+        ]
+    return result
+
+
+def build(findings: Sequence[Finding], *, root: Path) -> JSONDict:
+    """The SARIF log as a dict (``render`` serialises it)."""
+    seen: dict[str, int] = {}
+    results = []
+    for finding in sorted(findings, key=Finding.sort_key):
+        key = fingerprint_key(finding, root)
+        seen[key] = seen.get(key, 0) + 1
+        results.append(_result(finding, root, seen[key]))
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "asynclint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule_descriptor(rule) for rule in RULES],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root_uri(root)}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def render(findings: Sequence[Finding], *, root: Path) -> str:
+    """SARIF 2.1.0 JSON, ending in a newline."""
+    return json.dumps(build(findings, root=root), indent=2) + "\n"

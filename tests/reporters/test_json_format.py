@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from asynclint import __version__
+from asynclint.findings import Finding, Hop
+from asynclint.reporters import FORMATS, json_format
+
+ROOT = Path("/project").resolve()
+
+DIRECT = Finding(
+    code="ASL101",
+    path="app dir/café.py",
+    line=12,
+    column=12,
+    end_line=12,
+    end_column=24,
+    message="`requests.get` blocks the event loop in route `GET /users/{user_id}`",
+    advice="use `httpx.AsyncClient` and `await` the request",
+    api="requests.get",
+    function="read_user",
+    context="route `GET /users/{user_id}`",
+    snippet="    return requests.get(url).json()",
+)
+
+CHAINED = Finding(
+    code="ASL301",
+    path="app/main.py",
+    line=5,
+    column=11,
+    end_line=5,
+    end_column=26,
+    message="`svc.create` reaches `open`, which blocks the event loop in route `POST /users`",
+    advice="run it with `await asyncio.to_thread(...)`",
+    api="open",
+    function="create_user",
+    context="route `POST /users`",
+    chain=(
+        Hop("UserService.create", "app/services.py", 8, 9),
+        Hop("Repo.save", "app/repo.py", 20, 14),
+    ),
+    chain_cut=1,
+    snippet="    await svc.create(user)",
+)
+
+
+def load(findings: list[Finding]) -> dict[str, Any]:
+    text = json_format.render(findings, root=ROOT)
+    assert text.endswith("\n")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def test_registered_as_json() -> None:
+    assert FORMATS["json"] is json_format.render
+
+
+def test_shape() -> None:
+    data = load([CHAINED, DIRECT])
+    assert list(data) == ["version", "tool", "findings", "summary"]
+    assert data["version"] == 1
+    assert data["tool"] == {"name": "asynclint", "version": __version__}
+    assert data["summary"] == {"count": 2, "files": 2, "by_code": {"ASL101": 1, "ASL301": 1}}
+    # sorted by path: "app dir/..." < "app/..."
+    assert [finding["code"] for finding in data["findings"]] == ["ASL101", "ASL301"]
+
+
+def test_direct_finding() -> None:
+    [finding] = load([DIRECT])["findings"]
+    assert finding == {
+        "code": "ASL101",
+        "name": "blocking-http-call",
+        "severity": "error",
+        "path": "app dir/café.py",
+        "line": 12,
+        "column": 12,
+        "end_line": 12,
+        "end_column": 24,
+        "message": "`requests.get` blocks the event loop in route `GET /users/{user_id}`",
+        "advice": "use `httpx.AsyncClient` and `await` the request",
+        "api": "requests.get",
+        "function": "read_user",
+        "context": "route `GET /users/{user_id}`",
+        "chain": [],
+        "chain_cut": 0,
+        "snippet": "    return requests.get(url).json()",
+        "docs": "https://github.com/asynclint/asynclint/blob/main/docs/rules/ASL101.md",
+    }
+
+
+def test_chained_finding() -> None:
+    [finding] = load([CHAINED])["findings"]
+    assert finding["severity"] == "warning"
+    assert finding["chain"] == [
+        {"function": "UserService.create", "path": "app/services.py", "line": 8, "column": 9},
+        {"function": "Repo.save", "path": "app/repo.py", "line": 20, "column": 14},
+    ]
+    assert finding["chain_cut"] == 1
+
+
+def test_empty() -> None:
+    data = load([])
+    assert data["findings"] == []
+    assert data["summary"] == {"count": 0, "files": 0, "by_code": {}}
+
+
+def test_files_counts_distinct_paths() -> None:
+    second = dataclasses.replace(DIRECT, line=30, end_line=30)
+    assert load([DIRECT, second])["summary"] == {
+        "count": 2,
+        "files": 1,
+        "by_code": {"ASL101": 2},
+    }
+
+
+def test_output_is_ascii_and_deterministic() -> None:
+    text = json_format.render([DIRECT, CHAINED], root=ROOT)
+    assert text.isascii()
+    assert text == json_format.render([CHAINED, DIRECT], root=ROOT)
