@@ -1,0 +1,158 @@
+"""Per-file summaries, cached on disk by content hash and computed in parallel.
+
+The cache lives in ``.asynclint_cache/`` at the project root (like ruff's ``.ruff_cache``);
+``--cache-dir`` or ``ASYNCLINT_CACHE_DIR`` move it and ``--no-cache`` turns it off. Entries are
+keyed by the file's content hash under a directory named for the asynclint and Python versions,
+so an upgrade never reads a stale summary. Writes go to a temporary file that is renamed into
+place, so concurrent runs never see half an entry. A cache that cannot be used (read-only,
+corrupt) is skipped with a warning: the run goes on without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Optional
+
+from asynclint import __version__
+from asynclint.summary import ModuleSummary, ParseError, summarise
+
+ENV_VAR = "ASYNCLINT_CACHE_DIR"
+DEFAULT_DIR = ".asynclint_cache"
+PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
+
+
+def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
+    try:
+        return path.read_bytes(), None
+    except OSError as exc:
+        return None, exc.strerror or str(exc)
+
+
+def _unreadable(path: Path, reason: str) -> ModuleSummary:
+    return ModuleSummary(str(path), path.name == "__init__.py", (), (), (), (),
+                         error=ParseError(1, 1, f"cannot read file: {reason}"))
+
+
+def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:
+    return [summarise(data, path) for path, data in items]
+
+
+class Summaries:
+    """Loads summaries: from memory, from the disk cache, or by parsing."""
+
+    def __init__(self, cache_dir: Optional[Path], salt: str = "",
+                 jobs: Optional[int] = None) -> None:
+        self.directory: Optional[Path] = None
+        self.warnings: list[str] = []
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.hits = 0
+        self.misses = 0
+        if cache_dir is not None:
+            version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+            if salt:
+                version += "-" + hashlib.sha256(salt.encode()).hexdigest()[:12]
+            directory = cache_dir / version
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                gitignore = cache_dir / ".gitignore"
+                if not gitignore.exists():
+                    gitignore.write_text("# created by asynclint\n*\n", encoding="utf-8")
+                self.directory = directory
+            except OSError as exc:
+                self.warnings.append(
+                    f"cache directory {cache_dir} is not usable ({exc.strerror or exc}); "
+                    "running without a cache"
+                )
+
+    def _key(self, data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def _get(self, key: str, path: str) -> Optional[ModuleSummary]:
+        if self.directory is None:
+            return None
+        entry = self.directory / key[:2] / f"{key}.pickle"
+        try:
+            with entry.open("rb") as handle:
+                summary = pickle.load(handle)
+        except FileNotFoundError:
+            return None
+        except Exception:  # a corrupt or foreign entry is a miss, never a crash
+            return None
+        if not isinstance(summary, ModuleSummary):
+            return None
+        if summary.path != path:
+            # same content at another path: the summary is identical but for its path
+            from dataclasses import replace
+
+            summary = replace(summary, path=path, is_package=path.endswith("__init__.py"))
+        return summary
+
+    def _put(self, key: str, summary: ModuleSummary) -> None:
+        if self.directory is None:
+            return
+        folder = self.directory / key[:2]
+        try:
+            folder.mkdir(exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(summary, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, folder / f"{key}.pickle")
+        except OSError as exc:
+            self.warnings.append(f"cannot write to the cache ({exc.strerror or exc}); "
+                                 "running without a cache")
+            self.directory = None
+
+    def load(self, path: Path) -> ModuleSummary:
+        return self.load_many([path])[0]
+
+    def load_many(self, paths: Iterable[Path]) -> list[ModuleSummary]:
+        paths = list(paths)
+        out: list[Optional[ModuleSummary]] = [None] * len(paths)
+        todo: list[tuple[int, str, bytes, str]] = []
+        for index, path in enumerate(paths):
+            data, error = _read(path)
+            if data is None:
+                out[index] = _unreadable(path, error or "unknown error")
+                continue
+            key = self._key(data)
+            cached = self._get(key, str(path))
+            if cached is not None:
+                self.hits += 1
+                out[index] = cached
+            else:
+                todo.append((index, str(path), data, key))
+        self.misses += len(todo)
+        for (index, _, _, key), summary in zip(todo, self._summarise([(p, d) for _, p, d, _
+                                                                       in todo])):
+            out[index] = summary
+            self._put(key, summary)
+        return [s for s in out if s is not None]
+
+    def _summarise(self, items: list[tuple[str, bytes]]) -> list[ModuleSummary]:
+        if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1:
+            return _summarise_many(items)
+        size = max(8, len(items) // (self.jobs * 4))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        try:
+            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                return [s for chunk in pool.map(_summarise_many, chunks) for s in chunk]
+        except (OSError, RuntimeError):  # no process support here: do it in-process
+            return _summarise_many(items)
+
+
+def resolve_cache_dir(option: Optional[Path], root: Path, disabled: bool) -> Optional[Path]:
+    if disabled:
+        return None
+    if option is not None:
+        return option
+    from_env = os.environ.get(ENV_VAR)
+    if from_env:
+        return Path(from_env)
+    return root / DEFAULT_DIR

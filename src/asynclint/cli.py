@@ -1,0 +1,238 @@
+"""The ``asynclint`` command line: parses flags, runs the engine, renders, sets the exit code.
+
+Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections import Counter
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from asynclint import __version__, engine
+from asynclint.cache import Summaries, resolve_cache_dir
+from asynclint.catalog import CatalogError, ClassEntry
+from asynclint.codes import RULES
+from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
+from asynclint.discover import DiscoveryError, discover, find_root
+from asynclint.reporters import FORMATS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="asynclint",
+    help="Find calls that block the event loop in asyncio and FastAPI applications.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"asynclint: error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"asynclint {__version__}")
+        raise typer.Exit(EXIT_CLEAN)
+
+
+@app.callback()
+def main_callback(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Find calls that block the event loop in asyncio and FastAPI applications."""
+
+
+def write_output(text: str, output: Optional[Path]) -> None:
+    """Print, or write ``output`` atomically (a temp file renamed into place)."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    directory = output.parent if str(output.parent) else Path(".")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.",
+                                             suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, output)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(None, help="Files or directories to check [default: .]"),
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.text, "--format", "-f", help="Output format.", case_sensitive=False
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
+    select: List[str] = typer.Option(
+        [], "--select", help="Codes or prefixes to report (comma-separated or repeated)."
+    ),
+    ignore: List[str] = typer.Option(
+        [], "--ignore", help="Codes or prefixes to leave out (comma-separated or repeated)."
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="pyproject.toml to read [tool.asynclint] from "
+        "[default: the nearest one above the first path]."
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", envvar="ASYNCLINT_CACHE_DIR",
+        help="Where to keep the summary cache [default: .asynclint_cache in the project root].",
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    exit_zero: bool = typer.Option(
+        False, "--exit-zero", help="Exit 0 even when there are findings."
+    ),
+    statistics: bool = typer.Option(
+        False, "--statistics", help="Print the number of findings per code after the report."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the findings."),
+    color: Optional[bool] = typer.Option(
+        None, "--color/--no-color", help="Color the text output [default: when a terminal]."
+    ),
+) -> None:
+    """Check Python files for calls that block the event loop."""
+    paths = paths or ["."]
+    try:
+        pyproject = config if config is not None else find_pyproject(Path(paths[0]))
+        if config is not None and not config.is_file():
+            raise ConfigError(f"{config}: no such file")
+        settings = load(pyproject)
+        if select:
+            settings = _replace(settings, select=parse_codes(select, "--select"))
+        if ignore:
+            settings = _replace(settings, ignore=parse_codes(ignore, "--ignore"))
+        found = discover(paths, settings.exclude)
+        settings.catalog()  # load and validate the catalog before any work
+    except (ConfigError, CatalogError, DiscoveryError) as exc:
+        raise _fail(str(exc)) from exc
+    if not found.files:
+        raise _fail(f"no Python files found in {', '.join(paths)}")
+    root = pyproject.parent if pyproject is not None else found.root
+    summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache),
+                          salt=settings.fingerprint())
+    report = engine.check(found.files, root, settings, summaries)
+    for warning in report.warnings:
+        typer.echo(f"asynclint: warning: {warning}", err=True)
+    renderer = FORMATS[output_format.value]
+    if output_format is OutputFormat.text:
+        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        text = renderer(report.findings, root=root, color=use_color)  # type: ignore[call-arg]
+        if quiet:
+            text = "".join(line + "\n" for line in text.splitlines()
+                           if line and not line.startswith(("Found ", "No blocking")))
+    else:
+        text = renderer(report.findings, root=root)
+    if statistics and output_format is OutputFormat.text:
+        counts = Counter(f.code for f in report.findings)
+        text += "".join(f"{count:>5}  {code}\n" for code, count in sorted(counts.items()))
+    write_output(text, output)
+    if output is not None and not quiet:
+        typer.echo(f"asynclint: wrote {len(report.findings)} finding(s) to {output}", err=True)
+    if report.findings and not exit_zero:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _replace(settings: Settings, **changes: object) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+@app.command()
+def rules(
+    output_format: ListFormat = typer.Option(ListFormat.text, "--format", "-f",
+                                             case_sensitive=False),
+) -> None:
+    """List the rule codes with a one-line description."""
+    if output_format is ListFormat.json:
+        data = [
+            {"code": r.code, "name": r.name, "category": r.category, "level": r.level,
+             "summary": r.summary, "docs": r.help_uri}
+            for r in RULES
+        ]
+        typer.echo(json.dumps(data, indent=2))
+        return
+    width = max(len(r.name) for r in RULES)
+    for r in RULES:
+        typer.echo(f"{r.code}  {r.name:<{width}}  {r.level:<7}  {r.summary}")
+
+
+@app.command()
+def catalog(
+    output_format: ListFormat = typer.Option(ListFormat.text, "--format", "-f",
+                                             case_sensitive=False),
+    config: Optional[Path] = typer.Option(None, "--config", help="pyproject.toml with extra "
+                                          "[tool.asynclint] entries."),
+) -> None:
+    """List the blocking APIs asynclint knows, with their async replacements."""
+    try:
+        settings = load(config if config is not None else find_pyproject(Path.cwd()))
+        entries = settings.catalog().entries()
+    except (ConfigError, CatalogError) as exc:
+        raise _fail(str(exc)) from exc
+    rows = []
+    for entry in entries:
+        info = entry.info
+        if isinstance(entry, ClassEntry):
+            blocking = sorted(entry.blocking) + (["(constructor)"] if entry.constructor else [])
+            rows.append({"name": entry.name, "kind": "class", "blocking": blocking,
+                         "safe": sorted(entry.safe), "returns": dict(entry.returns),
+                         "code": info.code if info else None,
+                         "category": info.category if info else None,
+                         "replacement": info.replacement if info else None})
+        else:
+            rows.append({"name": entry.name, "kind": "function", "blocking": entry.blocking,
+                         "returns": entry.returns, "code": info.code if info else None,
+                         "category": info.category if info else None,
+                         "replacement": info.replacement if info else None})
+    if output_format is ListFormat.json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        if row["code"] is None:
+            continue
+        detail = ""
+        if row["kind"] == "class":
+            detail = " (" + ", ".join(row["blocking"]) + ")"
+        typer.echo(f"{row['code']}  {row['name']}{detail}  ->  {row['replacement']}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        typer.echo("asynclint: interrupted", err=True)
+        sys.exit(130)
+
+
+__all__ = ["app", "main", "find_root"]

@@ -1,0 +1,180 @@
+"""``[tool.asynclint]`` in pyproject.toml + command-line flags -> one ``Settings`` object."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Optional
+
+from asynclint import catalog as catalog_module
+from asynclint.catalog import Catalog, CatalogError
+from asynclint.codes import BY_CODE
+from asynclint.discover import DEFAULT_EXCLUDE, excluded
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """The configuration is malformed; the message names the file and the key."""
+
+
+_CODE_PREFIX = re.compile(r"^ASL[0-9]{0,3}$")
+DEFAULT_MAX_CHAIN = 8
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("ASL",)
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    allow: tuple[str, ...] = ()
+    max_chain: int = DEFAULT_MAX_CHAIN  # hops shown in a chain before it is cut (and said so)
+    extra_entries: tuple[Any, ...] = ()  # parsed catalog entries from [tool.asynclint]
+    source: Optional[str] = None  # the pyproject.toml the settings came from
+    catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
+
+    def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
+        """flake8's rule: the longest matching prefix of select vs ignore wins."""
+        chosen = max((len(p) for p in self.select if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        if path is not None and root is not None:
+            for pattern, codes in self.per_file_ignores:
+                if excluded(path, root, [pattern]) or Path(path).match(pattern):
+                    ignored = max(
+                        [ignored, *(len(p) for p in codes if code.startswith(p))]
+                    )
+        return chosen >= 0 and chosen > ignored
+
+    def catalog(self) -> Catalog:
+        cached = self.catalog_cache.get("catalog")
+        if cached is None:
+            base = catalog_module.load_builtin()
+            if self.extra_entries:
+                base = catalog_module.build(
+                    [[*base.functions.values(), *base.classes.values()], list(self.extra_entries)]
+                )
+            cached = base.without(self.allow)
+            self.catalog_cache["catalog"] = cached
+        return cached
+
+    def fingerprint(self) -> str:
+        """What changes the analysis (for cache invalidation)."""
+        return repr((self.allow, self.extra_entries, self.max_chain))
+
+
+_KEYS = {
+    "select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude",
+    "allow", "max-chain", "function", "class", "defaults",
+}
+
+
+def find_pyproject(start: Path) -> Optional[Path]:
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file():
+            return pyproject
+    return None
+
+
+def load(pyproject: Optional[Path]) -> Settings:
+    if pyproject is None:
+        return Settings()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{pyproject}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("asynclint")
+    if table is None:
+        return Settings(source=str(pyproject))
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.asynclint] must be a table")
+    return from_table(table, str(pyproject))
+
+
+def from_table(table: Mapping[str, Any], source: str) -> Settings:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{source}: [tool.asynclint] has unknown key(s): {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(_KEYS))}"
+        )
+    settings = Settings(source=source)
+    if "select" in table:
+        settings = replace(settings, select=tuple(_codes(table, "select", source)))
+    ignore = _codes(table, "ignore", source) + _codes(table, "extend-ignore", source)
+    if ignore:
+        settings = replace(settings, ignore=tuple(ignore))
+    if "per-file-ignores" in table:
+        raw = table["per-file-ignores"]
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{source}: [tool.asynclint] `per-file-ignores` must be a table "
+                              "of \"glob\" = [codes]")
+        pairs = []
+        for pattern, codes in raw.items():
+            pairs.append((pattern, tuple(_codes({pattern: codes}, pattern, source,
+                                                "per-file-ignores."))))
+        settings = replace(settings, per_file_ignores=tuple(pairs))
+    if "exclude" in table:
+        settings = replace(settings, exclude=tuple(_strings(table, "exclude", source)))
+    if "extend-exclude" in table:
+        settings = replace(
+            settings, exclude=settings.exclude + tuple(_strings(table, "extend-exclude", source))
+        )
+    if "allow" in table:
+        settings = replace(settings, allow=tuple(_strings(table, "allow", source)))
+    if "max-chain" in table:
+        value = table["max-chain"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(f"{source}: [tool.asynclint] `max-chain` must be a whole number "
+                              f"of at least 1, got {value!r}")
+        settings = replace(settings, max_chain=value)
+    entries = {k: table[k] for k in ("function", "class", "defaults") if k in table}
+    if entries:
+        try:
+            parsed = catalog_module.parse_table(entries, f"{source} [tool.asynclint]")
+        except CatalogError as exc:
+            raise ConfigError(str(exc)) from exc
+        settings = replace(settings, extra_entries=tuple(parsed))
+    return settings
+
+
+def _strings(table: Mapping[str, Any], key: str, source: str, prefix: str = "") -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{source}: [tool.asynclint] `{prefix}{key}` must be a list of strings")
+    return value
+
+
+def _codes(table: Mapping[str, Any], key: str, source: str, prefix: str = "") -> list[str]:
+    return [check_code(code, f"{source}: [tool.asynclint] `{prefix}{key}`")
+            for code in _strings(table, key, source, prefix)]
+
+
+def check_code(code: str, where: str) -> str:
+    code = code.strip().upper()
+    if not _CODE_PREFIX.match(code):
+        raise ConfigError(f"{where}: {code!r} is not an asynclint code or prefix (e.g. ASL101, ASL1)")
+    if len(code) == 6 and code not in BY_CODE:
+        raise ConfigError(f"{where}: unknown code {code}; `asynclint rules` lists them")
+    return code
+
+
+def parse_codes(values: Sequence[str], where: str) -> tuple[str, ...]:
+    """Codes from the command line: repeated flags and comma-separated lists both work."""
+    out: list[str] = []
+    for value in values:
+        out += [check_code(c, where) for c in value.split(",") if c.strip()]
+    return tuple(out)

@@ -1,0 +1,91 @@
+"""Paths given on the command line -> the Python files to check, and the project root."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "__pycache__", "build", "dist",
+    "node_modules", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".asynclint_cache", "*.egg-info", ".eggs", "site-packages", "__pypackages__",
+)
+PYTHON_SUFFIXES = (".py",)  # stubs (.pyi) never run
+
+
+class DiscoveryError(Exception):
+    """A path given by the user cannot be used (does not exist, is not Python)."""
+
+
+@dataclass(frozen=True)
+class Discovered:
+    files: tuple[Path, ...]  # absolute, resolved, sorted
+    root: Path  # the project root: nearest pyproject.toml or .git above the first path
+
+
+def find_root(start: Path) -> Path:
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
+def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
+    """A pattern matches a path component (`build`), or the path relative to root (`a/b/*.py`)."""
+    try:
+        relative = path.relative_to(root).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    parts = relative.split("/")
+    for pattern in patterns:
+        pattern = pattern.rstrip("/")
+        if "/" in pattern:
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
+                return True
+        elif any(fnmatch.fnmatch(part, pattern) for part in parts):
+            return True
+    return False
+
+
+def discover(paths: Iterable[str], exclude: Sequence[str] = DEFAULT_EXCLUDE,
+             root: Path | None = None) -> Discovered:
+    given = [Path(p) for p in paths] or [Path(".")]
+    for path in given:
+        if not path.exists() and not path.is_symlink():
+            raise DiscoveryError(f"{path}: no such file or directory")
+    project_root = root or find_root(given[0])
+    files: set[Path] = set()
+    for path in given:
+        if path.is_file() or (path.is_symlink() and not path.is_dir()):
+            # a file named explicitly is checked even when excluded, as ruff and flake8 do
+            files.add(path.resolve() if path.exists() else path.absolute())
+            continue
+        files.update(_walk(path.resolve(), project_root, exclude))
+    return Discovered(tuple(sorted(files)), project_root)
+
+
+def _walk(directory: Path, root: Path, exclude: Sequence[str]) -> Iterable[Path]:
+    seen: set[tuple[int, int]] = set()
+    for current, dirnames, filenames in os.walk(directory, followlinks=True, onerror=None):
+        here = Path(current)
+        try:
+            stat = here.stat()
+        except OSError:
+            dirnames[:] = []
+            continue
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in seen:  # a symlink loop: each directory once
+            dirnames[:] = []
+            continue
+        seen.add(identity)
+        dirnames[:] = sorted(d for d in dirnames if not excluded(here / d, root, exclude))
+        for name in filenames:
+            if name.endswith(PYTHON_SUFFIXES):
+                file = here / name
+                if not excluded(file, root, exclude):
+                    yield file

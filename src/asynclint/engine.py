@@ -1,0 +1,204 @@
+"""The pipeline: files -> summaries -> resolution -> call graph -> contexts -> findings.
+
+Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from asynclint.cache import Summaries
+from asynclint.callgraph import Api, CallGraph, Target
+from asynclint.codes import PARSE_ERROR
+from asynclint.config import Settings
+from asynclint.contexts import Context, Contexts
+from asynclint.findings import Finding, Hop
+from asynclint.project import Project
+from asynclint.resolve import FuncKey, Resolver
+from asynclint.summary import CallSite, FunctionSummary, ModuleSummary
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    files: int  # files checked
+    root: Path
+    warnings: tuple[str, ...] = ()
+
+
+def check(files: Sequence[Path], root: Path, settings: Settings,
+          summaries: Optional[Summaries] = None) -> Report:
+    summaries = summaries or Summaries(None)
+    catalog = settings.catalog()
+    project = Project(root, files, summaries.load)
+    targets = summaries.load_many([Path(f).resolve() for f in files])
+    for summary in targets:
+        project.add(summary)
+    resolver = Resolver(project, catalog)
+    contexts = Contexts(resolver, targets)
+    graph = CallGraph(resolver)
+    roots: list[tuple[FuncKey, FunctionSummary]] = []
+    for summary in targets:
+        for qualname, function in summary.functions.items():
+            key = (summary.path, qualname)
+            if contexts.runs_on_loop(key, function):
+                roots.append((key, function))
+    graph.explore(key for key, _ in roots)
+    builder = _Builder(project, graph, contexts, settings)
+    findings: list[Finding] = []
+    for summary in targets:
+        if summary.error is not None:
+            findings.append(builder.parse_error(summary))
+    for key, function in roots:
+        findings += builder.function_findings(key, function)
+    kept = [
+        f for f in findings
+        if settings.selects(f.code, Path(f.path).resolve(), root)
+    ]
+    kept.sort(key=Finding.sort_key)
+    return Report(tuple(kept), len(targets), root, tuple(summaries.warnings))
+
+
+class _Builder:
+    """Turns call-graph facts into findings with messages, advice and chains."""
+
+    def __init__(self, project: Project, graph: CallGraph, contexts: Contexts,
+                 settings: Settings) -> None:
+        self.project = project
+        self.graph = graph
+        self.contexts = contexts
+        self.settings = settings
+        self._lines: dict[str, list[str]] = {}
+
+    def lines(self, path: str) -> list[str]:
+        found = self._lines.get(path)
+        if found is None:
+            try:
+                found = Path(path).read_bytes().decode("utf-8-sig", "replace").splitlines()
+            except OSError:
+                found = []
+            self._lines[path] = found
+        return found
+
+    def _column(self, path: str, line: int, byte_column: int) -> int:
+        """ast counts columns in UTF-8 bytes; users and SARIF count characters."""
+        lines = self.lines(path)
+        if not 0 < line <= len(lines):
+            return byte_column
+        text = lines[line - 1]
+        if text.isascii():
+            return byte_column
+        prefix = text.encode("utf-8")[: max(byte_column - 1, 0)]
+        return len(prefix.decode("utf-8", "replace")) + 1
+
+    def parse_error(self, summary: ModuleSummary) -> Finding:
+        error = summary.error
+        assert error is not None
+        lines = self.lines(summary.path)
+        snippet = lines[error.line - 1] if 0 < error.line <= len(lines) else ""
+        return Finding(
+            code=PARSE_ERROR,
+            path=self.project.display_path(summary.path),
+            line=error.line,
+            column=error.column,
+            end_line=error.line,
+            end_column=error.column + 1,
+            message=f"could not be parsed: {error.message}",
+            advice="fix the syntax, or run asynclint with the Python version the code targets",
+            snippet=snippet,
+        )
+
+    def function_findings(self, key: FuncKey, function: FunctionSummary) -> list[Finding]:
+        context = self.contexts.context(key, function)
+        out: list[Finding] = []
+        reported: set[int] = set()
+        for site, target in self.graph.edges(key):
+            if id(site) in reported:
+                continue
+            finding = self._finding(key, function, context, site, target)
+            if finding is not None:
+                out.append(finding)
+                reported.add(id(site))
+        return out
+
+    def _finding(self, key: FuncKey, function: FunctionSummary, context: Context,
+                 site: CallSite, target: Target) -> Optional[Finding]:
+        hops: list[Hop] = []
+        if target.api is not None:
+            api = target.api
+        else:
+            assert target.function is not None
+            chain = self.graph.chain(target.function)
+            if not chain:
+                return None
+            api = chain[-1][1].api
+            for step_key, link in chain:
+                step = self.graph.resolver.function(step_key)
+                name = _display(step.qualname if step else step_key[1])
+                hops.append(Hop(
+                    function=name,
+                    path=self.project.display_path(step_key[0]),
+                    line=link.site.line,
+                    column=self._column(step_key[0], link.site.line, link.site.column),
+                ))
+        if self.graph.suppressed(key, site, api):
+            return None
+        cut = max(len(hops) - self.settings.max_chain, 0)
+        lines = self.lines(key[0])
+        snippet = lines[site.line - 1] if 0 < site.line <= len(lines) else ""
+        column = self._column(key[0], site.line, site.column)
+        end_column = self._column(key[0], site.end_line, site.end_column)
+        return Finding(
+            code=api.info.code,
+            path=self.project.display_path(key[0]),
+            line=site.line,
+            column=column,
+            end_line=site.end_line,
+            end_column=end_column,
+            message=self._message(api, context, hops, target),
+            advice=self._advice(key, function, context, api, hops),
+            api=api.name,
+            function=_display(function.qualname),
+            context=context.label,
+            chain=tuple(hops[: len(hops) - cut] if cut else hops),
+            chain_cut=cut,
+            snippet=snippet,
+        )
+
+    @staticmethod
+    def _message(api: Api, context: Context, hops: list[Hop], target: Target) -> str:
+        where = f"in {context.label}" if context.kind != "async function" else \
+            f"in async function {context.label}"
+        if not hops:
+            verb = {"with": "entering and leaving", "iteration": "iterating"}.get(target.via)
+            subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
+            return f"{subject} blocks the event loop {where}"
+        first = hops[0].function
+        how = {
+            "constructor": f"creating `{first.rsplit('.', 1)[0]}` (its `{first.rsplit('.', 1)[-1]}`)",
+            "with": f"the `with` block (`{first}`)",
+            "iteration": f"iterating `{first}`",
+        }.get(target.via, f"`{first}`")
+        return f"{how} blocks the event loop {where}: it reaches `{api.name}`"
+
+    def _advice(self, key: FuncKey, function: FunctionSummary, context: Context, api: Api,
+                hops: list[Hop]) -> str:
+        remedy = f"use {api.info.replacement}"
+        if hops:
+            remedy += f" in `{hops[-1].function}`, or offload the call with " \
+                      "`await asyncio.to_thread(...)`"
+        if (function.is_async and not function.awaits and context.kind in ("route", "dependency")
+                and key not in self.contexts.awaited):
+            name = _display(function.qualname)
+            return (f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
+                    f"threadpool, or {remedy}")
+        if not function.is_async:
+            return f"{remedy}; this handler runs on the event loop"
+        return remedy
+
+
+def _display(qualname: str) -> str:
+    return qualname.replace(".<locals>", "")
