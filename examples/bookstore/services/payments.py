@@ -15,9 +15,12 @@ class PaymentClient:
     def __init__(self, api_key: Optional[str] = None, base_url: Optional[str] = None) -> None:
         self.base_url = (base_url or settings.payments_url).rstrip("/")
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Bearer {api_key or settings.payments_api_key}"})
+        token = api_key or settings.payments_api_key
+        self.session.headers.update({"Authorization": f"Bearer {token}"})
 
-    def charge(self, amount_cents: int, currency: str, email: str, description: str) -> Dict[str, Any]:
+    def charge(
+        self, amount_cents: int, currency: str, email: str, description: str
+    ) -> Dict[str, Any]:
         resp = self.session.post(
             f"{self.base_url}/charges",
             json={"amount": amount_cents, "currency": currency, "receipt_email": email,
