@@ -37,7 +37,7 @@ def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
 
 def _unreadable(path: Path, reason: str) -> ModuleSummary:
     return ModuleSummary(str(path), path.name == "__init__.py", (), (), (), (),
-                         error=ParseError(1, 1, f"cannot read file: {reason}"))
+                         error=ParseError(1, 1, f"cannot be read: {reason}", "read"))
 
 
 def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:

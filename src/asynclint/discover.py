@@ -63,9 +63,9 @@ def discover(paths: Iterable[str], exclude: Sequence[str] = DEFAULT_EXCLUDE,
     for path in given:
         if path.is_file() or (path.is_symlink() and not path.is_dir()):
             # a file named explicitly is checked even when excluded, as ruff and flake8 do
-            files.add(path.resolve() if path.exists() else path.absolute())
+            files.add(Path(os.path.abspath(path)))
             continue
-        files.update(_walk(path.resolve(), project_root, exclude))
+        files.update(_walk(Path(os.path.abspath(path)), project_root, exclude))
     return Discovered(tuple(sorted(files)), project_root)
 
 

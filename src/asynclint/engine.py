@@ -5,6 +5,7 @@ Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it re
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ def check(files: Sequence[Path], root: Path, settings: Settings,
     summaries = summaries or Summaries(None)
     catalog = settings.catalog()
     project = Project(root, files, summaries.load)
-    targets = summaries.load_many([Path(f).resolve() for f in files])
+    targets = summaries.load_many([Path(os.path.abspath(f)) for f in files])
     for summary in targets:
         project.add(summary)
     resolver = Resolver(project, catalog)
@@ -56,7 +57,7 @@ def check(files: Sequence[Path], root: Path, settings: Settings,
         findings += builder.function_findings(key, function)
     kept = [
         f for f in findings
-        if settings.selects(f.code, Path(f.path).resolve(), root)
+        if settings.selects(f.code, Path(os.path.abspath(f.path)), root)
     ]
     kept.sort(key=Finding.sort_key)
     return Report(tuple(kept), len(targets), root, tuple(summaries.warnings))
@@ -106,8 +107,8 @@ class _Builder:
             column=error.column,
             end_line=error.line,
             end_column=error.column + 1,
-            message=f"could not be parsed: {error.message}",
-            advice="fix the syntax, or run asynclint with the Python version the code targets",
+            message=f"file {error.message}",
+            advice=_PARSE_ADVICE.get(error.kind, _PARSE_ADVICE["syntax"]),
             snippet=snippet,
         )
 
@@ -198,6 +199,14 @@ class _Builder:
         if not function.is_async:
             return f"{remedy}; this handler runs on the event loop"
         return remedy
+
+
+_PARSE_ADVICE = {
+    "syntax": "fix the syntax, or run asynclint under the Python version the code targets",
+    "encoding": "save the file as UTF-8 (or declare its encoding in a coding cookie)",
+    "nesting": "split the deeply nested expression; nothing in this file was checked",
+    "read": "check that the file exists and is readable; nothing in it was checked",
+}
 
 
 def _display(qualname: str) -> str:

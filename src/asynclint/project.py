@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Callable, Optional
@@ -39,7 +40,7 @@ class Project:
     def __init__(self, root: Path, targets: Iterable[Path], load: Loader) -> None:
         self.root = root
         self.load = load
-        self.targets = [t.resolve() for t in targets]
+        self.targets = [Path(os.path.abspath(t)) for t in targets]
         roots: list[Path] = []
         for target in self.targets:
             candidate = package_root(target)

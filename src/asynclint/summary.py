@@ -92,7 +92,8 @@ class ClassSummary:
 class ParseError:
     line: int
     column: int  # 1-based
-    message: str
+    message: str  # completes "file ...": "does not parse: invalid syntax (as Python 3.11)"
+    kind: str = "syntax"  # syntax | encoding | nesting | read
 
 
 @dataclass(frozen=True)
@@ -629,7 +630,8 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
     except UnicodeDecodeError as exc:
         text = None
-        error = ParseError(1, 1, f"not valid UTF-8 ({exc.reason} at byte {exc.start})")
+        error = ParseError(1, 1, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                           "encoding")
     if text is not None:
         try:
             tree = ast.parse(source if isinstance(source, bytes) else text, filename=path)
@@ -638,10 +640,11 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
             line = exc.lineno or 1
             column = max(exc.offset or 1, 1)
             version = ".".join(map(str, sys.version_info[:2]))
-            error = ParseError(line, column, f"{exc.msg} (parsed as Python {version})")
-        except (ValueError, RecursionError, MemoryError) as exc:
-            reason = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
-            error = ParseError(1, 1, reason)
+            error = ParseError(line, column, f"does not parse: {exc.msg} (as Python {version})")
+        except (RecursionError, MemoryError):
+            error = ParseError(1, 1, "is too deeply nested to parse", "nesting")
+        except ValueError as exc:  # e.g. a NUL byte
+            error = ParseError(1, 1, f"does not parse: {exc}", "encoding")
     if error is not None or text is None:
         return ModuleSummary(path, is_package, (), (), (), (), error=error)
     visitor = _Summariser()
@@ -651,7 +654,7 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
     except RecursionError:
         return ModuleSummary(
             path, is_package, (), (), (), (),
-            error=ParseError(1, 1, "too deeply nested to analyse"),
+            error=ParseError(1, 1, "is too deeply nested to analyse", "nesting"),
         )
     module = visitor.module
     return ModuleSummary(

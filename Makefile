@@ -1,0 +1,36 @@
+# Two commands for a fresh machine (see README):
+#   make demo   install asynclint in .venv and run it on the bundled example app
+#   make test   install the test dependencies in .venv and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# asynclint exits 1 when it finds something, which is the point of the demo
+demo: $(VENV)/.installed
+	@$(BIN)/asynclint check examples/; status=$$?; [ $$status -le 1 ]
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m asynclint.docsgen --check
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/run.py
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m asynclint.docsgen
+
+clean:
+	rm -rf $(VENV) .venv-* build dist .pytest_cache .asynclint_cache

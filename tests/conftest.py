@@ -1,0 +1,57 @@
+"""Shared helpers: run the engine on fixtures and read their expectation comments."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from asynclint import engine
+from asynclint.cache import Summaries
+from asynclint.config import Settings
+from asynclint.discover import discover
+from asynclint.findings import Finding
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# `call()  # error: ASL101` or `# error: ASL101, ASL201`; `# ok: why it is clean` documents
+_EXPECT = re.compile(r"#\s*error:\s*(?P<codes>ASL[0-9]{3}(?:\s*,\s*ASL[0-9]{3})*)\s*$")
+_LOOSE = re.compile(r"#\s*error\b")
+
+
+def expected_findings(root: Path) -> list[tuple[str, int, str]]:
+    """(relative path, line, code) for every `# error:` comment below ``root``."""
+    files = [root] if root.is_file() else sorted(root.rglob("*.py"))
+    out = []
+    for path in files:
+        relative = path.name if root.is_file() else path.relative_to(root).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = _EXPECT.search(line)
+            if match is None:
+                if _LOOSE.search(line):
+                    raise AssertionError(f"{relative}:{number}: malformed expectation: {line!r}")
+                continue
+            for code in re.split(r"\s*,\s*", match.group("codes")):
+                out.append((relative, number, code))
+    return sorted(out)
+
+
+def run(root: Path, settings: Settings | None = None) -> list[Finding]:
+    found = discover([str(root)], root=root if root.is_dir() else root.parent)
+    base = root if root.is_dir() else root.parent
+    report = engine.check(found.files, base, settings or Settings(), Summaries(None))
+    return list(report.findings)
+
+
+def actual_findings(root: Path, settings: Settings | None = None) -> list[tuple[str, int, str]]:
+    base = root if root.is_dir() else root.parent
+    out = []
+    for finding in run(root, settings):
+        path = Path(finding.path).resolve()
+        out.append((path.relative_to(base.resolve()).as_posix(), finding.line, finding.code))
+    return sorted(out)
+
+
+@pytest.fixture()
+def fixtures() -> Path:
+    return FIXTURES

@@ -1,0 +1,187 @@
+"""The command line through typer's CliRunner: exit codes, formats, errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from asynclint import __version__
+from asynclint.cli import app
+from asynclint.codes import RULES
+
+runner = CliRunner()
+
+BLOCKING = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+CLEAN = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
+
+
+def invoke(*args: str):
+    return runner.invoke(app, ["check", "--no-cache", *args])
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "bad.py").write_text(BLOCKING)
+    (tmp_path / "good.py").write_text(CLEAN)
+    return tmp_path
+
+
+def test_findings_exit_1_with_location_code_snippet_and_advice(project: Path) -> None:
+    result = invoke(str(project / "bad.py"))
+    assert result.exit_code == 1, result.output
+    assert "bad.py:5:5: ASL501 `time.sleep` blocks the event loop" in result.output
+    assert "    time.sleep(1)" in result.output
+    assert "= help:" in result.output and "asyncio.sleep" in result.output
+
+
+def test_clean_file_exits_0(project: Path) -> None:
+    result = invoke(str(project / "good.py"))
+    assert result.exit_code == 0, result.output
+    assert "No blocking calls found" in result.output
+
+
+def test_directory_is_walked(project: Path) -> None:
+    result = invoke(str(project), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [(Path(f["path"]).name, f["line"], f["code"]) for f in data["findings"]] == [
+        ("bad.py", 5, "ASL501")
+    ]
+
+
+def test_json_shape_has_documented_fields(project: Path) -> None:
+    data = json.loads(invoke(str(project / "bad.py"), "--format", "json").stdout)
+    finding = data["findings"][0]
+    for key in ("code", "path", "line", "column", "message", "advice", "api", "chain"):
+        assert key in finding
+    assert finding["api"] == "time.sleep"
+    assert finding["column"] == 5
+
+
+def test_sarif_and_github_formats(project: Path) -> None:
+    sarif = json.loads(invoke(str(project / "bad.py"), "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "ASL501"
+    github = invoke(str(project / "bad.py"), "--format", "github").stdout
+    assert github.startswith("::error file=bad.py,line=5,")
+
+
+def test_output_file_is_written(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.sarif"
+    result = invoke(str(project / "bad.py"), "--format", "sarif", "--output", str(target))
+    assert result.exit_code == 1
+    assert json.loads(target.read_text())["runs"][0]["results"]
+
+
+def test_unwritable_output_is_a_clean_error(project: Path) -> None:
+    result = invoke(str(project / "bad.py"), "--output", str(project / "no" / "such" / "x.txt"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_select_and_ignore(project: Path) -> None:
+    assert invoke(str(project / "bad.py"), "--ignore", "ASL501").exit_code == 0
+    assert invoke(str(project / "bad.py"), "--select", "ASL1").exit_code == 0
+    assert invoke(str(project / "bad.py"), "--select", "ASL5").exit_code == 1
+    assert invoke(str(project / "bad.py"), "--select", "ASL101,ASL501").exit_code == 1
+
+
+def test_bad_code_in_select_is_a_usage_error(project: Path) -> None:
+    result = invoke(str(project / "bad.py"), "--select", "E501")
+    assert result.exit_code == 2
+    assert "not an asynclint code" in result.output
+
+
+def test_unknown_format_is_a_usage_error(project: Path) -> None:
+    result = invoke(str(project / "bad.py"), "--format", "xml")
+    assert result.exit_code == 2
+
+
+def test_missing_path_is_a_clean_error(tmp_path: Path) -> None:
+    result = invoke(str(tmp_path / "nope.py"))
+    assert result.exit_code == 2
+    assert "no such file or directory" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_directory_without_python_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hi")
+    result = invoke(str(tmp_path))
+    assert result.exit_code == 2
+    assert "no Python files" in result.output
+
+
+def test_syntax_error_is_a_finding_not_a_crash(project: Path) -> None:
+    (project / "broken.py").write_text("async def f(:\n    pass\n")
+    result = invoke(str(project / "broken.py"))
+    assert result.exit_code == 1
+    assert "broken.py:1:" in result.output and "ASL001" in result.output
+
+
+def test_unreadable_file_is_reported_and_the_rest_still_checked(project: Path) -> None:
+    # a dangling symlink cannot be read, even by root (who can read a chmod 000 file)
+    (project / "dangling.py").symlink_to(project / "missing-target.py")
+    result = invoke(str(project))
+    assert result.exit_code == 1
+    assert "dangling.py:1:1: ASL001" in result.output and "cannot be read" in result.output
+    assert "bad.py:5:5: ASL501" in result.output
+
+
+def test_undecodable_file_is_reported(project: Path) -> None:
+    (project / "latin.py").write_bytes(b"x = '\xe9'\n")
+    result = invoke(str(project / "latin.py"))
+    assert result.exit_code == 1
+    assert "ASL001" in result.output
+
+
+def test_broken_config_is_a_clean_error(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.asynclint]\nselekt = ['ASL1']\n")
+    result = invoke(str(project / "bad.py"))
+    assert result.exit_code == 2
+    assert "pyproject.toml" in result.output and "selekt" in result.output
+
+
+def test_invalid_toml_is_a_clean_error(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.asynclint\n")
+    result = invoke(str(project / "bad.py"))
+    assert result.exit_code == 2
+    assert "not valid TOML" in result.output
+
+
+def test_config_ignore_and_cli_override(project: Path) -> None:
+    (project / "pyproject.toml").write_text("[tool.asynclint]\nignore = ['ASL501']\n")
+    assert invoke(str(project / "bad.py")).exit_code == 0
+    assert invoke(str(project / "bad.py"), "--ignore", "ASL101").exit_code == 1
+
+
+def test_exit_zero_and_statistics(project: Path) -> None:
+    result = invoke(str(project / "bad.py"), "--exit-zero", "--statistics")
+    assert result.exit_code == 0
+    assert "1  ASL501" in result.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"asynclint {__version__}"
+
+
+def test_rules_lists_every_code() -> None:
+    result = runner.invoke(app, ["rules"])
+    assert result.exit_code == 0
+    for rule in RULES:
+        assert rule.code in result.output
+    data = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
+    assert [r["code"] for r in data] == [r.code for r in RULES]
+
+
+def test_catalog_lists_entries() -> None:
+    result = runner.invoke(app, ["catalog", "--format", "json"])
+    assert result.exit_code == 0
+    names = {row["name"] for row in json.loads(result.output)}
+    assert {"requests.get", "time.sleep", "requests.Session"} <= names

@@ -1,0 +1,30 @@
+"""Every fixture states its findings in trailing comments; the engine must match them exactly.
+
+`tests/fixtures/rules/*.py` are single files, `tests/fixtures/projects/*/` are multi-module
+projects. A line with `# error: ASL101` must be reported with that code; every other line
+must stay clean, so an extra finding fails as surely as a missing one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, actual_findings, expected_findings
+
+SINGLE = sorted((FIXTURES / "rules").glob("*.py"))
+PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("fixture", SINGLE + PROJECTS, ids=lambda p: p.name)
+def test_fixture_findings_match_expectations(fixture: Path) -> None:
+    actual, expected = actual_findings(fixture), expected_findings(fixture)
+    missing = [f"{p}:{line}: {code}" for p, line, code in expected if (p, line, code) not in actual]
+    extra = [f"{p}:{line}: {code}" for p, line, code in actual if (p, line, code) not in expected]
+    assert not missing and not extra, f"missing: {missing}\nunexpected: {extra}"
+    assert actual == expected  # same multiset, same order
+
+
+def test_there_are_fixtures() -> None:
+    assert len(SINGLE) >= 10 and len(PROJECTS) >= 3
