@@ -20,11 +20,13 @@ def flake8_findings(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[s
     """Run flake8 in-process over ``root`` and collect (path, line, col, text) for ASL codes."""
     monkeypatch.chdir(root)
     collected: list[tuple[str, int, int, str]] = []
-    style = legacy.get_style_guide(select=["ASL"], jobs="1")
+    style = legacy.get_style_guide(select=["ASL"])
     original = style._application.formatter.handle
 
     def handle(error) -> None:  # type: ignore[no-untyped-def]
-        collected.append((error.filename, error.line_number, error.column_number, error.text))
+        collected.append(
+            (error.filename, error.line_number, error.column_number, f"{error.code} {error.text}")
+        )
         return original(error)
 
     style._application.formatter.handle = handle  # type: ignore[method-assign]

@@ -1,0 +1,61 @@
+"""The bundled example app is the demo and a regression fixture: its findings are pinned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import run
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+# (file, line, code, blocking API reached, where it runs, first hop of the chain or "")
+EXPECTED = [
+    ("bookstore/dependencies.py", 24, "ASL201", "sqlalchemy.orm.Query.first",
+     "dependency `get_current_user`", ""),
+    ("bookstore/main.py", 37, "ASL202", "redis.Redis.incr",
+     "middleware `timing_middleware`", "record_hit"),
+    ("bookstore/main.py", 47, "ASL301", "pathlib.Path.read_text",
+     "startup handler `load_featured_isbns`", ""),
+    ("bookstore/routers/admin.py", 49, "ASL401", "subprocess.run",
+     "route `POST /admin/backup`", ""),
+    ("bookstore/routers/admin.py", 62, "ASL501", "time.sleep",
+     "route `POST /admin/cdn/purge`", ""),
+    ("bookstore/routers/books.py", 25, "ASL201", "sqlalchemy.orm.Query.all",
+     "route `GET /books`", ""),
+    ("bookstore/routers/books.py", 38, "ASL101", "requests.get",
+     "route `GET /books/isbn/{isbn}/metadata`", ""),
+    ("bookstore/routers/books.py", 70, "ASL201", "sqlalchemy.orm.Query.first",
+     "route `GET /books/{book_id}`", "BookRepository.get_by_id"),
+    ("bookstore/routers/books.py", 80, "ASL601", "botocore.client.BaseClient.upload_fileobj",
+     "route `PUT /books/{book_id}/cover`", "attach_cover"),
+    ("bookstore/routers/books.py", 89, "ASL601", "openai.OpenAI.chat.completions.create",
+     "route `GET /books/{book_id}/blurb`", ""),
+    ("bookstore/routers/orders.py", 21, "ASL201", "sqlalchemy.orm.Session.execute",
+     "route `GET /orders`", ""),
+    ("bookstore/routers/orders.py", 29, "ASL101", "requests.get",
+     "route `GET /orders/shipping-quote`", ""),
+    ("bookstore/routers/orders.py", 47, "ASL101", "requests.Session.post",
+     "route `POST /orders`", "PaymentClient.charge"),
+    ("bookstore/routers/users.py", 60, "ASL301", "builtins.open",
+     "route `POST /users/me/avatar`", ""),
+    ("bookstore/routers/users.py", 61, "ASL301", "io.TextIOWrapper.write",
+     "route `POST /users/me/avatar`", ""),
+    ("bookstore/services/shipping.py", 24, "ASL501", "time.sleep",
+     "`notify_carrier`", ""),
+]
+
+
+def test_example_findings_are_exactly_the_planted_mistakes() -> None:
+    actual = []
+    for f in run(EXAMPLES):
+        path = Path(f.path).resolve().relative_to(EXAMPLES.resolve()).as_posix()
+        first = f.chain[0].function if f.chain else ""
+        actual.append((path, f.line, f.code, f.api, f.context, first))
+    assert actual == EXPECTED
+
+
+def test_example_chain_through_two_modules_is_shown() -> None:
+    (finding,) = [f for f in run(EXAMPLES) if f.line == 80 and f.path.endswith("books.py")]
+    assert [hop.function for hop in finding.chain] == ["attach_cover", "upload_cover"]
+    assert finding.chain_text().endswith("-> botocore.client.BaseClient.upload_fileobj")
+    assert "awaits nothing: make it a plain `def`" in finding.advice
