@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, actual_findings, expected_findings
 
 SINGLE = sorted((FIXTURES / "rules").glob("*.py"))

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 from flake8.api import legacy
 from typer.testing import CliRunner
 
 from asynclint.cli import app
-from conftest import FIXTURES
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -45,7 +45,8 @@ def cli_findings(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str,
     out = []
     for f in json.loads(result.stdout)["findings"]:
         # flake8 columns are 0-based internally and shown 1-based; both count from the callee
-        out.append((f["path"], f["line"], f["column"], f"{f['code']} {f['message']}; {f['advice']}"))
+        text = f"{f['code']} {f['message']}; {f['advice']}"
+        out.append((f["path"], f["line"], f["column"], text))
     return sorted(out)
 
 
@@ -73,5 +74,8 @@ def test_plugin_is_registered() -> None:
     from importlib.metadata import entry_points
 
     eps = entry_points()
-    group = eps.select(group="flake8.extension") if hasattr(eps, "select") else eps["flake8.extension"]
+    if hasattr(eps, "select"):
+        group = eps.select(group="flake8.extension")
+    else:  # Python 3.9
+        group = eps["flake8.extension"]
     assert any(ep.name == "ASL" and ep.value.startswith("asynclint.") for ep in group)

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, expected_findings, run
 
 from asynclint.codes import RULES
-from conftest import FIXTURES, expected_findings, run
 
 SINGLE = sorted((FIXTURES / "rules").glob("*.py"))
 ALL_FILES = sorted(FIXTURES.rglob("*.py"))
@@ -21,8 +21,9 @@ class _Desync(ast.NodeTransformer):
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
         self.generic_visit(node)
-        return ast.copy_location(ast.FunctionDef(**{f: getattr(node, f, None)
-                                                    for f in node._fields}), node)
+        return ast.copy_location(
+            ast.FunctionDef(**{f: getattr(node, f, None) for f in node._fields}), node
+        )
 
     def visit_Await(self, node: ast.Await) -> ast.AST:
         self.generic_visit(node)
@@ -30,36 +31,46 @@ class _Desync(ast.NodeTransformer):
 
     def visit_AsyncWith(self, node: ast.AsyncWith) -> ast.AST:
         self.generic_visit(node)
-        return ast.copy_location(ast.With(**{f: getattr(node, f, None) for f in node._fields}),
-                                 node)
+        return ast.copy_location(
+            ast.With(**{f: getattr(node, f, None) for f in node._fields}), node
+        )
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> ast.AST:
         self.generic_visit(node)
-        return ast.copy_location(ast.For(**{f: getattr(node, f, None) for f in node._fields}),
-                                 node)
+        return ast.copy_location(ast.For(**{f: getattr(node, f, None) for f in node._fields}), node)
 
 
-@pytest.mark.parametrize("fixture", [p for p in SINGLE if p.name != "syntax_error.py"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "fixture", [p for p in SINGLE if p.name != "syntax_error.py"], ids=lambda p: p.name
+)
 def test_nothing_is_reported_once_no_code_runs_on_the_loop(fixture: Path, tmp_path: Path) -> None:
     tree = _Desync().visit(ast.parse(fixture.read_text(encoding="utf-8")))
     target = tmp_path / fixture.name
     target.write_text(ast.unparse(ast.fix_missing_locations(tree)), encoding="utf-8")
-    left = [f for f in run(target)
-            # a plain `def` startup/shutdown handler is the one sync function the loop calls
-            if not re.match(r"(startup|shutdown) handler", f.context)]
+    left = [
+        f
+        for f in run(target)
+        # a plain `def` startup/shutdown handler is the one sync function the loop calls
+        if not re.match(r"(startup|shutdown) handler", f.context)
+    ]
     assert left == []
 
 
-@pytest.mark.parametrize("fixture", [p for p in ALL_FILES if p.name != "syntax_error.py"],
-                         ids=lambda p: p.relative_to(FIXTURES).as_posix())
+@pytest.mark.parametrize(
+    "fixture",
+    [p for p in ALL_FILES if p.name != "syntax_error.py"],
+    ids=lambda p: p.relative_to(FIXTURES).as_posix(),
+)
 def test_every_fixture_parses(fixture: Path) -> None:
     ast.parse(fixture.read_text(encoding="utf-8"))
 
 
 def test_every_code_has_a_fixture_and_a_docs_page() -> None:
-    used = {code for fixture in [*SINGLE, *(FIXTURES / "projects").iterdir()]
-            for _, _, code in expected_findings(fixture)}
+    used = {
+        code
+        for fixture in [*SINGLE, *(FIXTURES / "projects").iterdir()]
+        for _, _, code in expected_findings(fixture)
+    }
     assert used == {rule.code for rule in RULES}
     for rule in RULES:
         assert (DOCS / f"{rule.code}.md").is_file()

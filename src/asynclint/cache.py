@@ -36,8 +36,15 @@ def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
 
 
 def _unreadable(path: Path, reason: str) -> ModuleSummary:
-    return ModuleSummary(str(path), path.name == "__init__.py", (), (), (), (),
-                         error=ParseError(1, 1, f"cannot be read: {reason}", "read"))
+    return ModuleSummary(
+        str(path),
+        path.name == "__init__.py",
+        (),
+        (),
+        (),
+        (),
+        error=ParseError(1, 1, f"cannot be read: {reason}", "read"),
+    )
 
 
 def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:
@@ -47,8 +54,9 @@ def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:
 class Summaries:
     """Loads summaries: from memory, from the disk cache, or by parsing."""
 
-    def __init__(self, cache_dir: Optional[Path], salt: str = "",
-                 jobs: Optional[int] = None) -> None:
+    def __init__(
+        self, cache_dir: Optional[Path], salt: str = "", jobs: Optional[int] = None
+    ) -> None:
         self.directory: Optional[Path] = None
         self.warnings: list[str] = []
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -105,8 +113,9 @@ class Summaries:
                 pickle.dump(summary, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, folder / f"{key}.pickle")
         except OSError as exc:
-            self.warnings.append(f"cannot write to the cache ({exc.strerror or exc}); "
-                                 "running without a cache")
+            self.warnings.append(
+                f"cannot write to the cache ({exc.strerror or exc}); running without a cache"
+            )
             self.directory = None
 
     def load(self, path: Path) -> ModuleSummary:
@@ -129,8 +138,9 @@ class Summaries:
             else:
                 todo.append((index, str(path), data, key))
         self.misses += len(todo)
-        for (index, _, _, key), summary in zip(todo, self._summarise([(p, d) for _, p, d, _
-                                                                       in todo])):
+        for (index, _, _, key), summary in zip(
+            todo, self._summarise([(p, d) for _, p, d, _ in todo])
+        ):
             out[index] = summary
             self._put(key, summary)
         return [s for s in out if s is not None]
@@ -139,7 +149,7 @@ class Summaries:
         if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1:
             return _summarise_many(items)
         size = max(8, len(items) // (self.jobs * 4))
-        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
             with ProcessPoolExecutor(max_workers=self.jobs) as pool:
                 return [s for chunk in pool.map(_summarise_many, chunks) for s in chunk]

@@ -75,8 +75,7 @@ class CallGraph:
 
     # -- targets of one site ------------------------------------------------------------
 
-    def site_targets(self, key: FuncKey, function: FunctionSummary,
-                     index: int) -> list[Target]:
+    def site_targets(self, key: FuncKey, function: FunctionSummary, index: int) -> list[Target]:
         site = function.calls[index]
         if self.offloaded(key, function, index):
             return []

@@ -76,8 +76,9 @@ def write_output(text: str, output: Optional[Path]) -> None:
         return
     directory = output.parent if str(output.parent) else Path(".")
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{output.name}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=directory, prefix=f".{output.name}.", suffix=".tmp"
+        )
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
         os.replace(temporary, output)
@@ -101,11 +102,15 @@ def check(
         [], "--ignore", help="Codes or prefixes to leave out (comma-separated or repeated)."
     ),
     config: Optional[Path] = typer.Option(
-        None, "--config", help="pyproject.toml to read [tool.asynclint] from "
-        "[default: the nearest one above the first path]."
+        None,
+        "--config",
+        help="pyproject.toml to read [tool.asynclint] from "
+        "[default: the nearest one above the first path].",
     ),
     cache_dir: Optional[Path] = typer.Option(
-        None, "--cache-dir", envvar="ASYNCLINT_CACHE_DIR",
+        None,
+        "--cache-dir",
+        envvar="ASYNCLINT_CACHE_DIR",
         help="Where to keep the summary cache [default: .asynclint_cache in the project root].",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
@@ -138,8 +143,7 @@ def check(
     if not found.files:
         raise _fail(f"no Python files found in {', '.join(paths)}")
     root = pyproject.parent if pyproject is not None else found.root
-    summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache),
-                          salt=settings.fingerprint())
+    summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache), salt=settings.fingerprint())
     report = engine.check(found.files, root, settings, summaries)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
@@ -148,8 +152,11 @@ def check(
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         text = renderer(report.findings, root=root, color=use_color)  # type: ignore[call-arg]
         if quiet:
-            text = "".join(line + "\n" for line in text.splitlines()
-                           if line and not line.startswith(("Found ", "No blocking")))
+            text = "".join(
+                line + "\n"
+                for line in text.splitlines()
+                if line and not line.startswith(("Found ", "No blocking"))
+            )
     else:
         text = renderer(report.findings, root=root)
     if statistics and output_format is OutputFormat.text:
@@ -170,14 +177,21 @@ def _replace(settings: Settings, **changes: object) -> Settings:
 
 @app.command()
 def rules(
-    output_format: ListFormat = typer.Option(ListFormat.text, "--format", "-f",
-                                             case_sensitive=False),
+    output_format: ListFormat = typer.Option(
+        ListFormat.text, "--format", "-f", case_sensitive=False
+    ),
 ) -> None:
     """List the rule codes with a one-line description."""
     if output_format is ListFormat.json:
         data = [
-            {"code": r.code, "name": r.name, "category": r.category, "level": r.level,
-             "summary": r.summary, "docs": r.help_uri}
+            {
+                "code": r.code,
+                "name": r.name,
+                "category": r.category,
+                "level": r.level,
+                "summary": r.summary,
+                "docs": r.help_uri,
+            }
             for r in RULES
         ]
         typer.echo(json.dumps(data, indent=2))
@@ -189,10 +203,12 @@ def rules(
 
 @app.command()
 def catalog(
-    output_format: ListFormat = typer.Option(ListFormat.text, "--format", "-f",
-                                             case_sensitive=False),
-    config: Optional[Path] = typer.Option(None, "--config", help="pyproject.toml with extra "
-                                          "[tool.asynclint] entries."),
+    output_format: ListFormat = typer.Option(
+        ListFormat.text, "--format", "-f", case_sensitive=False
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="pyproject.toml with extra [tool.asynclint] entries."
+    ),
 ) -> None:
     """List the blocking APIs asynclint knows, with their async replacements."""
     try:
@@ -205,16 +221,30 @@ def catalog(
         info = entry.info
         if isinstance(entry, ClassEntry):
             blocking = sorted(entry.blocking) + (["(constructor)"] if entry.constructor else [])
-            rows.append({"name": entry.name, "kind": "class", "blocking": blocking,
-                         "safe": sorted(entry.safe), "returns": dict(entry.returns),
-                         "code": info.code if info else None,
-                         "category": info.category if info else None,
-                         "replacement": info.replacement if info else None})
+            rows.append(
+                {
+                    "name": entry.name,
+                    "kind": "class",
+                    "blocking": blocking,
+                    "safe": sorted(entry.safe),
+                    "returns": dict(entry.returns),
+                    "code": info.code if info else None,
+                    "category": info.category if info else None,
+                    "replacement": info.replacement if info else None,
+                }
+            )
         else:
-            rows.append({"name": entry.name, "kind": "function", "blocking": entry.blocking,
-                         "returns": entry.returns, "code": info.code if info else None,
-                         "category": info.category if info else None,
-                         "replacement": info.replacement if info else None})
+            rows.append(
+                {
+                    "name": entry.name,
+                    "kind": "function",
+                    "blocking": entry.blocking,
+                    "returns": entry.returns,
+                    "code": info.code if info else None,
+                    "category": info.category if info else None,
+                    "replacement": info.replacement if info else None,
+                }
+            )
     if output_format is ListFormat.json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -235,4 +265,4 @@ def main() -> None:
         sys.exit(130)
 
 
-__all__ = ["app", "main", "find_root"]
+__all__ = ["app", "find_root", "main"]

@@ -87,8 +87,7 @@ RULES: tuple[Rule, ...] = (
             "    with smtplib.SMTP('mail') as smtp:\n        smtp.send_message(msg)"
         ),
         good=(
-            "async def notify(msg: EmailMessage):\n"
-            "    await aiosmtplib.send(msg, hostname='mail')"
+            "async def notify(msg: EmailMessage):\n    await aiosmtplib.send(msg, hostname='mail')"
         ),
     ),
     Rule(
@@ -119,8 +118,7 @@ RULES: tuple[Rule, ...] = (
         level="error",
         why=(
             "redis-py's `Redis`, pymemcache and similar clients wait for the server's reply on "
-            "the calling thread; even a fast cache adds its round trip to every request. "
-            + _LOOP
+            "the calling thread; even a fast cache adds its round trip to every request. " + _LOOP
         ),
         bad="async def get_cached(key: str):\n    return cache.get(key)  # cache = redis.Redis()",
         good=(

@@ -47,9 +47,7 @@ class Settings:
         if path is not None and root is not None:
             for pattern, codes in self.per_file_ignores:
                 if excluded(path, root, [pattern]) or Path(path).match(pattern):
-                    ignored = max(
-                        [ignored, *(len(p) for p in codes if code.startswith(p))]
-                    )
+                    ignored = max([ignored, *(len(p) for p in codes if code.startswith(p))])
         return chosen >= 0 and chosen > ignored
 
     def catalog(self) -> Catalog:
@@ -70,8 +68,17 @@ class Settings:
 
 
 _KEYS = {
-    "select", "ignore", "extend-ignore", "per-file-ignores", "exclude", "extend-exclude",
-    "allow", "max-chain", "function", "class", "defaults",
+    "select",
+    "ignore",
+    "extend-ignore",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "allow",
+    "max-chain",
+    "function",
+    "class",
+    "defaults",
 }
 
 
@@ -118,12 +125,14 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
     if "per-file-ignores" in table:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
-            raise ConfigError(f"{source}: [tool.asynclint] `per-file-ignores` must be a table "
-                              "of \"glob\" = [codes]")
+            raise ConfigError(
+                f'{source}: [tool.asynclint] `per-file-ignores` must be a table of "glob" = [codes]'
+            )
         pairs = []
         for pattern, codes in raw.items():
-            pairs.append((pattern, tuple(_codes({pattern: codes}, pattern, source,
-                                                "per-file-ignores."))))
+            pairs.append(
+                (pattern, tuple(_codes({pattern: codes}, pattern, source, "per-file-ignores.")))
+            )
         settings = replace(settings, per_file_ignores=tuple(pairs))
     if "exclude" in table:
         settings = replace(settings, exclude=tuple(_strings(table, "exclude", source)))
@@ -136,8 +145,10 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
     if "max-chain" in table:
         value = table["max-chain"]
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(f"{source}: [tool.asynclint] `max-chain` must be a whole number "
-                              f"of at least 1, got {value!r}")
+            raise ConfigError(
+                f"{source}: [tool.asynclint] `max-chain` must be a whole number "
+                f"of at least 1, got {value!r}"
+            )
         settings = replace(settings, max_chain=value)
     entries = {k: table[k] for k in ("function", "class", "defaults") if k in table}
     if entries:
@@ -159,14 +170,18 @@ def _strings(table: Mapping[str, Any], key: str, source: str, prefix: str = "") 
 
 
 def _codes(table: Mapping[str, Any], key: str, source: str, prefix: str = "") -> list[str]:
-    return [check_code(code, f"{source}: [tool.asynclint] `{prefix}{key}`")
-            for code in _strings(table, key, source, prefix)]
+    return [
+        check_code(code, f"{source}: [tool.asynclint] `{prefix}{key}`")
+        for code in _strings(table, key, source, prefix)
+    ]
 
 
 def check_code(code: str, where: str) -> str:
     code = code.strip().upper()
     if not _CODE_PREFIX.match(code):
-        raise ConfigError(f"{where}: {code!r} is not an asynclint code or prefix (e.g. ASL101, ASL1)")
+        raise ConfigError(
+            f"{where}: {code!r} is not an asynclint code or prefix (e.g. ASL101, ASL1)"
+        )
     if len(code) == 6 and code not in BY_CODE:
         raise ConfigError(f"{where}: unknown code {code}; `asynclint rules` lists them")
     return code

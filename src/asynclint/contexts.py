@@ -16,8 +16,16 @@ from asynclint.resolve import Ext, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import Expr, FunctionSummary, ModuleSummary, iter_exprs
 
 ROUTE_METHODS = {
-    "get": "GET", "post": "POST", "put": "PUT", "patch": "PATCH", "delete": "DELETE",
-    "head": "HEAD", "options": "OPTIONS", "trace": "TRACE", "api_route": "", "route": "",
+    "get": "GET",
+    "post": "POST",
+    "put": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "head": "HEAD",
+    "options": "OPTIONS",
+    "trace": "TRACE",
+    "api_route": "",
+    "route": "",
 }
 _MIDDLEWARE_BASES = {
     "starlette.middleware.base.BaseHTTPMiddleware",
@@ -56,6 +64,7 @@ class Contexts:
         self.lifespans: set[FuncKey] = set()
         self.event_handlers: dict[FuncKey, str] = {}
         self.awaited: set[FuncKey] = set()
+        self._added_routes: dict[FuncKey, tuple[str, str]] = {}
         for module in modules:
             self._scan(module)
 
@@ -116,8 +125,6 @@ class Contexts:
                 self._added_routes[handler.key] = (path, _methods(methods))
         self._lifespan_in(("call", func, args, kwargs), scope)
 
-    _added_routes: dict[FuncKey, tuple[str, str]] = {}
-
     # -- classification -----------------------------------------------------------------
 
     def runs_on_loop(self, key: FuncKey, function: FunctionSummary) -> bool:
@@ -173,8 +180,10 @@ class Contexts:
         if receiver is None or receiver[0] != "name":
             return ""
         value = self.resolver.value(receiver, scope)
-        if not (isinstance(value, Inst) and value.type in ("fastapi.APIRouter",
-                                                            "fastapi.routing.APIRouter")):
+        if not (
+            isinstance(value, Inst)
+            and value.type in ("fastapi.APIRouter", "fastapi.routing.APIRouter")
+        ):
             return ""
         module = self.resolver.module(scope.path)
         for name, assigned in module.globals:

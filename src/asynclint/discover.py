@@ -9,9 +9,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "__pycache__", "build", "dist",
-    "node_modules", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".asynclint_cache", "*.egg-info", ".eggs", "site-packages", "__pypackages__",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".asynclint_cache",
+    "*.egg-info",
+    ".eggs",
+    "site-packages",
+    "__pypackages__",
 )
 PYTHON_SUFFIXES = (".py",)  # stubs (.pyi) never run
 
@@ -52,8 +70,9 @@ def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
     return False
 
 
-def discover(paths: Iterable[str], exclude: Sequence[str] = DEFAULT_EXCLUDE,
-             root: Path | None = None) -> Discovered:
+def discover(
+    paths: Iterable[str], exclude: Sequence[str] = DEFAULT_EXCLUDE, root: Path | None = None
+) -> Discovered:
     given = [Path(p) for p in paths] or [Path(".")]
     for path in given:
         if not path.exists() and not path.is_symlink():

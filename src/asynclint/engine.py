@@ -30,8 +30,9 @@ class Report:
     warnings: tuple[str, ...] = ()
 
 
-def check(files: Sequence[Path], root: Path, settings: Settings,
-          summaries: Optional[Summaries] = None) -> Report:
+def check(
+    files: Sequence[Path], root: Path, settings: Settings, summaries: Optional[Summaries] = None
+) -> Report:
     summaries = summaries or Summaries(None)
     catalog = settings.catalog()
     project = Project(root, files, summaries.load)
@@ -55,10 +56,7 @@ def check(files: Sequence[Path], root: Path, settings: Settings,
             findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
-    kept = [
-        f for f in findings
-        if settings.selects(f.code, Path(os.path.abspath(f.path)), root)
-    ]
+    kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
     kept.sort(key=Finding.sort_key)
     return Report(tuple(kept), len(targets), root, tuple(summaries.warnings))
 
@@ -66,8 +64,9 @@ def check(files: Sequence[Path], root: Path, settings: Settings,
 class _Builder:
     """Turns call-graph facts into findings with messages, advice and chains."""
 
-    def __init__(self, project: Project, graph: CallGraph, contexts: Contexts,
-                 settings: Settings) -> None:
+    def __init__(
+        self, project: Project, graph: CallGraph, contexts: Contexts, settings: Settings
+    ) -> None:
         self.project = project
         self.graph = graph
         self.contexts = contexts
@@ -125,8 +124,14 @@ class _Builder:
                 reported.add(id(site))
         return out
 
-    def _finding(self, key: FuncKey, function: FunctionSummary, context: Context,
-                 site: CallSite, target: Target) -> Optional[Finding]:
+    def _finding(
+        self,
+        key: FuncKey,
+        function: FunctionSummary,
+        context: Context,
+        site: CallSite,
+        target: Target,
+    ) -> Optional[Finding]:
         hops: list[Hop] = []
         if target.api is not None:
             api = target.api
@@ -139,12 +144,14 @@ class _Builder:
             for step_key, link in chain:
                 step = self.graph.resolver.function(step_key)
                 name = _display(step.qualname if step else step_key[1])
-                hops.append(Hop(
-                    function=name,
-                    path=self.project.display_path(step_key[0]),
-                    line=link.site.line,
-                    column=self._column(step_key[0], link.site.line, link.site.column),
-                ))
+                hops.append(
+                    Hop(
+                        function=name,
+                        path=self.project.display_path(step_key[0]),
+                        line=link.site.line,
+                        column=self._column(step_key[0], link.site.line, link.site.column),
+                    )
+                )
         if self.graph.suppressed(key, site, api):
             return None
         cut = max(len(hops) - self.settings.max_chain, 0)
@@ -171,31 +178,44 @@ class _Builder:
 
     @staticmethod
     def _message(api: Api, context: Context, hops: list[Hop], target: Target) -> str:
-        where = f"in {context.label}" if context.kind != "async function" else \
-            f"in async function {context.label}"
+        where = (
+            f"in {context.label}"
+            if context.kind != "async function"
+            else f"in async function {context.label}"
+        )
         if not hops:
             verb = {"with": "entering and leaving", "iteration": "iterating"}.get(target.via)
             subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
             return f"{subject} blocks the event loop {where}"
         first = hops[0].function
+        owner, _, method = first.rpartition(".")
         how = {
-            "constructor": f"creating `{first.rsplit('.', 1)[0]}` (its `{first.rsplit('.', 1)[-1]}`)",
+            "constructor": f"creating `{owner}` (its `{method}`)",
             "with": f"the `with` block (`{first}`)",
             "iteration": f"iterating `{first}`",
         }.get(target.via, f"`{first}`")
         return f"{how} blocks the event loop {where}: it reaches `{api.name}`"
 
-    def _advice(self, key: FuncKey, function: FunctionSummary, context: Context, api: Api,
-                hops: list[Hop]) -> str:
+    def _advice(
+        self, key: FuncKey, function: FunctionSummary, context: Context, api: Api, hops: list[Hop]
+    ) -> str:
         remedy = f"use {api.info.replacement}"
         if hops:
-            remedy += f" in `{hops[-1].function}`, or offload the call with " \
-                      "`await asyncio.to_thread(...)`"
-        if (function.is_async and not function.awaits and context.kind in ("route", "dependency")
-                and key not in self.contexts.awaited):
+            remedy += (
+                f" in `{hops[-1].function}`, or offload the call with "
+                "`await asyncio.to_thread(...)`"
+            )
+        if (
+            function.is_async
+            and not function.awaits
+            and context.kind in ("route", "dependency")
+            and key not in self.contexts.awaited
+        ):
             name = _display(function.qualname)
-            return (f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
-                    f"threadpool, or {remedy}")
+            return (
+                f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
+                f"threadpool, or {remedy}"
+            )
         if not function.is_async:
             return f"{remedy}; this handler runs on the event loop"
         return remedy

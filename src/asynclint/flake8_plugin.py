@@ -23,8 +23,9 @@ from asynclint.findings import Finding
 _RUNS: dict[tuple[str, str], dict[str, list[Finding]]] = {}
 
 
-def project_findings(path: Path, config: Optional[Path] = None,
-                     use_cache: bool = True) -> list[Finding]:
+def project_findings(
+    path: Path, config: Optional[Path] = None, use_cache: bool = True
+) -> list[Finding]:
     """The findings ``asynclint check <project root>`` reports for ``path``."""
     path = path.resolve()
     pyproject = config or find_pyproject(path)
@@ -37,11 +38,19 @@ def project_findings(path: Path, config: Optional[Path] = None,
         files = list(found.files)
         if path not in files:
             files.append(path)
-        summaries = Summaries(resolve_cache_dir(None, root, not use_cache),
-                              salt=settings.fingerprint())
+        summaries = Summaries(
+            resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint()
+        )
         # select/ignore is flake8's job here: report every code and let it filter
-        everything = Settings(**{**settings.__dict__, "select": ("ASL",), "ignore": (),
-                                 "per_file_ignores": (), "catalog_cache": {}})
+        everything = Settings(
+            **{
+                **settings.__dict__,
+                "select": ("ASL",),
+                "ignore": (),
+                "per_file_ignores": (),
+                "catalog_cache": {},
+            }
+        )
         report = engine.check(files, root, everything, summaries)
         run = {}
         for finding in report.findings:
@@ -62,12 +71,17 @@ class AsyncLintChecker:
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
         option_manager.add_option(
-            "--asynclint-config", default=None, parse_from_config=True,
+            "--asynclint-config",
+            default=None,
+            parse_from_config=True,
             help="pyproject.toml with the [tool.asynclint] table (default: the nearest one)",
         )
         option_manager.add_option(
-            "--asynclint-no-cache", default=False, action="store_true",
-            parse_from_config=True, help="do not use asynclint's summary cache",
+            "--asynclint-no-cache",
+            default=False,
+            action="store_true",
+            parse_from_config=True,
+            help="do not use asynclint's summary cache",
         )
 
     @classmethod

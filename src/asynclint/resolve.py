@@ -70,22 +70,67 @@ class Scope:
 
 
 _BUILTINS = frozenset(
-    {"open", "input", "print", "len", "str", "int", "dict", "list", "set", "tuple", "super",
-     "isinstance", "getattr", "setattr", "sorted", "range", "enumerate", "zip", "map", "filter",
-     "type", "object", "property", "staticmethod", "classmethod", "iter", "next", "bytes",
-     "float", "bool", "Exception", "compile", "exec", "eval", "__import__", "breakpoint"}
+    {
+        "open",
+        "input",
+        "print",
+        "len",
+        "str",
+        "int",
+        "dict",
+        "list",
+        "set",
+        "tuple",
+        "super",
+        "isinstance",
+        "getattr",
+        "setattr",
+        "sorted",
+        "range",
+        "enumerate",
+        "zip",
+        "map",
+        "filter",
+        "type",
+        "object",
+        "property",
+        "staticmethod",
+        "classmethod",
+        "iter",
+        "next",
+        "bytes",
+        "float",
+        "bool",
+        "Exception",
+        "compile",
+        "exec",
+        "eval",
+        "__import__",
+        "breakpoint",
+    }
 )
 _OPTIONAL = {"typing.Optional", "typing_extensions.Optional"}
 _UNION = {"typing.Union", "typing_extensions.Union"}
 _ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
-_DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends",
-            "fastapi.params.Security", "fastapi.param_functions.Depends",
-            "fastapi.param_functions.Security"}
+_DEPENDS = {
+    "fastapi.Depends",
+    "fastapi.Security",
+    "fastapi.params.Depends",
+    "fastapi.params.Security",
+    "fastapi.param_functions.Depends",
+    "fastapi.param_functions.Security",
+}
 _ITERATOR_TYPES = {
     f"{module}.{name}"
     for module in ("typing", "typing_extensions", "collections.abc")
-    for name in ("Generator", "Iterator", "Iterable", "AsyncGenerator", "AsyncIterator",
-                 "AsyncIterable")
+    for name in (
+        "Generator",
+        "Iterator",
+        "Iterable",
+        "AsyncGenerator",
+        "AsyncIterator",
+        "AsyncIterable",
+    )
 }
 _MISSING = object()
 
@@ -181,9 +226,7 @@ class Resolver:
                 typed = self.annotation_type(hint, scope)
                 if typed is not None:
                     return typed
-        return self._combine(
-            [value for local, value in function.assigns if local == name], scope
-        )
+        return self._combine([value for local, value in function.assigns if local == name], scope)
 
     def _combine(self, values: list[Expr], scope: Scope) -> Value:
         """One value for a name assigned several times; unknown unless they all agree."""
@@ -385,8 +428,9 @@ class Resolver:
             if method is None:
                 continue
             scope = Scope(owner[0], qualname)
-            hinted += [self.annotation_type(h, scope) for n, h in method.self_annotations
-                       if n == attr]
+            hinted += [
+                self.annotation_type(h, scope) for n, h in method.self_annotations if n == attr
+            ]
             assigned += [(v, scope) for n, v in method.self_assigns if n == attr]
         hinted = [h for h in hinted if h is not None]
         if hinted:
@@ -499,8 +543,12 @@ class Resolver:
 
     def param_type(self, function: FunctionSummary, name: str, path: str) -> Value:
         scope = _annotation_scope(function, path)
-        if function.class_name is not None and function.params and \
-                function.params[0].name == name and not _is_static_or_class(function):
+        if (
+            function.class_name is not None
+            and function.params
+            and function.params[0].name == name
+            and not _is_static_or_class(function)
+        ):
             return Inst((path, function.class_name))
         for param in function.params:
             if param.name != name:
@@ -522,16 +570,21 @@ class Resolver:
         if kind == "const" and isinstance(hint[1], str):
             return None
         if kind == "union":
-            return self._single([self.annotation_type(h, scope, depth + 1) for h in hint[1]
-                                 if h != ("const", None)])
+            return self._single(
+                [self.annotation_type(h, scope, depth + 1) for h in hint[1] if h != ("const", None)]
+            )
         if kind == "sub":
             base = self.value(hint[1], scope)
             if isinstance(base, Ext) and base.name in _OPTIONAL:
                 return self.annotation_type(hint[2][0], scope, depth + 1) if hint[2] else None
             if isinstance(base, Ext) and base.name in _UNION:
-                return self._single([self.annotation_type(h, scope, depth + 1)
-                                     for h in hint[2] if h != ("const", None)
-                                     and h != ("name", "None")])
+                return self._single(
+                    [
+                        self.annotation_type(h, scope, depth + 1)
+                        for h in hint[2]
+                        if h != ("const", None) and h != ("name", "None")
+                    ]
+                )
             if isinstance(base, Ext) and base.name in _ANNOTATED:
                 return self.annotation_type(hint[2][0], scope, depth + 1) if hint[2] else None
             return None

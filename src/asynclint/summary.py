@@ -169,8 +169,6 @@ def expr(node: Optional[ast.AST]) -> Expr:
         return ("await", expr(node.value))
     if isinstance(node, ast.Subscript):
         index: Any = node.slice
-        if sys.version_info < (3, 9):  # pragma: no cover
-            index = getattr(index, "value", index)
         items = index.elts if isinstance(index, ast.Tuple) else [index]
         return ("sub", expr(node.value), tuple(expr(i) for i in items))
     if isinstance(node, ast.Constant):
@@ -224,8 +222,13 @@ _Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 class _FunctionBuilder:
     """Collects one function's (or the module's) facts while the summariser walks its body."""
 
-    def __init__(self, node: Optional[_Function], qualname: str, class_name: Optional[str],
-                 parent: Optional[str]) -> None:
+    def __init__(
+        self,
+        node: Optional[_Function],
+        qualname: str,
+        class_name: Optional[str],
+        parent: Optional[str],
+    ) -> None:
         self.node = node
         self.qualname = qualname
         self.class_name = class_name
@@ -295,9 +298,7 @@ class _FunctionBuilder:
 
 
 def _is_static(node: _Function) -> bool:
-    return any(
-        isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list
-    )
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
 
 
 class _Summariser(ast.NodeVisitor):
@@ -307,8 +308,9 @@ class _Summariser(ast.NodeVisitor):
         self.functions: dict[str, FunctionSummary] = {}
         self.classes: dict[str, ClassSummary] = {}
         self.star_imports: list[tuple[int, str]] = []
-        self.class_stack: list[tuple[str, list[tuple[str, str]], list[tuple[str, Expr]],
-                                     list[tuple[str, Expr]]]] = []
+        self.class_stack: list[
+            tuple[str, list[tuple[str, str]], list[tuple[str, Expr]], list[tuple[str, Expr]]]
+        ] = []
         self.prefix = ""  # qualname prefix of the current scope
         # lambdas: (call index of the owning call or -1) for the innermost enclosing lambda
         self.lambda_owner: list[int] = []
@@ -598,8 +600,15 @@ class _Summariser(ast.NodeVisitor):
             self.visit(keyword.value)
         self.call_stack.pop()
 
-    def _site(self, anchor: ast.AST, func: Expr, args: tuple[Expr, ...],
-              kwargs: tuple[tuple[str, Expr], ...], kind: str, awaited: bool = False) -> int:
+    def _site(
+        self,
+        anchor: ast.AST,
+        func: Expr,
+        args: tuple[Expr, ...],
+        kwargs: tuple[tuple[str, Expr], ...],
+        kind: str,
+        awaited: bool = False,
+    ) -> int:
         start_line = getattr(anchor, "lineno", 1)
         start_col = getattr(anchor, "col_offset", 0)
         end_line = getattr(anchor, "end_lineno", None) or start_line
@@ -630,8 +639,9 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
     except UnicodeDecodeError as exc:
         text = None
-        error = ParseError(1, 1, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                           "encoding")
+        error = ParseError(
+            1, 1, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", "encoding"
+        )
     if text is not None:
         try:
             tree = ast.parse(source if isinstance(source, bytes) else text, filename=path)
@@ -653,7 +663,12 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
             visitor.visit(statement)
     except RecursionError:
         return ModuleSummary(
-            path, is_package, (), (), (), (),
+            path,
+            is_package,
+            (),
+            (),
+            (),
+            (),
             error=ParseError(1, 1, "is too deeply nested to analyse", "nesting"),
         )
     module = visitor.module
