@@ -133,7 +133,7 @@ def test_unreadable_file_is_reported_and_the_rest_still_checked(project: Path) -
 
 
 def test_undecodable_file_is_reported(project: Path) -> None:
-    (project / "latin.py").write_bytes(b"x = '\xe9'\n")
+    (project / "latin.py").write_bytes(b"async def f():\n    return '\xe9'\n")
     result = invoke(str(project / "latin.py"))
     assert result.exit_code == 1
     assert "ASL001" in result.output
@@ -185,3 +185,10 @@ def test_catalog_lists_entries() -> None:
     assert result.exit_code == 0
     names = {row["name"] for row in json.loads(result.output)}
     assert {"requests.get", "time.sleep", "requests.Session"} <= names
+
+
+def test_files_that_cannot_reach_the_loop_are_not_parsed(project: Path) -> None:
+    # no `async`, no startup handler: nothing in it can run on the loop, so it is not read
+    (project / "script.py").write_text("import time\ntime.sleep(1)\nthis is not python\n")
+    result = invoke(str(project / "script.py"))
+    assert result.exit_code == 0, result.output

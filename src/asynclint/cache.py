@@ -15,7 +15,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Optional
@@ -119,9 +119,14 @@ class Summaries:
             self.directory = None
 
     def load(self, path: Path) -> ModuleSummary:
-        return self.load_many([path])[0]
+        summary = self.load_many([path])[0]
+        assert summary is not None
+        return summary
 
-    def load_many(self, paths: Iterable[Path]) -> list[ModuleSummary]:
+    def load_many(
+        self, paths: Iterable[Path], prescan: Optional[Callable[[bytes], bool]] = None
+    ) -> list[Optional[ModuleSummary]]:
+        """Summaries in the order of ``paths``; None where ``prescan`` rejects the content."""
         paths = list(paths)
         out: list[Optional[ModuleSummary]] = [None] * len(paths)
         todo: list[tuple[int, str, bytes, str]] = []
@@ -129,6 +134,8 @@ class Summaries:
             data, error = _read(path)
             if data is None:
                 out[index] = _unreadable(path, error or "unknown error")
+                continue
+            if prescan is not None and not prescan(data):
                 continue
             key = self._key(data)
             cached = self._get(key, str(path))
@@ -143,7 +150,7 @@ class Summaries:
         ):
             out[index] = summary
             self._put(key, summary)
-        return [s for s in out if s is not None]
+        return out
 
     def _summarise(self, items: list[tuple[str, bytes]]) -> list[ModuleSummary]:
         if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1:

@@ -28,6 +28,7 @@ class Report:
     files: int  # files checked
     root: Path
     warnings: tuple[str, ...] = ()
+    analysed: int = 0  # files that could run code on the loop, and so were parsed
 
 
 def check(
@@ -36,7 +37,8 @@ def check(
     summaries = summaries or Summaries(None)
     catalog = settings.catalog()
     project = Project(root, files, summaries.load)
-    targets = summaries.load_many([Path(os.path.abspath(f)) for f in files])
+    loaded = summaries.load_many([Path(os.path.abspath(f)) for f in files], can_reach_loop)
+    targets = [summary for summary in loaded if summary is not None]
     for summary in targets:
         project.add(summary)
     resolver = Resolver(project, catalog)
@@ -58,7 +60,18 @@ def check(
         findings += builder.function_findings(key, function)
     kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
     kept.sort(key=Finding.sort_key)
-    return Report(tuple(kept), len(targets), root, tuple(summaries.warnings))
+    return Report(tuple(kept), len(files), root, tuple(summaries.warnings), len(targets))
+
+
+# Only these put code on the event loop: `async def` (and `async with/for` inside one), and
+# a plain `def` registered as a startup/shutdown handler. A file with none of them can hold no
+# finding, so it is not parsed at all; modules it would import are read only when an analysed
+# file needs them.
+_LOOP_MARKERS = (b"async", b"on_event", b"add_event_handler")
+
+
+def can_reach_loop(source: bytes) -> bool:
+    return any(marker in source for marker in _LOOP_MARKERS)
 
 
 class _Builder:

@@ -22,7 +22,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, ClassVar, Optional, Union
 
 Expr = Optional[tuple[Any, ...]]
 
@@ -301,7 +301,51 @@ def _is_static(node: _Function) -> bool:
     return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
 
 
+# nodes that hold no call, await, lambda, binding or definition: never walked into
+_LEAVES = (
+    ast.expr_context,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
+    ast.Constant,
+    ast.Name,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.alias,
+)
+
+
 class _Summariser(ast.NodeVisitor):
+    """Walks one module. Dispatch is cached per node type: this is the hot loop of a cold run."""
+
+    _dispatch: ClassVar[dict[type, Any]] = {}
+
+    def visit(self, node: ast.AST) -> Any:
+        kind = type(node)
+        method = self._dispatch.get(kind)
+        if method is None:
+            method = getattr(type(self), "visit_" + kind.__name__, None)
+            if method is None:
+                method = (
+                    (lambda self, node: None)
+                    if issubclass(kind, _LEAVES)
+                    else type(self).generic_visit
+                )
+            self._dispatch[kind] = method
+        return method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
     def __init__(self) -> None:
         self.module = _FunctionBuilder(None, "<module>", None, None)
         self.current = self.module
