@@ -63,14 +63,28 @@ class Contexts:
         self.dependencies: set[FuncKey] = set()
         self.lifespans: set[FuncKey] = set()
         self.event_handlers: dict[FuncKey, str] = {}
-        self.awaited: set[FuncKey] = set()
         self._added_routes: dict[FuncKey, tuple[str, str]] = {}
+        self._modules = modules
+        self._awaited: Optional[set[FuncKey]] = None
         for module in modules:
             self._scan(module)
 
+    def is_awaited(self, key: FuncKey) -> bool:
+        """Some analysed function awaits ``key`` directly (so it must stay ``async``)."""
+        if self._awaited is None:
+            self._awaited = set()
+            for module in self._modules:
+                for function in module.functions.values():
+                    inner = Scope(module.path, function.qualname)
+                    for site in function.calls:
+                        if site.awaited and site.kind == "call":
+                            callee = self.resolver.value(site.func, inner)
+                            if isinstance(callee, PFunc):
+                                self._awaited.add(callee.key)
+        return key in self._awaited
+
     def _scan(self, module: ModuleSummary) -> None:
         """Functions that FastAPI calls by reference: dependencies, lifespans, handlers."""
-        resolver = self.resolver
         path = module.path
         for function in module.functions.values():
             scope = Scope(path, function.parent)
@@ -81,11 +95,8 @@ class Contexts:
             for decorator in function.decorators:
                 self._dependencies_in(decorator, scope)
             for site in function.calls:
-                if site.awaited and site.kind == "call":
-                    callee = resolver.value(site.func, inner)
-                    if isinstance(callee, PFunc):
-                        self.awaited.add(callee.key)
-                self._registrations(site.func, site.args, site.kwargs, inner)
+                if site.kind == "call":
+                    self._registrations(site.func, site.args, site.kwargs, inner)
         module_scope = Scope(path, None)
         for site in module.module_calls:
             self._registrations(site.func, site.args, site.kwargs, module_scope)
@@ -95,7 +106,8 @@ class Contexts:
 
     def _dependencies_in(self, e: Expr, scope: Scope) -> None:
         for sub in iter_exprs(e):
-            if sub[0] == "call":
+            # only `Depends(...)` / `Security(...)` by name: resolving every call is costly
+            if sub[0] == "call" and _last_name(sub[1]) in ("Depends", "Security"):
                 target = self.resolver.depends_target(sub, scope)
                 if isinstance(target, PFunc):
                     self.dependencies.add(target.key)
@@ -110,6 +122,12 @@ class Contexts:
                             self.lifespans.add(target.key)
 
     def _registrations(self, func: Expr, args: tuple, kwargs: tuple, scope: Scope) -> None:  # type: ignore[type-arg]
+        """`FastAPI(lifespan=f)`, `app.add_event_handler("startup", f)`, `add_api_route(p, f)`."""
+        for name, value in kwargs:
+            if name == "lifespan":
+                target = self.resolver.value(value, scope)
+                if isinstance(target, PFunc):
+                    self.lifespans.add(target.key)
         if func is None or func[0] != "attr":
             return
         if func[2] == "add_event_handler" and len(args) >= 2:
@@ -123,7 +141,6 @@ class Contexts:
                 path = _const_str(args[0]) or "?"
                 methods = dict(kwargs).get("methods")
                 self._added_routes[handler.key] = (path, _methods(methods))
-        self._lifespan_in(("call", func, args, kwargs), scope)
 
     # -- classification -----------------------------------------------------------------
 
@@ -195,6 +212,14 @@ class Contexts:
 
     def is_framework_called(self, key: FuncKey, function: FunctionSummary) -> bool:
         return self.context(key, function).framework
+
+
+def _last_name(e: Expr) -> Optional[str]:
+    if e is not None and e[0] == "name":
+        return str(e[1])
+    if e is not None and e[0] == "attr":
+        return str(e[2])
+    return None
 
 
 def _methods(e: Expr) -> str:

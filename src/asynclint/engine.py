@@ -222,7 +222,7 @@ class _Builder:
             function.is_async
             and not function.awaits
             and context.kind in ("route", "dependency")
-            and key not in self.contexts.awaited
+            and not self.contexts.is_awaited(key)
         ):
             name = _display(function.qualname)
             return (
