@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from asynclint import __version__
 from asynclint.summary import ModuleSummary, ParseError, summarise
@@ -62,6 +62,7 @@ class Summaries:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.hits = 0
         self.misses = 0
+        self.hashes: dict[str, str] = {}  # content hash of every file summarised, by path
         if cache_dir is not None:
             version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
@@ -102,7 +103,7 @@ class Summaries:
             summary = replace(summary, path=path, is_package=path.endswith("__init__.py"))
         return summary
 
-    def _put(self, key: str, summary: ModuleSummary) -> None:
+    def _put(self, key: str, summary: object) -> None:
         if self.directory is None:
             return
         folder = self.directory / key[:2]
@@ -118,26 +119,81 @@ class Summaries:
             )
             self.directory = None
 
+    # -- whole runs ------------------------------------------------------------------------
+    # A run's findings are kept under a key made of every checked file's content hash; the
+    # files the run read besides those (modules imported on demand) are stored with their
+    # hashes and checked again, so an edit anywhere the analysis looked invalidates the run.
+
+    def read(self, paths: Sequence[Path]) -> list[tuple[Optional[bytes], Optional[str]]]:
+        return [_read(path) for path in paths]
+
+    def run_key(
+        self,
+        paths: Sequence[Path],
+        contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+        salt: str,
+    ) -> str:
+        digest = hashlib.sha256(salt.encode())
+        for path, (data, error) in zip(paths, contents):
+            digest.update(str(path).encode() + b"\0")
+            digest.update(self._key(data).encode() if data is not None else (error or "").encode())
+        return "run-" + digest.hexdigest()
+
+    def get_run(self, key: str) -> Optional[tuple[Any, ...]]:
+        if self.directory is None:
+            return None
+        try:
+            with (self.directory / key[4:6] / f"{key}.pickle").open("rb") as handle:
+                entry = pickle.load(handle)
+            dependencies, payload = entry
+        except Exception:  # missing, corrupt or foreign: a miss, never a crash
+            return None
+        for path, digest in dependencies:
+            data, _ = _read(Path(path))
+            if data is None or self._key(data) != digest:
+                return None
+        return tuple(payload)
+
+    def put_run(self, key: str, dependencies: Iterable[str], payload: tuple[Any, ...]) -> None:
+        if self.directory is None:
+            return
+        known = tuple((path, self.hashes[path]) for path in dependencies if path in self.hashes)
+        folder = self.directory / key[4:6]
+        try:
+            folder.mkdir(exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump((known, payload), out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, folder / f"{key}.pickle")
+        except OSError:
+            self.directory = None
+
+    # -- single files -------------------------------------------------------------------
+
     def load(self, path: Path) -> ModuleSummary:
         summary = self.load_many([path])[0]
         assert summary is not None
         return summary
 
     def load_many(
-        self, paths: Iterable[Path], prescan: Optional[Callable[[bytes], bool]] = None
+        self,
+        paths: Iterable[Path],
+        prescan: Optional[Callable[[bytes], bool]] = None,
+        contents: Optional[Sequence[tuple[Optional[bytes], Optional[str]]]] = None,
     ) -> list[Optional[ModuleSummary]]:
         """Summaries in the order of ``paths``; None where ``prescan`` rejects the content."""
         paths = list(paths)
         out: list[Optional[ModuleSummary]] = [None] * len(paths)
         todo: list[tuple[int, str, bytes, str]] = []
         for index, path in enumerate(paths):
-            data, error = _read(path)
+            data, error = contents[index] if contents is not None else _read(path)
             if data is None:
                 out[index] = _unreadable(path, error or "unknown error")
                 continue
             if prescan is not None and not prescan(data):
                 continue
             key = self._key(data)
+            self.hashes[str(path)] = key
             cached = self._get(key, str(path))
             if cached is not None:
                 self.hits += 1

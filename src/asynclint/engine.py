@@ -35,9 +35,31 @@ def check(
     files: Sequence[Path], root: Path, settings: Settings, summaries: Optional[Summaries] = None
 ) -> Report:
     summaries = summaries or Summaries(None)
+    paths = [Path(os.path.abspath(f)) for f in files]
+    contents = summaries.read(paths)
+    salt = repr((settings.fingerprint(), os.getcwd(), str(root)))
+    run_key = summaries.run_key(paths, contents, salt)
+    cached = summaries.get_run(run_key)
+    if cached is not None:
+        findings, analysed = cached
+    else:
+        findings, analysed, read = _analyse(paths, contents, root, settings, summaries)
+        summaries.put_run(run_key, read - {str(p) for p in paths}, (findings, analysed))
+    kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
+    return Report(tuple(kept), len(files), root, tuple(summaries.warnings), analysed)
+
+
+def _analyse(
+    paths: list[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+) -> tuple[list[Finding], int, set[str]]:
+    """Findings of every selected and unselected code, files analysed, and every file read."""
     catalog = settings.catalog()
-    project = Project(root, files, summaries.load)
-    loaded = summaries.load_many([Path(os.path.abspath(f)) for f in files], can_reach_loop)
+    project = Project(root, paths, summaries.load)
+    loaded = summaries.load_many(paths, can_reach_loop, contents)
     targets = [summary for summary in loaded if summary is not None]
     for summary in targets:
         project.add(summary)
@@ -58,9 +80,8 @@ def check(
             findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
-    kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
-    kept.sort(key=Finding.sort_key)
-    return Report(tuple(kept), len(files), root, tuple(summaries.warnings), len(targets))
+    findings.sort(key=Finding.sort_key)
+    return findings, len(targets), set(project.loaded())
 
 
 # Only these put code on the event loop: `async def` (and `async with/for` inside one), and
