@@ -6,6 +6,7 @@ Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it re
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,11 +89,11 @@ def _analyse(
 # a plain `def` registered as a startup/shutdown handler. A file with none of them can hold no
 # finding, so it is not parsed at all; modules it would import are read only when an analysed
 # file needs them.
-_LOOP_MARKERS = (b"async", b"on_event", b"add_event_handler")
+_LOOP_MARKERS = re.compile(rb"\basync\s+def\b|on_event|add_event_handler")
 
 
 def can_reach_loop(source: bytes) -> bool:
-    return any(marker in source for marker in _LOOP_MARKERS)
+    return _LOOP_MARKERS.search(source) is not None
 
 
 class _Builder:

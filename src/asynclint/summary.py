@@ -317,6 +317,10 @@ _LEAVES = (
 )
 
 
+def _skip(visitor: object, node: ast.AST) -> None:
+    return None
+
+
 class _Summariser(ast.NodeVisitor):
     """Walks one module. Dispatch is cached per node type: this is the hot loop of a cold run."""
 
@@ -326,13 +330,10 @@ class _Summariser(ast.NodeVisitor):
         kind = type(node)
         method = self._dispatch.get(kind)
         if method is None:
-            method = getattr(type(self), "visit_" + kind.__name__, None)
-            if method is None:
-                method = (
-                    (lambda self, node: None)
-                    if issubclass(kind, _LEAVES)
-                    else type(self).generic_visit
-                )
+            if issubclass(kind, _LEAVES):
+                method = _skip
+            else:
+                method = getattr(type(self), "visit_" + kind.__name__, type(self).generic_visit)
             self._dispatch[kind] = method
         return method(self, node)
 
