@@ -192,3 +192,36 @@ def test_files_that_cannot_reach_the_loop_are_not_parsed(project: Path) -> None:
     (project / "script.py").write_text("import time\ntime.sleep(1)\nthis is not python\n")
     result = invoke(str(project / "script.py"))
     assert result.exit_code == 0, result.output
+
+
+def test_baseline_reports_only_new_findings(project: Path, tmp_path: Path) -> None:
+    recorded = tmp_path / "baseline.json"
+    result = invoke(str(project), "--write-baseline", str(recorded))
+    assert result.exit_code == 0, result.output
+    assert json.loads(recorded.read_text())["findings"][0]["code"] == "ASL501"
+    assert invoke(str(project), "--baseline", str(recorded)).exit_code == 0
+    # unrelated edits that move the finding keep it known
+    (project / "bad.py").write_text("# a new first line\n" + BLOCKING)
+    assert invoke(str(project), "--baseline", str(recorded)).exit_code == 0
+    # a new blocking call is reported
+    (project / "bad.py").write_text(BLOCKING + "    time.sleep(2)\n")
+    result = invoke(str(project), "--baseline", str(recorded), "--format", "json")
+    assert result.exit_code == 1
+    assert [f["line"] for f in json.loads(result.stdout)["findings"]] == [6]
+
+
+def test_malformed_baseline_is_a_clean_error(project: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "baseline.json"
+    broken.write_text("{not json")
+    result = invoke(str(project), "--baseline", str(broken))
+    assert result.exit_code == 2 and "not a JSON baseline" in result.output
+    broken.write_text('{"findings": []}')
+    result = invoke(str(project), "--baseline", str(broken))
+    assert result.exit_code == 2 and "not an asynclint baseline" in result.output
+    result = invoke(str(project), "--baseline", str(tmp_path / "missing.json"))
+    assert result.exit_code == 2 and "cannot read baseline" in result.output
+
+
+def test_baseline_flags_conflict(project: Path, tmp_path: Path) -> None:
+    result = invoke(str(project), "--baseline", "a.json", "--write-baseline", "b.json")
+    assert result.exit_code == 2 and "cannot be used together" in result.output

@@ -17,6 +17,7 @@ from typing import List, Optional
 import typer
 
 from asynclint import __version__, engine
+from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
 from asynclint.codes import RULES
@@ -124,6 +125,12 @@ def check(
     color: Optional[bool] = typer.Option(
         None, "--color/--no-color", help="Color the text output [default: when a terminal]."
     ),
+    baseline: Optional[Path] = typer.Option(
+        None, "--baseline", help="Report only findings that are not in this baseline file."
+    ),
+    write_baseline: Optional[Path] = typer.Option(
+        None, "--write-baseline", help="Record the current findings in this file and exit 0."
+    ),
 ) -> None:
     """Check Python files for calls that block the event loop."""
     paths = paths or ["."]
@@ -136,9 +143,12 @@ def check(
             settings = _replace(settings, select=parse_codes(select, "--select"))
         if ignore:
             settings = _replace(settings, ignore=parse_codes(ignore, "--ignore"))
+        if baseline is not None and write_baseline is not None:
+            raise ConfigError("--baseline and --write-baseline cannot be used together")
+        known = baseline_module.load(baseline) if baseline is not None else None
         found = discover(paths, settings.exclude)
         settings.catalog()  # load and validate the catalog before any work
-    except (ConfigError, CatalogError, DiscoveryError) as exc:
+    except (ConfigError, CatalogError, DiscoveryError, baseline_module.BaselineError) as exc:
         raise _fail(str(exc)) from exc
     if not found.files:
         raise _fail(f"no Python files found in {', '.join(paths)}")
@@ -147,10 +157,25 @@ def check(
     report = engine.check(found.files, root, settings, summaries)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
+    if write_baseline is not None:
+        write_output(baseline_module.render(report.findings, root), write_baseline)
+        typer.echo(
+            f"asynclint: recorded {len(report.findings)} finding(s) in {write_baseline}", err=True
+        )
+        return
+    findings = list(report.findings)
+    if known is not None:
+        findings = baseline_module.new_findings(findings, root, known)
+        if not quiet:
+            typer.echo(
+                f"asynclint: {len(report.findings) - len(findings)} finding(s) already in "
+                f"{baseline}, {len(findings)} new",
+                err=True,
+            )
     renderer = FORMATS[output_format.value]
     if output_format is OutputFormat.text:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
-        text = renderer(report.findings, root=root, color=use_color)  # type: ignore[call-arg]
+        text = renderer(findings, root=root, color=use_color)  # type: ignore[call-arg]
         if quiet:
             text = "".join(
                 line + "\n"
@@ -158,14 +183,14 @@ def check(
                 if line and not line.startswith(("Found ", "No blocking"))
             )
     else:
-        text = renderer(report.findings, root=root)
+        text = renderer(findings, root=root)
     if statistics and output_format is OutputFormat.text:
-        counts = Counter(f.code for f in report.findings)
+        counts = Counter(f.code for f in findings)
         text += "".join(f"{count:>5}  {code}\n" for code, count in sorted(counts.items()))
     write_output(text, output)
     if output is not None and not quiet:
-        typer.echo(f"asynclint: wrote {len(report.findings)} finding(s) to {output}", err=True)
-    if report.findings and not exit_zero:
+        typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)
+    if findings and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
 
 

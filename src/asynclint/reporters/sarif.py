@@ -10,18 +10,20 @@ carries a ``codeFlow`` (call site, then one step per hop) and ``relatedLocations
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from asynclint import __version__
+from asynclint.baseline import fingerprints
 from asynclint.codes import RULES, Rule
 from asynclint.findings import Finding, Hop
+from asynclint.paths import repo_relative
+
+__all__ = ["build", "render", "repo_relative", "root_uri"]
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/asynclint/asynclint"
@@ -33,37 +35,10 @@ _RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
 JSONDict = dict[str, Any]
 
 
-def repo_relative(path: str, root: Path) -> str | None:
-    """``path`` (a display path: relative to the working directory, or absolute) relative to
-    ``root``, with forward slashes; ``None`` when the file is not below ``root``."""
-    candidate = Path(path)
-    if not candidate.is_absolute():
-        candidate = Path.cwd() / candidate
-    base = root if root.is_absolute() else Path.cwd() / root
-    pairs = [(os.path.normpath(candidate), os.path.normpath(base))]
-    with contextlib.suppress(OSError):  # unresolvable: the plain comparison above still applies
-        pairs.append((str(candidate.resolve()), str(base.resolve())))
-    for file, directory in pairs:
-        try:
-            relative = PurePath(file).relative_to(directory)
-        except ValueError:
-            continue
-        if relative.parts:
-            return relative.as_posix()
-    return None
-
-
 def root_uri(root: Path) -> str:
     """``root`` as a ``file://`` URI ending in ``/``, as ``originalUriBaseIds`` requires."""
     uri = (root if root.is_absolute() else Path.cwd() / root).as_uri()
     return uri if uri.endswith("/") else uri + "/"
-
-
-def fingerprint_key(finding: Finding, root: Path) -> str:
-    """What identifies a finding across commits: not its line number."""
-    relative = repo_relative(finding.path, root) or PurePath(finding.path).as_posix()
-    parts = (finding.code, relative, finding.snippet.strip(), finding.function, finding.api)
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def _artifact_location(path: str, root: Path) -> JSONDict:
@@ -143,7 +118,7 @@ def _indent(code: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in code.splitlines())
 
 
-def _result(finding: Finding, root: Path, occurrence: int) -> JSONDict:
+def _result(finding: Finding, root: Path, fingerprint: str) -> JSONDict:
     rule = finding.rule
     call_site: JSONDict = {
         "physicalLocation": {
@@ -157,9 +132,7 @@ def _result(finding: Finding, root: Path, occurrence: int) -> JSONDict:
         "level": rule.level,
         "message": {"text": finding.text},
         "locations": [call_site],
-        "partialFingerprints": {
-            "primaryLocationLineHash": f"{fingerprint_key(finding, root)}:{occurrence}"
-        },
+        "partialFingerprints": {"primaryLocationLineHash": fingerprint},
     }
     if finding.chain:
         messages = _step_messages(finding)
@@ -186,12 +159,7 @@ def _result(finding: Finding, root: Path, occurrence: int) -> JSONDict:
 
 def build(findings: Sequence[Finding], *, root: Path) -> JSONDict:
     """The SARIF log as a dict (``render`` serialises it)."""
-    seen: dict[str, int] = {}
-    results = []
-    for finding in sorted(findings, key=Finding.sort_key):
-        key = fingerprint_key(finding, root)
-        seen[key] = seen.get(key, 0) + 1
-        results.append(_result(finding, root, seen[key]))
+    results = [_result(finding, root, key) for finding, key in fingerprints(findings, root)]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

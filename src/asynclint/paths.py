@@ -1,0 +1,27 @@
+"""Paths as users and GitHub see them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path, PurePath
+
+
+def repo_relative(path: str, root: Path) -> str | None:
+    """``path`` (a display path: relative to the working directory, or absolute) relative to
+    ``root``, with forward slashes; ``None`` when the file is not below ``root``."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        candidate = Path.cwd() / candidate
+    base = root if root.is_absolute() else Path.cwd() / root
+    pairs = [(os.path.normpath(candidate), os.path.normpath(base))]
+    with contextlib.suppress(OSError):  # unresolvable: the plain comparison above still applies
+        pairs.append((str(candidate.resolve()), str(base.resolve())))
+    for file, directory in pairs:
+        try:
+            relative = PurePath(file).relative_to(directory)
+        except ValueError:
+            continue
+        if relative.parts:
+            return relative.as_posix()
+    return None
