@@ -43,10 +43,21 @@ class Info:
 
 
 @dataclass(frozen=True)
+class FixSpec:
+    """A rewrite of a reported call, as an ast-grep pattern and a rewrite with metavariables."""
+
+    pattern: str  # e.g. "time.sleep($T)"; the name is matched as the call site spells it
+    rewrite: str  # e.g. "await asyncio.sleep($T)"
+    imports: tuple[str, ...] = ()  # modules the rewrite needs (`import asyncio`)
+    safety: str = "safe"  # safe | unsafe
+
+
+@dataclass(frozen=True)
 class FunctionEntry:
     name: str
     info: Info | None  # None: a pure factory that does not block, only gives a type
     returns: str | None = None
+    fix: FixSpec | None = None
 
     @property
     def blocking(self) -> bool:
@@ -121,7 +132,8 @@ class Catalog:
 
 
 _INFO_FIELDS = ("category", "why", "replacement", "anchor")
-_FUNCTION_KEYS = {"name", "names", "blocking", "returns", *_INFO_FIELDS}
+_FUNCTION_KEYS = {"name", "names", "blocking", "returns", "fix", *_INFO_FIELDS}
+_FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
 _CLASS_KEYS = {"name", "aliases", "blocking", "safe", "constructor", "returns", *_INFO_FIELDS}
 _FILE_KEYS = {"defaults", "function", "class"}
 
@@ -287,7 +299,35 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
     if not blocking and returns is None:
         raise where.error("returns", "is required when `blocking = false` (a pure factory)")
     info = _info(item, where) if blocking else None
-    return [FunctionEntry(name, info, returns) for name in names]
+    fix = _fix(item, names, where) if "fix" in item else None
+    return [FunctionEntry(name, info, returns, fix) for name in names]
+
+
+def _fix(item: Mapping[str, Any], names: list[str], where: _Where) -> FixSpec:
+    raw = item["fix"]
+    if not isinstance(raw, dict):
+        raise where.error("fix", "must be a table with `pattern` and `rewrite`")
+    unknown = set(raw) - _FIX_KEYS
+    if unknown:
+        raise where.error("fix", f"has unknown key(s): {', '.join(sorted(unknown))}")
+    if len(names) != 1:
+        raise where.error("fix", "needs a single `name`, not `names`")
+    pattern, rewrite = raw.get("pattern"), raw.get("rewrite")
+    if not isinstance(pattern, str) or not pattern.startswith(names[0] + "("):
+        raise where.error(
+            "fix", f"`pattern` must be a call of `{names[0]}`, e.g. `{names[0]}($$$ARGS)`"
+        )
+    if not isinstance(rewrite, str) or not rewrite.strip():
+        raise where.error("fix", "`rewrite` must be a non-empty string")
+    imports = raw.get("imports", [])
+    if not isinstance(imports, list) or not all(
+        isinstance(m, str) and all(p.isidentifier() for p in m.split(".")) for m in imports
+    ):
+        raise where.error("fix", "`imports` must be a list of module names")
+    safety = raw.get("safety", "safe")
+    if safety not in ("safe", "unsafe"):
+        raise where.error("fix", '`safety` must be "safe" or "unsafe"')
+    return FixSpec(pattern, rewrite, tuple(imports), safety)
 
 
 def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:

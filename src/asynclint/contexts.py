@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from asynclint.resolve import Ext, FuncKey, Inst, PFunc, Resolver, Scope
-from asynclint.summary import Expr, FunctionSummary, ModuleSummary, iter_exprs
+from asynclint.summary import Expr, FunctionSummary, ModuleSummary, display_name, iter_exprs
 
 ROUTE_METHODS = {
     "get": "GET",
@@ -157,7 +157,7 @@ class Contexts:
         return self.event_handlers.get(key)
 
     def context(self, key: FuncKey, function: FunctionSummary) -> Context:
-        name = function.qualname.replace(".<locals>", "")
+        name = display_name(function.qualname)
         scope = Scope(key[0], function.parent)
         for decorator in function.decorators:
             call = _decorator_call(decorator)

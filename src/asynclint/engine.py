@@ -20,7 +20,7 @@ from asynclint.contexts import Context, Contexts
 from asynclint.findings import Finding, Hop
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
-from asynclint.summary import CallSite, FunctionSummary, ModuleSummary
+from asynclint.summary import CallSite, FunctionSummary, ModuleSummary, display_name
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ class _Builder:
             api = chain[-1][1].api
             for step_key, link in chain:
                 step = self.graph.resolver.function(step_key)
-                name = _display(step.qualname if step else step_key[1])
+                name = display_name(step.qualname if step else step_key[1])
                 hops.append(
                     Hop(
                         function=name,
@@ -204,7 +204,7 @@ class _Builder:
             message=self._message(api, context, hops, target),
             advice=self._advice(key, function, context, api, hops),
             api=api.name,
-            function=_display(function.qualname),
+            function=display_name(function.qualname),
             context=context.label,
             chain=tuple(hops[: len(hops) - cut] if cut else hops),
             chain_cut=cut,
@@ -246,7 +246,7 @@ class _Builder:
             and context.kind in ("route", "dependency")
             and not self.contexts.is_awaited(key)
         ):
-            name = _display(function.qualname)
+            name = display_name(function.qualname)
             return (
                 f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
                 f"threadpool, or {remedy}"
@@ -262,7 +262,3 @@ _PARSE_ADVICE = {
     "nesting": "split the deeply nested expression; nothing in this file was checked",
     "read": "check that the file exists and is readable; nothing in it was checked",
 }
-
-
-def _display(qualname: str) -> str:
-    return qualname.replace(".<locals>", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from asynclint.codes import BY_CODE, Rule
 
@@ -15,6 +16,24 @@ class Hop:
     path: str  # display path of the file holding that call
     line: int  # 1-based
     column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) with ``content``."""
+
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    end_line: int
+    end_column: int  # exclusive; equal to (line, column) for an insertion
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str  # e.g. "replace with `await asyncio.sleep(1)`"
+    safety: str  # "safe": same behaviour without blocking; "unsafe": needs review
+    edits: tuple[Edit, ...]  # all in the finding's file
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,7 @@ class Finding:
     chain: tuple[Hop, ...] = ()  # project functions between the call site and `api`
     chain_cut: int = 0  # hops left out of `chain` because it was longer than the limit
     snippet: str = ""  # the source line of the call, without its line break
+    fix: Optional[Fix] = None
 
     @property
     def rule(self) -> Rule:

@@ -14,7 +14,7 @@ from typing import Optional, Union
 
 from asynclint.catalog import Catalog
 from asynclint.project import Project
-from asynclint.summary import ClassSummary, Expr, FunctionSummary, ModuleSummary
+from asynclint.summary import ClassSummary, Expr, FunctionSummary, ModuleSummary, iter_exprs
 
 FuncKey = tuple[str, str]  # (file path, function qualname)
 ClassKey = tuple[str, str]  # (file path, class qualname)
@@ -144,6 +144,7 @@ class Resolver:
         self._memo: dict[tuple[Expr, Scope], Value] = {}
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
+        self._overrides: dict[tuple[Scope, str], Value] = {}
 
     # -- access to summaries -----------------------------------------------------------
 
@@ -161,11 +162,17 @@ class Resolver:
     def value(self, e: Expr, scope: Scope) -> Value:
         if e is None:
             return None
+        if self._overrides and e[0] == "name" and (scope, e[1]) in self._overrides:
+            return self._overrides[(scope, e[1])]
         key = (e, scope)
         cached = self._memo.get(key, _MISSING)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
         if key in self._in_progress:
+            if self._overrides and any(
+                (scope, n[1]) in self._overrides for n in _names_in(e)
+            ):  # re-entered while checking `q = q.filter(...)`: the override ends the cycle
+                return self._value(e, scope)
             return None
         self._in_progress.add(key)
         try:
@@ -199,6 +206,8 @@ class Resolver:
         return None
 
     def name(self, name: str, scope: Scope) -> Value:
+        if self._overrides and (scope, name) in self._overrides:
+            return self._overrides[(scope, name)]
         module = self.module(scope.path)
         function = module.functions.get(scope.function) if scope.function else None
         while function is not None:
@@ -220,20 +229,43 @@ class Resolver:
                 return self.imported(scope.path, target)
         for param in function.params:
             if param.name == name:
-                return self.param_type(function, param.name, scope.path)
+                typed = self.param_type(function, param.name, scope.path)
+                if typed is not None:
+                    return typed
+                break  # an untyped parameter may still be rebound: `c = c or Client()`
         for local, hint in function.annotations:
             if local == name:
                 typed = self.annotation_type(hint, scope)
                 if typed is not None:
                     return typed
-        return self._combine([value for local, value in function.assigns if local == name], scope)
+        assigned = [value for local, value in function.assigns if local == name]
+        return self._combine(assigned, scope, name)
 
-    def _combine(self, values: list[Expr], scope: Scope) -> Value:
-        """One value for a name assigned several times; unknown unless they all agree."""
-        results = {self.value(v, scope) for v in values if v != ("const", None)}
-        if len(results) == 1:
-            return results.pop()
-        return None
+    def _combine(self, values: list[Expr], scope: Scope, name: str = "") -> Value:
+        """One value for a name assigned several times; unknown unless they all agree.
+
+        Assignments that read the name itself (`q = q.filter(...)`) are resolved with the name
+        bound to what the other assignments agree on, so a rebuilt query keeps its type.
+        """
+        values = [v for v in values if v != ("const", None)]
+        own = ("name", name)
+        plain = [v for v in values if not name or own not in _names_in(v)]
+        derived = [v for v in values if name and own in _names_in(v)]
+        results = {self.value(v, scope) for v in plain}
+        if len(results) != 1:
+            return None
+        base = results.pop()
+        if base is None or not derived:
+            return base
+        key = (scope, name)
+        if key in self._overrides:
+            return self._overrides[key]
+        self._overrides[key] = base
+        try:
+            agreed = all(self._value(v, scope) == base for v in derived)  # type: ignore[arg-type]
+        finally:
+            del self._overrides[key]
+        return base if agreed else None
 
     def global_name(self, path: str, name: str) -> Value:
         module = self.module(path)
@@ -651,6 +683,10 @@ class Resolver:
                 return Inst(entry.returns)
             return Inst(target.name)
         return None
+
+
+def _names_in(value: Expr) -> set[Expr]:
+    return {e for e in iter_exprs(value) if e[0] == "name"}
 
 
 def _enclosing_function(qualname: str) -> Optional[str]:

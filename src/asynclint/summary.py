@@ -21,7 +21,7 @@ import ast
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Optional, Union
 
 Expr = Optional[tuple[Any, ...]]
@@ -393,6 +393,12 @@ class _Summariser(ast.NodeVisitor):
             self.visit(statement)
         self.current, self.prefix, self.lambda_owner, self.call_stack = saved
         self.class_stack = saved_classes
+        earlier = self.functions.pop(qualname, None)
+        if earlier is not None:
+            # redefined: the name now means this one, but the earlier one may still run
+            # (FastAPI registered it through its decorator), so it is kept under another key
+            moved = f"{qualname}@{earlier.line}"
+            self.functions[moved] = replace(earlier, qualname=moved)
         self.functions[qualname] = builder.build()
 
     def _class_owner(self) -> _FunctionBuilder:
@@ -729,6 +735,11 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         module_calls=tuple(module.calls),
         noqa=suppressions(text),
     )
+
+
+def display_name(qualname: str) -> str:
+    """`outer.<locals>.inner` -> `outer.inner`; `update@43` (a redefined name) -> `update`."""
+    return re.sub(r"@\d+$", "", qualname.replace(".<locals>", ""))
 
 
 def iter_exprs(value: Expr) -> Iterator[tuple[Any, ...]]:
