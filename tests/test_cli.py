@@ -187,11 +187,24 @@ def test_catalog_lists_entries() -> None:
     assert {"requests.get", "time.sleep", "requests.Session"} <= names
 
 
-def test_files_that_cannot_reach_the_loop_are_not_parsed(project: Path) -> None:
-    # no `async`, no startup handler: nothing in it can run on the loop, so it is not read
-    (project / "script.py").write_text("import time\ntime.sleep(1)\nthis is not python\n")
-    result = invoke(str(project / "script.py"))
-    assert result.exit_code == 0, result.output
+def test_files_that_cannot_reach_the_loop_are_parsed_only_when_named(project: Path) -> None:
+    # no `async def`, no startup handler: nothing in it can run on the loop
+    (project / "script.py").write_text("import time\ntime.sleep(1)\ndef broken(:\n")
+    assert invoke(str(project / "good.py"), str(project / "script.py")).exit_code == 1
+    walked = invoke(str(project), "--format", "json")
+    assert [f["path"].rsplit("/", 1)[-1] for f in json.loads(walked.stdout)["findings"]] == [
+        "bad.py"
+    ]
+
+
+def test_unparsable_module_imported_by_an_analysed_one_is_reported(project: Path) -> None:
+    (project / "helpers.py").write_text("def slow(:\n    pass\n")
+    (project / "app.py").write_text("from helpers import slow\n\n\nasync def f():\n    slow()\n")
+    result = invoke(str(project), "--format", "json")
+    found = {
+        (f["path"].rsplit("/", 1)[-1], f["code"]) for f in json.loads(result.stdout)["findings"]
+    }
+    assert ("helpers.py", "ASL001") in found
 
 
 def test_baseline_reports_only_new_findings(project: Path, tmp_path: Path) -> None:

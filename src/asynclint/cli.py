@@ -154,7 +154,7 @@ def check(
         raise _fail(f"no Python files found in {', '.join(paths)}")
     root = pyproject.parent if pyproject is not None else found.root
     summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache), salt=settings.fingerprint())
-    report = engine.check(found.files, root, settings, summaries)
+    report = engine.check(found.files, root, settings, summaries, found.explicit)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
     if write_baseline is not None:

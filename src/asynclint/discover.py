@@ -40,8 +40,9 @@ class DiscoveryError(Exception):
 
 @dataclass(frozen=True)
 class Discovered:
-    files: tuple[Path, ...]  # absolute, resolved, sorted
+    files: tuple[Path, ...]  # absolute, sorted
     root: Path  # the project root: nearest pyproject.toml or .git above the first path
+    explicit: frozenset[Path] = frozenset()  # files named on the command line
 
 
 def find_root(start: Path) -> Path:
@@ -79,13 +80,14 @@ def discover(
             raise DiscoveryError(f"{path}: no such file or directory")
     project_root = root or find_root(given[0])
     files: set[Path] = set()
+    explicit: set[Path] = set()
     for path in given:
         if path.is_file() or (path.is_symlink() and not path.is_dir()):
             # a file named explicitly is checked even when excluded, as ruff and flake8 do
-            files.add(Path(os.path.abspath(path)))
+            explicit.add(Path(os.path.abspath(path)))
             continue
         files.update(_walk(Path(os.path.abspath(path)), project_root, exclude))
-    return Discovered(tuple(sorted(files)), project_root)
+    return Discovered(tuple(sorted(files | explicit)), project_root, frozenset(explicit))
 
 
 def _walk(directory: Path, root: Path, exclude: Sequence[str]) -> Iterable[Path]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -33,18 +33,25 @@ class Report:
 
 
 def check(
-    files: Sequence[Path], root: Path, settings: Settings, summaries: Optional[Summaries] = None
+    files: Sequence[Path],
+    root: Path,
+    settings: Settings,
+    summaries: Optional[Summaries] = None,
+    explicit: Collection[Path] = (),
 ) -> Report:
+    """Analyse ``files``. Files in ``explicit`` (named by the user) are always parsed; others
+    only when they can put code on the loop (see ``can_reach_loop``)."""
     summaries = summaries or Summaries(None)
     paths = [Path(os.path.abspath(f)) for f in files]
+    named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
-    salt = repr((settings.fingerprint(), os.getcwd(), str(root)))
+    salt = repr((settings.fingerprint(), os.getcwd(), str(root), sorted(map(str, named))))
     run_key = summaries.run_key(paths, contents, salt)
     cached = summaries.get_run(run_key)
     if cached is not None:
         findings, analysed = cached
     else:
-        findings, analysed, read = _analyse(paths, contents, root, settings, summaries)
+        findings, analysed, read = _analyse(paths, contents, root, settings, summaries, named)
         summaries.put_run(run_key, read - {str(p) for p in paths}, (findings, analysed))
     kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
     return Report(tuple(kept), len(files), root, tuple(summaries.warnings), analysed)
@@ -56,11 +63,30 @@ def _analyse(
     root: Path,
     settings: Settings,
     summaries: Summaries,
+    named: Collection[Path] = (),
 ) -> tuple[list[Finding], int, set[str]]:
     """Findings of every selected and unselected code, files analysed, and every file read."""
     catalog = settings.catalog()
     project = Project(root, paths, summaries.load)
-    loaded = summaries.load_many(paths, can_reach_loop, contents)
+    loaded: list[Optional[ModuleSummary]] = [None] * len(paths)
+    for index, summary in zip(
+        [i for i, p in enumerate(paths) if p not in named],
+        summaries.load_many(
+            [p for p in paths if p not in named],
+            can_reach_loop,
+            [c for p, c in zip(paths, contents) if p not in named],
+        ),
+    ):
+        loaded[index] = summary
+    for index, summary in zip(
+        [i for i, p in enumerate(paths) if p in named],
+        summaries.load_many(
+            [p for p in paths if p in named],
+            None,
+            [c for p, c in zip(paths, contents) if p in named],
+        ),
+    ):
+        loaded[index] = summary
     targets = [summary for summary in loaded if summary is not None]
     for summary in targets:
         project.add(summary)
@@ -76,7 +102,14 @@ def _analyse(
     graph.explore(key for key, _ in roots)
     builder = _Builder(project, graph, contexts, settings)
     findings: list[Finding] = []
-    for summary in targets:
+    # a checked file that was not analysed but that an analysed module imported was parsed then:
+    # if it does not parse, say so (its functions could not be followed)
+    wanted = {str(p) for p in paths}
+    analysed_paths = {summary.path for summary in targets}
+    imported = [
+        s for path, s in project.loaded().items() if path in wanted and path not in analysed_paths
+    ]
+    for summary in [*targets, *imported]:
         if summary.error is not None:
             findings.append(builder.parse_error(summary))
     for key, function in roots:
