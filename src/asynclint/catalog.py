@@ -9,6 +9,7 @@ chain such as ``psycopg2.connect(...).cursor().execute(...)`` resolves step by s
 
 from __future__ import annotations
 
+import fnmatch
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,12 +87,18 @@ class ClassEntry:
 class Catalog:
     functions: Mapping[str, FunctionEntry]
     classes: Mapping[str, ClassEntry]  # keyed by name and by every alias
+    patterns: tuple[tuple[str, ClassEntry], ...] = ()  # aliases with `*`, e.g. stub packages
 
     def function(self, qualname: str) -> FunctionEntry | None:
         return self.functions.get(qualname)
 
     def cls(self, qualname: str) -> ClassEntry | None:
-        return self.classes.get(qualname)
+        found = self.classes.get(qualname)
+        if found is None:
+            for pattern, entry in self.patterns:
+                if fnmatch.fnmatchcase(qualname, pattern):
+                    return entry
+        return found
 
     def entries(self) -> list[FunctionEntry | ClassEntry]:
         """Every entry once, in name order."""
@@ -128,7 +135,7 @@ class Catalog:
                     entry.aliases,
                 )
             classes[key] = entry
-        return Catalog(functions, classes)
+        return _with_patterns(functions, classes)
 
 
 _INFO_FIELDS = ("category", "why", "replacement", "anchor")
@@ -206,7 +213,14 @@ def build(parts: Iterable[list[FunctionEntry | ClassEntry]]) -> Catalog:
             else:
                 for key in (entry.name, *entry.aliases):
                     classes[key] = entry
-    return Catalog(functions, classes)
+    return _with_patterns(functions, classes)
+
+
+def _with_patterns(
+    functions: Mapping[str, FunctionEntry], classes: Mapping[str, ClassEntry]
+) -> Catalog:
+    patterns = tuple((key, entry) for key, entry in classes.items() if "*" in key)
+    return Catalog(functions, classes, patterns)
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,14 @@ def _qualname(value: Any, key: str, where: _Where) -> str:
     if not all(part.isidentifier() for part in parts):
         raise where.error(key, f"must be a dotted name such as `requests.get`, got {value!r}")
     return value
+
+
+def _alias(value: Any, where: _Where) -> str:
+    """A dotted name; `*` may stand for any run of characters (`mypy_boto3_*.*Client`)."""
+    if isinstance(value, str) and "*" in value:
+        _qualname(value.replace("*", "x"), "aliases", where)
+        return value
+    return _qualname(value, "aliases", where)
 
 
 def _names(item: Mapping[str, Any], key: str, where: _Where) -> list[str]:
@@ -333,7 +355,7 @@ def _fix(item: Mapping[str, Any], names: list[str], where: _Where) -> FixSpec:
 def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
     _check_keys(item, _CLASS_KEYS, where)
     name = _qualname(item.get("name"), "name", where)
-    aliases = tuple(_qualname(a, "aliases", where) for a in item.get("aliases", []))
+    aliases = tuple(_alias(a, where) for a in item.get("aliases", []))
     blocking = _names(item, "blocking", where)
     safe = _names(item, "safe", where)
     both = set(blocking) & set(safe)

@@ -1,9 +1,14 @@
-"""Generate the rule documentation (``docs/rules/ASLnnn.md`` and its index) from ``codes.py``.
+"""Generate the documentation that is derived from data, so it can never drift from the code.
 
-    python -m asynclint.docsgen [DIRECTORY]          # write the pages (default: docs/rules)
-    python -m asynclint.docsgen [DIRECTORY] --check  # exit 1 if a page on disk is stale
+    python -m asynclint.docsgen [--root DIR]          # write every generated file
+    python -m asynclint.docsgen [--root DIR] --check  # write nothing; exit 1 if one is stale
 
-The pages are never edited by hand: change ``codes.py`` and regenerate.
+From ``codes.py``: ``docs/rules/ASLnnn.md`` (one page per code), ``docs/rules/README.md`` (their
+index) and the rules table in ``README.md`` (between ``<!-- rules-table:start -->`` and
+``<!-- rules-table:end -->``; a root without a README.md is skipped). From the built-in catalog
+(``rules/*.toml``): ``docs/catalog.md``, the supported-libraries page. ``--root`` is the
+repository root (default: the current directory). None of these files is edited by hand: change
+the data and regenerate.
 """
 
 from __future__ import annotations
@@ -12,10 +17,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional, Union
 
-from asynclint.codes import RULES, Rule
+from asynclint.catalog import Catalog, CatalogError, ClassEntry, FunctionEntry, load_builtin
+from asynclint.codes import BY_CODE, RULES, Rule
 
 INDEX = "README.md"
+RULES_DIR = "docs/rules"
+CATALOG_PAGE = "docs/catalog.md"
+README = "README.md"
+TABLE_START = "<!-- rules-table:start -->"
+TABLE_END = "<!-- rules-table:end -->"
 HEADINGS = (
     "## What it does",
     "## Why is this bad?",
@@ -24,6 +36,18 @@ HEADINGS = (
     "## How to silence it",
 )
 _GENERATED = "<!-- Generated from src/asynclint/codes.py by `python -m asynclint.docsgen`. -->"
+_GENERATED_CATALOG = (
+    "<!-- Generated from rules/*.toml by `python -m asynclint.docsgen`; do not edit by hand. -->"
+)
+
+Entry = Union[FunctionEntry, ClassEntry]
+
+
+class DocsError(Exception):
+    """A file the generator must update is not in a shape it can update."""
+
+
+# -- rule pages ---------------------------------------------------------------------------
 
 
 def _what_it_does(rule: Rule) -> str:
@@ -63,11 +87,16 @@ def render_page(rule: Rule) -> str:
     )
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "&#124;").replace("\n", " ")
+
+
 def render_index(rules: Sequence[Rule] = RULES) -> str:
     """``docs/rules/README.md``: a table of every rule."""
     rows = "".join(
         f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | "
-        f"{rule.summary.replace('|', '&#124;')} | {rule.level} |\n"
+        f"{_cell(rule.summary)} | {rule.level} |\n"
         for rule in rules
     )
     return (
@@ -82,7 +111,7 @@ def render_index(rules: Sequence[Rule] = RULES) -> str:
 
 
 def pages(rules: Sequence[Rule] = RULES) -> dict[str, str]:
-    """File name -> content for every generated page, the index included."""
+    """File name -> content for every page in ``docs/rules``, the index included."""
     generated = {f"{rule.code}.md": render_page(rule) for rule in rules}
     generated[INDEX] = render_index(rules)
     return generated
@@ -91,51 +120,238 @@ def pages(rules: Sequence[Rule] = RULES) -> dict[str, str]:
 def stale(directory: Path, rules: Sequence[Rule] = RULES) -> list[str]:
     """Names of pages in ``directory`` that are missing, differ, or belong to no rule."""
     expected = pages(rules)
-    problems = []
-    for name, content in expected.items():
-        path = directory / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != content:
-            problems.append(name)
+    problems = [name for name, content in expected.items() if _differs(directory / name, content)]
     problems += sorted(p.name for p in directory.glob("ASL*.md") if p.name not in expected)
     return problems
 
 
 def write(directory: Path, rules: Sequence[Rule] = RULES) -> list[str]:
-    """Write every page into ``directory``; returns the names of the files that changed."""
+    """Write every rule page into ``directory``; returns the names of the files that changed."""
     directory.mkdir(parents=True, exist_ok=True)
-    changed = stale(directory, rules)
-    for name, content in pages(rules).items():
-        if name in changed:
-            with open(directory / name, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(content)
-    return [name for name in changed if name in pages(rules)]
+    expected = pages(rules)
+    changed = [name for name in stale(directory, rules) if name in expected]
+    for name in changed:
+        _write_text(directory / name, expected[name])
+    return changed
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# -- README rules table -------------------------------------------------------------------
+
+
+def render_rules_table(rules: Sequence[Rule] = RULES) -> str:
+    """The README's rules table (without the markers), linking each code's page."""
+    rows = "".join(
+        f"| [{rule.code}]({RULES_DIR}/{rule.code}.md) | {rule.name} | {rule.level} | "
+        f"{_cell(rule.summary)} |\n"
+        for rule in rules
+    )
+    return f"| code | name | level | what |\n|---|---|---|---|\n{rows}"
+
+
+def update_readme(text: str, rules: Sequence[Rule] = RULES) -> str:
+    """``text`` with the part between the rules-table markers replaced by the current table."""
+    if text.count(TABLE_START) != 1 or text.count(TABLE_END) != 1:
+        raise DocsError(
+            f"needs exactly one `{TABLE_START}` and one `{TABLE_END}` line around the rules table"
+        )
+    start = text.index(TABLE_START) + len(TABLE_START)
+    end = text.index(TABLE_END)
+    if end < start:
+        raise DocsError(f"`{TABLE_END}` comes before `{TABLE_START}`")
+    return f"{text[:start]}\n{_GENERATED}\n\n{render_rules_table(rules)}{text[end:]}"
+
+
+# -- the supported-libraries page ---------------------------------------------------------
+
+
+def _code_link(code: str, prefix: str = "rules/") -> str:
+    return f"[{code}]({prefix}{code}.md)"
+
+
+_DUNDERS = {
+    "__enter__": "`with` (`__enter__`)",
+    "__exit__": "leaving `with` (`__exit__`)",
+    "__iter__": "iterating it (`__iter__`)",
+    "__next__": "iterating it (`__next__`)",
+    "__call__": "calling an instance (`__call__`)",
+}
+
+
+def _method(method: str) -> str:
+    return _DUNDERS.get(method, f"`{method}()`")
+
+
+def _entry_row(entry: Entry) -> str:
+    info = entry.info
+    assert info is not None
+    name = f"`{entry.name}`"
+    if isinstance(entry, ClassEntry):
+        if entry.aliases:
+            name += " (also " + ", ".join(f"`{alias}`" for alias in entry.aliases) + ")"
+        blocks = [_method(method) for method in sorted(entry.blocking)]
+        if entry.constructor:
+            blocks.insert(0, "the constructor")
+        safe = ", ".join(_method(method) for method in sorted(entry.safe)) or "-"
+        kind = "class"
+        blocking = ", ".join(blocks)
+    else:
+        kind = "function"
+        blocking = "the call"
+        safe = "-"
+    return (
+        f"| {_cell(name)} | {kind} | {_cell(blocking)} | {_cell(safe)} | "
+        f"{_code_link(info.code)} | {_cell(info.replacement)} |\n"
+    )
+
+
+def _by_anchor(catalog: Catalog) -> dict[str, list[Entry]]:
+    groups: dict[str, list[Entry]] = {}
+    for entry in catalog.entries():
+        if entry.info is not None:
+            groups.setdefault(entry.info.anchor, []).append(entry)
+    return {anchor: groups[anchor] for anchor in sorted(groups)}
+
+
+def render_catalog(catalog: Optional[Catalog] = None) -> str:
+    """``docs/catalog.md``: every blocking API of the built-in catalog, grouped by library."""
+    catalog = catalog if catalog is not None else load_builtin()
+    groups = _by_anchor(catalog)
+    index_rows = []
+    sections = []
+    for anchor, entries in groups.items():
+        used = sorted({e.info.code for e in entries if e.info is not None})
+        links = ", ".join(_code_link(code) for code in used)
+        names = ", ".join(f"`{e.name}`" for e in entries[:3])
+        if len(entries) > 3:
+            names += f" and {len(entries) - 3} more"
+        index_rows.append(f"| [{anchor}](#{anchor}) | {links} | {_cell(names)} |\n")
+        rows = "".join(_entry_row(entry) for entry in entries)
+        sections.append(
+            f'<a id="{anchor}"></a>\n\n'
+            f"## {anchor}\n\n"
+            "| API | kind | blocks | does not block | code | use instead |\n"
+            "|---|---|---|---|---|---|\n"
+            f"{rows}"
+        )
+    code_rows = "".join(
+        f"| {_code_link(rule.code)} | {rule.category} | {_cell(rule.summary)} |\n"
+        for rule in RULES
+        if rule.category
+    )
+    return (
+        "# Supported libraries\n\n"
+        f"{_GENERATED_CATALOG}\n\n"
+        f"asynclint's built-in catalog knows {catalog.api_count()} blocking APIs in "
+        f"{len(groups)} library families. Each section below lists one family: the API "
+        "(a function, or a class with the methods that block), what blocks, the methods "
+        "known **not** to block, the rule code a call is reported under, and what to use "
+        "on the event loop instead.\n\n"
+        "A call is reported only where it runs on the event loop (see "
+        "[execution-model.md](execution-model.md)); the same call in a plain `def` route or "
+        "inside `await asyncio.to_thread(...)` is fine. Names are matched after resolution, so "
+        "`import requests as r; r.get(url)` and `session = requests.Session(); "
+        "session.get(url)` are both found. Factories that do no I/O themselves "
+        "(`boto3.client`, `sqlalchemy.create_engine`, ...) are in the catalog only to give "
+        "their results a type, and are not listed here.\n\n"
+        "`asynclint catalog` prints the same data (add `--format json` for a script, "
+        "`--config` to include your own entries). To teach asynclint an in-house SDK, see "
+        "[configuration.md](configuration.md#your-own-catalog-entries); to add a library to "
+        "the built-in catalog, see [adding-a-library.md](adding-a-library.md).\n\n"
+        "## Codes\n\n"
+        "| code | category | what |\n"
+        "|---|---|---|\n"
+        f"{code_rows}\n"
+        "## Libraries\n\n"
+        "| library | codes | APIs |\n"
+        "|---|---|---|\n"
+        f"{''.join(index_rows)}\n" + "\n".join(sections)
+    )
+
+
+# -- every generated file -----------------------------------------------------------------
+
+
+def outputs(root: Path, catalog: Optional[Catalog] = None) -> dict[str, str]:
+    """Path relative to ``root`` (with ``/``) -> the content it must have.
+
+    Raises ``DocsError`` when README.md exists but has no well-formed rules-table markers.
+    """
+    expected = {f"{RULES_DIR}/{name}": content for name, content in pages().items()}
+    expected[CATALOG_PAGE] = render_catalog(catalog)
+    readme = root / README
+    if readme.is_file():
+        try:
+            expected[README] = update_readme(readme.read_text(encoding="utf-8"))
+        except DocsError as exc:
+            raise DocsError(f"{readme}: {exc}") from exc
+    return expected
+
+
+def stale_files(root: Path, catalog: Optional[Catalog] = None) -> list[str]:
+    """Generated files under ``root`` that are missing or differ, and rule pages of no rule."""
+    problems = [
+        name for name, content in outputs(root, catalog).items() if _differs(root / name, content)
+    ]
+    rules_dir = root / RULES_DIR
+    problems += sorted(
+        f"{RULES_DIR}/{p.name}" for p in rules_dir.glob("ASL*.md") if p.stem not in BY_CODE
+    )
+    return problems
+
+
+def write_all(root: Path, catalog: Optional[Catalog] = None) -> list[str]:
+    """Write every generated file under ``root``; returns those that changed."""
+    expected = outputs(root, catalog)
+    changed = [name for name, content in expected.items() if _differs(root / name, content)]
+    for name in changed:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_text(path, expected[name])
+    return changed
+
+
+def _differs(path: Path, content: str) -> bool:
+    return not path.is_file() or path.read_text(encoding="utf-8") != content
+
+
+def _write_text(path: Path, content: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(content)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m asynclint.docsgen", description="Generate the rule docs from codes.py."
+        prog="python -m asynclint.docsgen",
+        description="Generate the rule pages, the README rules table and docs/catalog.md.",
     )
     parser.add_argument(
-        "directory", nargs="?", type=Path, default=Path("docs/rules"), help="default: docs/rules"
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="the repository root (default: the current directory)",
     )
     parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if any page is stale"
+        "--check", action="store_true", help="write nothing; exit 1 if any file is stale"
     )
     args = parser.parse_args(argv)
-    directory: Path = args.directory
-    if args.check:
-        problems = stale(directory)
-        for name in problems:
-            print(f"stale: {directory / name}", file=sys.stderr)
-        if problems:
-            print("run `python -m asynclint.docsgen` to regenerate", file=sys.stderr)
-            return 1
-        return 0
-    for name in write(directory):
-        print(f"wrote {directory / name}")
-    leftovers = [name for name in stale(directory) if name.startswith("ASL")]
+    root: Path = args.root
+    try:
+        if args.check:
+            problems = stale_files(root)
+            for name in problems:
+                print(f"stale: {root / name}", file=sys.stderr)
+            if problems:
+                print("run `python -m asynclint.docsgen` to regenerate", file=sys.stderr)
+                return 1
+            return 0
+        for name in write_all(root):
+            print(f"wrote {root / name}")
+        leftovers = [name for name in stale_files(root) if name.startswith(f"{RULES_DIR}/ASL")]
+    except (DocsError, CatalogError) as exc:
+        print(f"asynclint.docsgen: error: {exc}", file=sys.stderr)
+        return 1
     for name in leftovers:
-        print(f"no rule has code {Path(name).stem}: delete {directory / name}", file=sys.stderr)
+        print(f"no rule has code {Path(name).stem}: delete {root / name}", file=sys.stderr)
     return 1 if leftovers else 0
 
 

@@ -548,13 +548,21 @@ class Resolver:
         scope = Scope(key[0], function.qualname)
         if _is_contextmanager(function):
             return self.yield_type(key)
-        if function.returns is not None:
-            if function.is_generator:
-                return None
-            return self.annotation_type(function.returns, _annotation_scope(function, key[0]))
         if function.is_generator:
             return None
-        return self._combine(list(function.return_values), scope)
+        typed = None
+        if function.returns is not None:
+            typed = self.annotation_type(function.returns, _annotation_scope(function, key[0]))
+            if self.informative(typed):
+                return typed
+        inferred = self._combine(list(function.return_values), scope)
+        return inferred if inferred is not None else typed
+
+    def informative(self, value: Value) -> bool:
+        """A type the analysis can use: a project class, or a library class in the catalog."""
+        if isinstance(value, Inst):
+            return isinstance(value.type, tuple) or self.catalog.cls(value.type) is not None
+        return value is not None
 
     def yield_type(self, key: FuncKey) -> Value:
         """What a generator function yields (for `Depends` generators and context managers)."""
@@ -586,12 +594,14 @@ class Resolver:
             if param.name != name:
                 continue
             typed = self.annotation_type(param.annotation, scope)
-            if typed is not None:
+            if self.informative(typed):
                 return typed
-            dependency = self.dependency(param.default, scope)
-            if dependency is not None:
-                return dependency
-            return self.annotation_dependency(param.annotation, scope)
+            # an annotation naming a type we know nothing of (a stub-only class, a Protocol)
+            # must not hide what the dependency is known to provide
+            dependency = self.dependency(param.default, scope) or self.annotation_dependency(
+                param.annotation, scope
+            )
+            return dependency if dependency is not None else typed
         return None
 
     def annotation_type(self, hint: Expr, scope: Scope, depth: int = 0) -> Value:
