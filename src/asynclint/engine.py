@@ -20,7 +20,7 @@ from asynclint.contexts import Context, Contexts
 from asynclint.findings import Finding, Hop
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
-from asynclint.summary import CallSite, FunctionSummary, ModuleSummary, display_name
+from asynclint.summary import CallSite, Expr, FunctionSummary, ModuleSummary, display_name
 
 
 @dataclass(frozen=True)
@@ -226,6 +226,7 @@ class _Builder:
         lines = self.lines(key[0])
         snippet = lines[site.line - 1] if 0 < site.line <= len(lines) else ""
         column = self._column(key[0], site.line, site.column)
+        callee = _callee_text(site.func)
         end_column = self._column(key[0], site.end_line, site.end_column)
         return Finding(
             code=api.info.code,
@@ -235,7 +236,7 @@ class _Builder:
             end_line=site.end_line,
             end_column=end_column,
             message=self._message(api, context, hops, target),
-            advice=self._advice(key, function, context, api, hops),
+            advice=self._advice(key, function, context, api, hops, callee),
             api=api.name,
             function=display_name(function.qualname),
             context=context.label,
@@ -265,14 +266,26 @@ class _Builder:
         return f"{how} blocks the event loop {where}: it reaches `{api.name}`"
 
     def _advice(
-        self, key: FuncKey, function: FunctionSummary, context: Context, api: Api, hops: list[Hop]
+        self,
+        key: FuncKey,
+        function: FunctionSummary,
+        context: Context,
+        api: Api,
+        hops: list[Hop],
+        callee: str,
     ) -> str:
-        remedy = f"use {api.info.replacement}"
-        if hops:
-            remedy += (
-                f" in `{hops[-1].function}`, or offload the call with "
-                "`await asyncio.to_thread(...)`"
+        replacement = api.info.replacement
+        offload = f"`await asyncio.to_thread({callee}, ...)`"
+        if _is_offload_advice(replacement):
+            # no async twin (CPU work, SDKs without one): run the call in a worker thread
+            remedy = f"offload it with {offload} (or `run_in_threadpool`)"
+        elif hops:
+            remedy = (
+                f"offload it with {offload}, or make `{hops[-1].function}` async and use "
+                f"{replacement} there"
             )
+        else:
+            remedy = f"use {replacement}"
         if (
             function.is_async
             and not function.awaits
@@ -287,6 +300,27 @@ class _Builder:
         if not function.is_async:
             return f"{remedy}; this handler runs on the event loop"
         return remedy
+
+
+def _is_offload_advice(replacement: str) -> bool:
+    """The catalog's remedy is a worker thread: there is no async twin to name."""
+    return replacement.startswith(("`await asyncio.to_thread(", "`await run_in_threadpool("))
+
+
+def _callee_text(func: Expr) -> str:
+    """`requests.get`, `self.repo.add`, `UserService(db).create` -> source-like text."""
+    if func is None:
+        return "..."
+    kind = func[0]
+    if kind == "name":
+        return str(func[1])
+    if kind == "attr":
+        return f"{_callee_text(func[1])}.{func[2]}"
+    if kind == "call":
+        return f"{_callee_text(func[1])}(...)"
+    if kind == "await":
+        return f"(await {_callee_text(func[1])})"
+    return "..."
 
 
 _PARSE_ADVICE = {
