@@ -36,3 +36,23 @@ def test_message_says_where_and_advice_fits() -> None:
     assert finding.message == ("`time.sleep` blocks the event loop in dependency `current_user`")
     # it awaits nothing and FastAPI calls it: a plain def would run in the threadpool
     assert finding.advice.startswith("`current_user` awaits nothing: make it a plain `def`")
+
+
+def test_include_router_prefixes_are_part_of_the_route() -> None:
+    found = {(f.path.rsplit("/", 1)[-1], f.line): f.context
+             for f in run(FIXTURES / "projects" / "layered")}
+    assert found[("users.py", 17)] == "route `POST /api/v1/users`"
+    assert found[("users.py", 30)] == "route `GET /api/v1/users/{user_id}/profile`"
+
+
+def test_registered_exception_handler_is_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "main.py").write_text(
+        "import time\nfrom fastapi import FastAPI\n\n\nasync def boom(request, exc):\n"
+        "    time.sleep(1)\n\n\nasync def other(request, exc):\n    time.sleep(1)\n\n\n"
+        "app = FastAPI(exception_handlers={KeyError: boom})\n"
+        "app.add_exception_handler(ValueError, other)\n"
+    )
+    assert {f.line: f.context for f in run(tmp_path)} == {
+        6: "exception handler `boom`",
+        10: "exception handler `other`",
+    }

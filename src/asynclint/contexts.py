@@ -64,6 +64,8 @@ class Contexts:
         self.lifespans: set[FuncKey] = set()
         self.event_handlers: dict[FuncKey, str] = {}
         self._added_routes: dict[FuncKey, tuple[str, str]] = {}
+        self._includes: dict[tuple[str, str], list[tuple[str, Optional[tuple[str, str]]]]] = {}
+        self.exception_handlers: set[FuncKey] = set()
         self._modules = modules
         self._awaited: Optional[set[FuncKey]] = None
         for module in modules:
@@ -104,6 +106,11 @@ class Contexts:
             self._dependencies_in(value, module_scope)
             self._lifespan_in(value, module_scope)
 
+    def _exception_handler(self, e: Expr, scope: Scope) -> None:
+        handler = self.resolver.value(e, scope)
+        if isinstance(handler, PFunc):
+            self.exception_handlers.add(handler.key)
+
     def _dependencies_in(self, e: Expr, scope: Scope) -> None:
         for sub in iter_exprs(e):
             # only `Depends(...)` / `Security(...)` by name: resolving every call is costly
@@ -128,9 +135,20 @@ class Contexts:
                 target = self.resolver.value(value, scope)
                 if isinstance(target, PFunc):
                     self.lifespans.add(target.key)
+            elif name == "exception_handlers" and value is not None and value[0] == "dict":
+                for handler in value[1]:
+                    self._exception_handler(handler, scope)
         if func is None or func[0] != "attr":
             return
-        if func[2] == "add_event_handler" and len(args) >= 2:
+        if func[2] == "include_router" and args:
+            router = self.resolver.binding(args[0], scope)
+            if router is not None:
+                prefix = _const_str(dict(kwargs).get("prefix")) or ""
+                parent = self.resolver.binding(func[1], scope)
+                self._includes.setdefault(router, []).append((prefix, parent))
+        elif func[2] == "add_exception_handler" and len(args) >= 2:
+            self._exception_handler(args[1], scope)
+        elif func[2] == "add_event_handler" and len(args) >= 2:
             event = _const_str(args[0])
             handler = self.resolver.value(args[1], scope)
             if event and isinstance(handler, PFunc):
@@ -184,6 +202,8 @@ class Contexts:
             return Context("route", f"route `{verb} {path}`".replace("  ", " "), True)
         if key in self.dependencies:
             return Context("dependency", f"dependency `{name}`", True)
+        if key in self.exception_handlers:
+            return Context("exception handler", f"exception handler `{name}`", True)
         if key in self.lifespans:
             return Context("lifespan", f"lifespan `{name}`", True)
         if function.class_name and function.name == "dispatch":
@@ -193,22 +213,26 @@ class Contexts:
         return Context("async function", f"`{name}`", False)
 
     def _prefix(self, receiver: Expr, scope: Scope) -> str:
-        """The ``prefix=`` of the ``APIRouter(...)`` a route is declared on."""
-        if receiver is None or receiver[0] != "name":
+        """The path prefix of the app or router a route is declared on: its own
+        ``APIRouter(prefix=...)`` after every ``include_router(router, prefix=...)`` above it."""
+        binding = self.resolver.binding(receiver, scope)
+        return self._binding_prefix(binding, set()) if binding else ""
+
+    def _binding_prefix(self, binding: tuple[str, str], seen: set[tuple[str, str]]) -> str:
+        if binding in seen:
             return ""
-        value = self.resolver.value(receiver, scope)
-        if not (
-            isinstance(value, Inst)
-            and value.type in ("fastapi.APIRouter", "fastapi.routing.APIRouter")
-        ):
-            return ""
-        module = self.resolver.module(scope.path)
+        seen.add(binding)
+        own = ""
+        module = self.resolver.module(binding[0])
         for name, assigned in module.globals:
-            if name == receiver[1] and assigned is not None and assigned[0] == "call":
-                prefix = _const_str(dict(assigned[3]).get("prefix"))
-                if prefix:
-                    return prefix.rstrip("/")
-        return ""
+            if name == binding[1] and assigned is not None and assigned[0] == "call":
+                own = (_const_str(dict(assigned[3]).get("prefix")) or "").rstrip("/")
+        parents = self._includes.get(binding)
+        if not parents:
+            return own
+        prefix, parent = parents[0]
+        above = self._binding_prefix(parent, seen) if parent else ""
+        return above + prefix.rstrip("/") + own
 
     def is_framework_called(self, key: FuncKey, function: FunctionSummary) -> bool:
         return self.context(key, function).framework

@@ -121,8 +121,8 @@ def _analyse(
 # Only these put code on the event loop: `async def` (and `async with/for` inside one), and
 # a plain `def` registered as a startup/shutdown handler. A file with none of them can hold no
 # finding, so it is not parsed at all; modules it would import are read only when an analysed
-# file needs them.
-_LOOP_MARKERS = re.compile(rb"\basync\s+def\b|on_event|add_event_handler")
+# file needs them. Files that mount routers (`include_router`) are read for the route prefixes.
+_LOOP_MARKERS = re.compile(rb"\basync\s+def\b|on_event|add_event_handler|include_router")
 
 
 def can_reach_loop(source: bytes) -> bool:

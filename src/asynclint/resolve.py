@@ -339,6 +339,47 @@ class Resolver:
                 self._in_progress.discard(key)
         return self.member(module, name)
 
+    def binding(self, e: Expr, scope: Scope) -> Optional[tuple[str, str]]:
+        """The module-level name ``e`` refers to, as (file, name), following imports:
+        the identity of an app or router object, which types alone cannot tell apart."""
+        if e is None:
+            return None
+        if e[0] == "attr":
+            base = self.value(e[1], scope)
+            if isinstance(base, PMod) and base.path is not None:
+                return self._global_binding(base.path, e[2], 0)
+            return None
+        if e[0] != "name":
+            return None
+        module = self.module(scope.path)
+        function = module.functions.get(scope.function) if scope.function else None
+        while function is not None:
+            if e[1] in function.local_names:
+                return None
+            function = module.functions.get(function.parent) if function.parent else None
+        return self._global_binding(scope.path, e[1], 0)
+
+    def _global_binding(self, path: str, name: str, depth: int) -> Optional[tuple[str, str]]:
+        if depth > 16:
+            return None
+        module = self.module(path)
+        for local, target in reversed(module.imports):
+            if local == name:
+                level, source, imported = target
+                if imported is None:
+                    return None
+                base = (
+                    self.project.find_relative(path, level, source)
+                    if level
+                    else self.project.find_module(source)
+                )
+                if base is None:
+                    return None
+                return self._global_binding(base, imported, depth + 1)
+        if any(local == name for local, _ in module.globals):
+            return (path, name)
+        return None
+
     # -- attributes ----------------------------------------------------------------------
 
     def member(self, base: Value, attr: str) -> Value:

@@ -13,6 +13,7 @@ Expr forms (tuples):
     ("enter", value)                  the value bound by ``with value as name``
     ("iter", value)                   an element of iterating ``value``
     ("list", items)                   a list or tuple display
+    ("dict", values)                  a dict display (its values)
 """
 
 from __future__ import annotations
@@ -180,6 +181,9 @@ def expr(node: Optional[ast.AST]) -> Expr:
         return ("union", (expr(node.left), expr(node.right)))
     if isinstance(node, (ast.List, ast.Tuple)):
         return ("list", tuple(expr(e) for e in node.elts))
+    if isinstance(node, ast.Dict):
+        # only the values matter to the resolver (`exception_handlers={Exc: handler}`)
+        return ("dict", tuple(expr(v) for v in node.values))
     if isinstance(node, ast.IfExp):
         # `x if c else None` is common for optional clients; keep the non-None branch
         body, orelse = expr(node.body), expr(node.orelse)
@@ -760,6 +764,6 @@ def iter_exprs(value: Expr) -> Iterator[tuple[Any, ...]]:
         yield from iter_exprs(value[1])
         for item in value[2]:
             yield from iter_exprs(item)
-    elif kind in ("union", "list"):
+    elif kind in ("union", "list", "dict"):
         for item in value[1]:
             yield from iter_exprs(item)
