@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from asynclint.resolve import Ext, FuncKey, Inst, PFunc, Resolver, Scope
+from asynclint.resolve import Ext, FuncKey, PFunc, Resolver, Scope
 from asynclint.summary import Expr, FunctionSummary, ModuleSummary, display_name, iter_exprs
 
 ROUTE_METHODS = {
