@@ -55,8 +55,15 @@ class Summaries:
     """Loads summaries: from memory, from the disk cache, or by parsing."""
 
     def __init__(
-        self, cache_dir: Optional[Path], salt: str = "", jobs: Optional[int] = None
+        self,
+        cache_dir: Optional[Path],
+        salt: str = "",
+        jobs: Optional[int] = None,
+        overlay: Optional[dict[str, bytes]] = None,
     ) -> None:
+        # `overlay`: contents to use instead of the files on disk (checking a fix before
+        # it is written)
+        self.overlay = overlay or {}
         self.directory: Optional[Path] = None
         self.warnings: list[str] = []
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -79,6 +86,11 @@ class Summaries:
                     f"cache directory {cache_dir} is not usable ({exc.strerror or exc}); "
                     "running without a cache"
                 )
+
+    def _read_path(self, path: Path) -> tuple[Optional[bytes], Optional[str]]:
+        if self.overlay and str(path) in self.overlay:
+            return self.overlay[str(path)], None
+        return _read(path)
 
     def _key(self, data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
@@ -125,7 +137,7 @@ class Summaries:
     # hashes and checked again, so an edit anywhere the analysis looked invalidates the run.
 
     def read(self, paths: Sequence[Path]) -> list[tuple[Optional[bytes], Optional[str]]]:
-        return [_read(path) for path in paths]
+        return [self._read_path(path) for path in paths]
 
     def run_key(
         self,
@@ -149,7 +161,7 @@ class Summaries:
         except Exception:  # missing, corrupt or foreign: a miss, never a crash
             return None
         for path, digest in dependencies:
-            data, _ = _read(Path(path))
+            data, _ = self._read_path(Path(path))
             if data is None or self._key(data) != digest:
                 return None
         return tuple(payload)
@@ -186,7 +198,7 @@ class Summaries:
         out: list[Optional[ModuleSummary]] = [None] * len(paths)
         todo: list[tuple[int, str, bytes, str]] = []
         for index, path in enumerate(paths):
-            data, error = contents[index] if contents is not None else _read(path)
+            data, error = contents[index] if contents is not None else self._read_path(path)
             if data is None:
                 out[index] = _unreadable(path, error or "unknown error")
                 continue

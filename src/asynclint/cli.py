@@ -16,13 +16,14 @@ from typing import List, Optional
 
 import typer
 
-from asynclint import __version__, engine
+from asynclint import __version__, autofix, engine
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
 from asynclint.codes import RULES
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import DiscoveryError, discover, find_root
+from asynclint.paths import repo_relative
 from asynclint.reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -131,6 +132,18 @@ def check(
     write_baseline: Optional[Path] = typer.Option(
         None, "--write-baseline", help="Record the current findings in this file and exit 0."
     ),
+    apply_fixes: bool = typer.Option(
+        False, "--fix", help="Apply safe fixes, then report what is left."
+    ),
+    unsafe_fixes: bool = typer.Option(
+        False, "--unsafe-fixes", help="With --fix or --diff: also apply fixes that need review."
+    ),
+    diff: bool = typer.Option(
+        False,
+        "--diff",
+        help="Print the fixes as a unified diff and write nothing "
+        "(exit 1 if anything would change).",
+    ),
 ) -> None:
     """Check Python files for calls that block the event loop."""
     paths = paths or ["."]
@@ -145,6 +158,8 @@ def check(
             settings = _replace(settings, ignore=parse_codes(ignore, "--ignore"))
         if baseline is not None and write_baseline is not None:
             raise ConfigError("--baseline and --write-baseline cannot be used together")
+        if apply_fixes and diff:
+            raise ConfigError("--fix and --diff cannot be used together (--diff writes nothing)")
         known = baseline_module.load(baseline) if baseline is not None else None
         found = discover(paths, settings.exclude)
         settings.catalog()  # load and validate the catalog before any work
@@ -157,6 +172,33 @@ def check(
     report = engine.check(found.files, root, settings, summaries, found.explicit)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
+    if diff or apply_fixes:
+        outcome = autofix.fix(
+            report.findings,
+            found.files,
+            root,
+            settings,
+            found.explicit,
+            unsafe=unsafe_fixes,
+            dry_run=diff,
+        )
+        for path, why in outcome.rejected:
+            typer.echo(f"asynclint: warning: {path}: not fixed: {why}", err=True)
+        if diff:
+            patch = "".join(c.diff(repo_relative(c.path, root) or c.path) for c in outcome.applied)
+            write_output(patch, output)
+            typer.echo(
+                f"asynclint: {outcome.fixed} fix(es) would be applied to "
+                f"{len(outcome.applied)} file(s)",
+                err=True,
+            )
+            raise typer.Exit(EXIT_FINDINGS if outcome.applied else EXIT_CLEAN)
+        typer.echo(
+            f"asynclint: fixed {outcome.fixed} finding(s) in {len(outcome.applied)} file(s)",
+            err=True,
+        )
+        if outcome.applied:
+            report = engine.check(found.files, root, settings, summaries, found.explicit)
     if write_baseline is not None:
         write_output(baseline_module.render(report.findings, root), write_baseline)
         typer.echo(

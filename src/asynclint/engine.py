@@ -8,16 +8,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
 from asynclint.cache import Summaries
 from asynclint.callgraph import Api, CallGraph, Target
+from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR
 from asynclint.config import Settings
 from asynclint.contexts import Context, Contexts
 from asynclint.findings import Finding, Hop
+from asynclint.fixes import Planner
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
 from asynclint.summary import CallSite, Expr, FunctionSummary, ModuleSummary, display_name
@@ -140,6 +142,7 @@ class _Builder:
         self.contexts = contexts
         self.settings = settings
         self._lines: dict[str, list[str]] = {}
+        self.planner = Planner(_read_bytes)
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
@@ -181,15 +184,44 @@ class _Builder:
 
     def function_findings(self, key: FuncKey, function: FunctionSummary) -> list[Finding]:
         context = self.contexts.context(key, function)
-        out: list[Finding] = []
+        found: list[tuple[Finding, CallSite, Optional[FixSpec]]] = []
         reported: set[int] = set()
         for site, target in self.graph.edges(key):
             if id(site) in reported:
                 continue
             finding = self._finding(key, function, context, site, target)
             if finding is not None:
-                out.append(finding)
+                spec = None
+                if target.api is not None:
+                    entry = self.graph.catalog.function(target.api.name)
+                    spec = entry.fix if entry is not None else None
+                found.append((finding, site, spec))
                 reported.add(id(site))
+        # a route or dependency that awaits nothing is best fixed as a whole, by making it a
+        # plain `def`, unless one of its calls has a direct async twin
+        plain_def = (
+            function.is_async
+            and not function.awaits
+            and context.kind in ("route", "dependency")
+            and not self.contexts.is_awaited(key)
+            and not any(spec is not None for _, _, spec in found)
+        )
+        module = self.graph.resolver.module(key[0])
+        out = []
+        for finding, site, spec in found:
+            position = (finding.line, finding.column, finding.end_line, finding.end_column)
+            fix = self.planner.fix(
+                key[0],
+                module,
+                function,
+                site,
+                position,
+                finding.api,
+                spec,
+                plain_def,
+                _callee_text(site.func),
+            )
+            out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
 
     def _finding(
@@ -300,6 +332,13 @@ class _Builder:
         if not function.is_async:
             return f"{remedy}; this handler runs on the event loop"
         return remedy
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
 
 
 def _is_offload_advice(replacement: str) -> bool:

@@ -87,6 +87,7 @@ def test_direct_finding() -> None:
         "chain": [],
         "chain_cut": 0,
         "snippet": "    return requests.get(url).json()",
+        "fix": None,
         "docs": "https://github.com/asynclint/asynclint/blob/main/docs/rules/ASL101.md",
     }
 
@@ -120,3 +121,30 @@ def test_output_is_ascii_and_deterministic() -> None:
     text = json_format.render([DIRECT, CHAINED], root=ROOT)
     assert text.isascii()
     assert text == json_format.render([CHAINED, DIRECT], root=ROOT)
+
+
+def test_fix_is_carried_with_its_edits() -> None:
+    from dataclasses import replace
+
+    from asynclint.findings import Edit, Fix
+
+    fix = Fix(
+        "replace with `await asyncio.sleep(1)`",
+        "safe",
+        (Edit(3, 5, 3, 18, "await asyncio.sleep(1)"), Edit(1, 1, 1, 1, "import asyncio\n")),
+    )
+    data = json.loads(json_format.render([replace(DIRECT, fix=fix)], root=ROOT))
+    assert data["findings"][0]["fix"] == {
+        "description": "replace with `await asyncio.sleep(1)`",
+        "safety": "safe",
+        "edits": [
+            {
+                "line": 3,
+                "column": 5,
+                "end_line": 3,
+                "end_column": 18,
+                "content": "await asyncio.sleep(1)",
+            },
+            {"line": 1, "column": 1, "end_line": 1, "end_column": 1, "content": "import asyncio\n"},
+        ],
+    }

@@ -300,3 +300,25 @@ def test_cut_chain_names_the_blocking_api(root: Path) -> None:
 def test_results_sorted_and_deterministic(root: Path) -> None:
     findings = [chained(root), direct(root)]
     assert sarif.render(findings, root=root) == sarif.render(findings[::-1], root=root)
+
+
+def test_fix_becomes_sarif_fixes_and_still_validates(
+    validator: jsonschema.Draft4Validator, root: Path
+) -> None:
+    from asynclint.findings import Edit, Fix
+
+    fix = Fix(
+        "replace with `await asyncio.sleep(1)`",
+        "safe",
+        (Edit(3, 5, 3, 18, "await asyncio.sleep(1)"), Edit(1, 1, 1, 1, "import asyncio\n")),
+    )
+    log = render([direct(root, fix=fix)], root)
+    validator.validate(log)
+    (result,) = log["runs"][0]["results"]
+    (change,) = result["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == "app%20dir/caf%C3%A9.py"
+    assert change["replacements"][0] == {
+        "deletedRegion": {"startLine": 3, "startColumn": 5, "endLine": 3, "endColumn": 18},
+        "insertedContent": {"text": "await asyncio.sleep(1)"},
+    }
+    assert "(safe)" in result["fixes"][0]["description"]["text"]

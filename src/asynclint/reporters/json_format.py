@@ -24,6 +24,11 @@ meaning (new fields may be added without a bump)::
           ],
           "chain_cut": 0,                 # hops left out of `chain` (it was too long)
           "snippet": "    return ...",    # the source line of the call
+          "fix": {                        # null when asynclint has no fix for it
+            "description": "...", "safety": "safe",   # or "unsafe": needs review
+            "edits": [{"line": 12, "column": 5, "end_line": 12, "end_column": 18,
+                       "content": "await asyncio.sleep(1)"}]
+          },
           "docs": "https://..."           # the rule's documentation page
         }
       ],
@@ -69,6 +74,22 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         ],
         "chain_cut": finding.chain_cut,
         "snippet": finding.snippet,
+        "fix": None
+        if finding.fix is None
+        else {
+            "description": finding.fix.description,
+            "safety": finding.fix.safety,
+            "edits": [
+                {
+                    "line": e.line,
+                    "column": e.column,
+                    "end_line": e.end_line,
+                    "end_column": e.end_column,
+                    "content": e.content,
+                }
+                for e in finding.fix.edits
+            ],
+        },
         "docs": rule.help_uri,
     }
 

@@ -154,6 +154,29 @@ def _result(finding: Finding, root: Path, fingerprint: str) -> JSONDict:
             {**_hop_location(hop, root), "id": index, "message": {"text": f"`{hop.function}`"}}
             for index, hop in enumerate(finding.chain, start=1)
         ]
+    if finding.fix is not None:
+        result["fixes"] = [
+            {
+                "description": {"text": f"{finding.fix.description} ({finding.fix.safety})"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": _artifact_location(finding.path, root),
+                        "replacements": [
+                            {
+                                "deletedRegion": {
+                                    "startLine": e.line,
+                                    "startColumn": e.column,
+                                    "endLine": e.end_line,
+                                    "endColumn": e.end_column,
+                                },
+                                "insertedContent": {"text": e.content},
+                            }
+                            for e in finding.fix.edits
+                        ],
+                    }
+                ],
+            }
+        ]
     return result
 
 
