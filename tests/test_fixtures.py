@@ -27,3 +27,22 @@ def test_fixture_findings_match_expectations(fixture: Path) -> None:
 
 def test_there_are_fixtures() -> None:
     assert len(SINGLE) >= 10 and len(PROJECTS) >= 3
+
+
+def test_long_chain_is_cut_and_says_so(tmp_path: Path) -> None:
+    from conftest import run
+
+    from asynclint.config import Settings
+
+    depth = 12
+    lines = ["import time", ""]
+    for i in range(depth):
+        callee = f"step{i + 1}()" if i + 1 < depth else "time.sleep(1)"
+        lines += [f"def step{i}():", f"    {callee}", ""]
+    lines += ["async def route():", "    step0()", ""]
+    (tmp_path / "deep.py").write_text("\n".join(lines))
+    (finding,) = run(tmp_path, Settings(max_chain=5))
+    assert len(finding.chain) == 5 and finding.chain_cut == depth - 5
+    assert f"... {depth - 5} more call(s) -> time.sleep" in finding.chain_text()
+    (full,) = run(tmp_path)
+    assert len(full.chain) == 8 and full.chain_cut == depth - 8
