@@ -247,8 +247,16 @@ def rules(
     output_format: ListFormat = typer.Option(
         ListFormat.text, "--format", "-f", case_sensitive=False
     ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="pyproject.toml whose custom rules (ASL9xx) to list too."
+    ),
 ) -> None:
-    """List the rule codes with a one-line description."""
+    """List the rule codes with a one-line description, the project's own rules included."""
+    try:
+        settings = load(config if config is not None else find_pyproject(Path.cwd()))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    every = [*RULES, *(custom.rule for custom in settings.custom_rules)]
     if output_format is ListFormat.json:
         data = [
             {
@@ -257,14 +265,14 @@ def rules(
                 "category": r.category,
                 "level": r.level,
                 "summary": r.summary,
-                "docs": r.help_uri,
+                "docs": r.help_uri if r.category != "custom" else None,
             }
-            for r in RULES
+            for r in every
         ]
         typer.echo(json.dumps(data, indent=2))
         return
-    width = max(len(r.name) for r in RULES)
-    for r in RULES:
+    width = max(len(r.name) for r in every)
+    for r in every:
         typer.echo(f"{r.code}  {r.name:<{width}}  {r.level:<7}  {r.summary}")
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from asynclint import catalog as catalog_module
+from asynclint import structural
 from asynclint.catalog import Catalog, CatalogError
 from asynclint.codes import BY_CODE
 from asynclint.discover import DEFAULT_EXCLUDE, excluded
@@ -37,6 +38,7 @@ class Settings:
     allow: tuple[str, ...] = ()
     max_chain: int = DEFAULT_MAX_CHAIN  # hops shown in a chain before it is cut (and said so)
     extra_entries: tuple[Any, ...] = ()  # parsed catalog entries from [tool.asynclint]
+    custom_rules: tuple[Any, ...] = ()  # structural.CustomRule from [[tool.asynclint.rule]]
     source: Optional[str] = None  # the pyproject.toml the settings came from
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
@@ -64,10 +66,12 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What changes the analysis (for cache invalidation)."""
-        return repr((self.allow, self.extra_entries, self.max_chain))
+        return repr((self.allow, self.extra_entries, self.max_chain, self.custom_rules))
 
 
 _KEYS = {
+    "rule",
+    "custom-rules",
     "select",
     "ignore",
     "extend-ignore",
@@ -150,6 +154,18 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
                 f"of at least 1, got {value!r}"
             )
         settings = replace(settings, max_chain=value)
+    try:
+        custom = structural.parse(table.get("rule", []), f"{source} [tool.asynclint]")
+        custom += structural.load_files(
+            _strings(table, "custom-rules", source), Path(source).parent
+        )
+    except structural.RuleError as exc:
+        raise ConfigError(str(exc)) from exc
+    codes = [rule.rule.code for rule in custom]
+    duplicated = sorted({code for code in codes if codes.count(code) > 1})
+    if duplicated:
+        raise ConfigError(f"{source}: custom rule code(s) used twice: {', '.join(duplicated)}")
+    settings = replace(settings, custom_rules=tuple(custom))
     entries = {k: table[k] for k in ("function", "class", "defaults") if k in table}
     if entries:
         try:
@@ -182,7 +198,7 @@ def check_code(code: str, where: str) -> str:
         raise ConfigError(
             f"{where}: {code!r} is not an asynclint code or prefix (e.g. ASL101, ASL1)"
         )
-    if len(code) == 6 and code not in BY_CODE:
+    if len(code) == 6 and code not in BY_CODE and not structural.USER_CODE.match(code):
         raise ConfigError(f"{where}: unknown code {code}; `asynclint rules` lists them")
     return code
 

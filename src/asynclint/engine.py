@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
+from asynclint import structural
 from asynclint.cache import Summaries
 from asynclint.callgraph import Api, CallGraph, Target
 from asynclint.catalog import FixSpec
@@ -116,6 +117,14 @@ def _analyse(
             findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
+    if settings.custom_rules:
+        for summary, (data, _) in zip(loaded, contents):
+            if summary is None or summary.error is not None or data is None:
+                continue
+            text = data.decode("utf-8-sig", "replace")
+            findings += structural.check(
+                settings.custom_rules, text, project.display_path(summary.path), summary.noqa
+            )
     findings.sort(key=Finding.sort_key)
     return findings, len(targets), set(project.loaded())
 

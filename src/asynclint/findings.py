@@ -53,10 +53,11 @@ class Finding:
     chain_cut: int = 0  # hops left out of `chain` because it was longer than the limit
     snippet: str = ""  # the source line of the call, without its line break
     fix: Optional[Fix] = None
+    custom: Optional[Rule] = None  # the rule, for a project's own structural rules (ASL9xx)
 
     @property
     def rule(self) -> Rule:
-        return BY_CODE[self.code]
+        return self.custom if self.custom is not None else BY_CODE[self.code]
 
     @property
     def text(self) -> str:

@@ -30,7 +30,6 @@ INFORMATION_URI = "https://github.com/asynclint/asynclint"
 SRCROOT = "%SRCROOT%"
 TAGS = ("asyncio", "fastapi", "performance")
 
-_RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
 
 JSONDict = dict[str, Any]
 
@@ -92,6 +91,21 @@ def _step_messages(finding: Finding) -> list[str]:
 
 
 def _rule_descriptor(rule: Rule) -> JSONDict:
+    if not rule.bad:  # a project's own structural rule: its description is all there is
+        descriptor = {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.why},
+            "help": {"text": rule.why, "markdown": rule.why},
+            "defaultConfiguration": {"level": rule.level},
+            "properties": {
+                "tags": [*TAGS, "custom"],
+                "precision": "high",
+                "problem.severity": rule.severity,
+            },
+        }
+        return descriptor
     text = f"{rule.why}\n\nExample:\n\n{_indent(rule.bad)}\n\nUse instead:\n\n{_indent(rule.good)}"
     markdown = (
         f"{rule.why}\n\n## Example\n\n```python\n{rule.bad}\n```\n\n"
@@ -118,7 +132,7 @@ def _indent(code: str) -> str:
     return "\n".join(f"    {line}" if line else "" for line in code.splitlines())
 
 
-def _result(finding: Finding, root: Path, fingerprint: str) -> JSONDict:
+def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int]) -> JSONDict:
     rule = finding.rule
     call_site: JSONDict = {
         "physicalLocation": {
@@ -128,7 +142,7 @@ def _result(finding: Finding, root: Path, fingerprint: str) -> JSONDict:
     }
     result: JSONDict = {
         "ruleId": rule.code,
-        "ruleIndex": _RULE_INDEX[rule.code],
+        "ruleIndex": index[rule.code],
         "level": rule.level,
         "message": {"text": finding.text},
         "locations": [call_site],
@@ -182,7 +196,13 @@ def _result(finding: Finding, root: Path, fingerprint: str) -> JSONDict:
 
 def build(findings: Sequence[Finding], *, root: Path) -> JSONDict:
     """The SARIF log as a dict (``render`` serialises it)."""
-    results = [_result(finding, root, key) for finding, key in fingerprints(findings, root)]
+    # built-in rules first, in code order, then any project rules (ASL9xx) the findings use
+    rules = list(RULES)
+    for finding in sorted(findings, key=Finding.sort_key):
+        if finding.custom is not None and finding.custom not in rules:
+            rules.append(finding.custom)
+    index = {rule.code: position for position, rule in enumerate(rules)}
+    results = [_result(finding, root, key, index) for finding, key in fingerprints(findings, root)]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -194,7 +214,7 @@ def build(findings: Sequence[Finding], *, root: Path) -> JSONDict:
                         "version": __version__,
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule_descriptor(rule) for rule in RULES],
+                        "rules": [_rule_descriptor(rule) for rule in rules],
                     }
                 },
                 "originalUriBaseIds": {SRCROOT: {"uri": root_uri(root)}},
