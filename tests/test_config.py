@@ -81,7 +81,7 @@ def test_extra_catalog_entry_for_an_in_house_sdk(tmp_path: Path) -> None:
         ({"selekt": ["ASL1"]}, "unknown key(s): selekt"),
         ({"select": "ASL1x"}, "not an asynclint code"),
         ({"select": [1]}, "must be a list of strings"),
-        ({"ignore": ["ASL999"]}, "unknown code ASL999"),
+        ({"ignore": ["ASL199"]}, "unknown code ASL199"),
         ({"per-file-ignores": ["x"]}, "must be a table"),
         ({"max-chain": 0}, "at least 1"),
         ({"function": [{"name": "x.y", "category": "web"}]}, "field `category`"),

@@ -35,7 +35,10 @@ advice = "use `AsyncSession` with `select()`"
 level = "error"
 [rule.rule]
 pattern = "$DB.query($$$)"
-inside = { kind = "decorated_definition", has = { pattern = "@$APP.get($$$)", stopBy = "end" }, stopBy = "end" }
+[rule.rule.inside]
+kind = "decorated_definition"
+stopBy = "end"
+has = { pattern = "@$APP.get($$$)", stopBy = "end" }
 """
 APP = """\
 import legacy_client
