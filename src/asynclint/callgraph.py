@@ -263,7 +263,7 @@ class CallGraph:
 
     def suppressed(self, key: FuncKey, site: CallSite, api: Api) -> bool:
         codes = self.resolver.module(key[0]).noqa.get(site.line)
-        return codes is not None and (not codes or api.info.code in codes)
+        return codes is not None and (not codes or api.info.code.startswith(tuple(codes)))
 
     def blocking(self, key: FuncKey) -> Optional[Link]:
         return self._blocking.get(key)

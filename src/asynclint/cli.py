@@ -23,7 +23,7 @@ from asynclint.catalog import CatalogError, ClassEntry
 from asynclint.codes import RULES
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import DiscoveryError, discover, find_root
-from asynclint.paths import repo_relative
+from asynclint.paths import repo_relative, repository_root
 from asynclint.reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -34,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts mention `[tool.asynclint]`: not markup
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -170,6 +171,9 @@ def check(
     root = pyproject.parent if pyproject is not None else found.root
     summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache), salt=settings.fingerprint())
     report = engine.check(found.files, root, settings, summaries, found.explicit)
+    # paths in SARIF, annotations and baselines are relative to the repository, where GitHub
+    # looks for them, even when pyproject.toml sits in a subdirectory (a monorepo)
+    repo = repository_root(root)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
     if diff or apply_fixes:
@@ -185,7 +189,7 @@ def check(
         for path, why in outcome.rejected:
             typer.echo(f"asynclint: warning: {path}: not fixed: {why}", err=True)
         if diff:
-            patch = "".join(c.diff(repo_relative(c.path, root) or c.path) for c in outcome.applied)
+            patch = "".join(c.diff(repo_relative(c.path, repo) or c.path) for c in outcome.applied)
             write_output(patch, output)
             typer.echo(
                 f"asynclint: {outcome.fixed} fix(es) would be applied to "
@@ -200,14 +204,14 @@ def check(
         if outcome.applied:
             report = engine.check(found.files, root, settings, summaries, found.explicit)
     if write_baseline is not None:
-        write_output(baseline_module.render(report.findings, root), write_baseline)
+        write_output(baseline_module.render(report.findings, repo), write_baseline)
         typer.echo(
             f"asynclint: recorded {len(report.findings)} finding(s) in {write_baseline}", err=True
         )
         return
     findings = list(report.findings)
     if known is not None:
-        findings = baseline_module.new_findings(findings, root, known)
+        findings = baseline_module.new_findings(findings, repo, known)
         if not quiet:
             typer.echo(
                 f"asynclint: {len(report.findings) - len(findings)} finding(s) already in "
@@ -217,7 +221,7 @@ def check(
     renderer = FORMATS[output_format.value]
     if output_format is OutputFormat.text:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
-        text = renderer(findings, root=root, color=use_color)  # type: ignore[call-arg]
+        text = renderer(findings, root=repo, color=use_color)  # type: ignore[call-arg]
         if quiet:
             text = "".join(
                 line + "\n"
@@ -225,7 +229,7 @@ def check(
                 if line and not line.startswith(("Found ", "No blocking"))
             )
     else:
-        text = renderer(findings, root=root)
+        text = renderer(findings, root=repo)
     if statistics and output_format is OutputFormat.text:
         counts = Counter(f.code for f in findings)
         text += "".join(f"{count:>5}  {code}\n" for code, count in sorted(counts.items()))

@@ -9,53 +9,59 @@ per process, with the on-disk summary cache, and reports the findings that fall 
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
 
 from asynclint import __version__, engine
 from asynclint.cache import Summaries, resolve_cache_dir
-from asynclint.config import Settings, find_pyproject, load
-from asynclint.discover import discover, find_root
+from asynclint.catalog import CatalogError
+from asynclint.codes import PARSE_ERROR
+from asynclint.config import ConfigError, find_pyproject, load
+from asynclint.discover import DiscoveryError, discover, find_root
 from asynclint.findings import Finding
 
-# root -> findings by resolved path; one whole-project run per flake8 worker process
-_RUNS: dict[tuple[str, str], dict[str, list[Finding]]] = {}
+# one whole-project run per flake8 process, reused while no file of the project changes
+_RUNS: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], dict[str, list[Finding]]]] = {}
+
+
+def _state(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What tells an unchanged project: each file's path, modification time and size."""
+    out = []
+    for file in files:
+        try:
+            stat = file.stat()
+            out.append((str(file), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            out.append((str(file), -1, -1))
+    return tuple(out)
 
 
 def project_findings(
     path: Path, config: Optional[Path] = None, use_cache: bool = True
 ) -> list[Finding]:
-    """The findings ``asynclint check <project root>`` reports for ``path``."""
-    path = path.resolve()
+    """The findings ``asynclint check <project root>`` reports for ``path``: the same
+    settings (select, ignore, per-file-ignores of [tool.asynclint]), then flake8's own."""
+    path = Path(os.path.abspath(path))
     pyproject = config or find_pyproject(path)
     settings = load(pyproject)
     root = pyproject.parent if pyproject is not None else find_root(path)
+    found = discover([str(root)], settings.exclude, root=root)
+    files = list(found.files)
+    if path not in files:
+        files.append(path)
     key = (str(root), settings.fingerprint() + repr(settings.exclude))
-    run = _RUNS.get(key)
-    if run is None:
-        found = discover([str(root)], settings.exclude, root=root)
-        files = list(found.files)
-        if path not in files:
-            files.append(path)
-        summaries = Summaries(
-            resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint()
-        )
-        # select/ignore is flake8's job here: report every code and let it filter
-        everything = Settings(
-            **{
-                **settings.__dict__,
-                "select": ("ASL",),
-                "ignore": (),
-                "per_file_ignores": (),
-                "catalog_cache": {},
-            }
-        )
-        report = engine.check(files, root, everything, summaries)
-        run = {}
-        for finding in report.findings:
-            run.setdefault(str(Path(finding.path).resolve()), []).append(finding)
-        _RUNS[key] = run
+    state = _state(files)
+    cached = _RUNS.get(key)
+    if cached is not None and cached[0] == state:
+        return cached[1].get(str(path), [])
+    summaries = Summaries(resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint())
+    report = engine.check(files, root, settings, summaries)
+    run: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        run.setdefault(os.path.abspath(finding.path), []).append(finding)
+    _RUNS[key] = (state, run)
     return run.get(str(path), [])
 
 
@@ -93,5 +99,11 @@ class AsyncLintChecker:
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         if self.filename in ("stdin", "-", None):
             return
-        for finding in project_findings(Path(self.filename), self.config, self.use_cache):
+        try:
+            findings = project_findings(Path(self.filename), self.config, self.use_cache)
+        except (ConfigError, CatalogError, DiscoveryError) as exc:
+            # a broken configuration must not take every other flake8 check down with it
+            yield 1, 0, f"{PARSE_ERROR} asynclint cannot run: {exc}", type(self)
+            return
+        for finding in findings:
             yield finding.line, finding.column - 1, f"{finding.code} {finding.text}", type(self)

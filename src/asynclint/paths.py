@@ -25,3 +25,12 @@ def repo_relative(path: str, root: Path) -> str | None:
         if relative.parts:
             return relative.as_posix()
     return None
+
+
+def repository_root(start: Path) -> Path:
+    """The git work tree holding ``start`` (where GitHub resolves SARIF paths), else ``start``."""
+    start = start if start.is_absolute() else Path.cwd() / start
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start

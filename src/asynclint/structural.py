@@ -227,7 +227,7 @@ def check(
             r = node.range()
             line = r.start.line + 1
             codes = noqa.get(line)
-            if codes is not None and (not codes or custom.rule.code in codes):
+            if codes is not None and (not codes or custom.rule.code.startswith(tuple(codes))):
                 continue
             fix = None
             if custom.fix is not None:
