@@ -79,3 +79,26 @@ def test_plugin_is_registered() -> None:
     else:  # Python 3.9
         group = eps["flake8.extension"]
     assert any(ep.name == "ASL" and ep.value.startswith("asynclint.") for ep in group)
+
+
+def test_broken_config_is_one_finding_not_a_crash(tmp_path: Path) -> None:
+    from asynclint.flake8_plugin import AsyncLintChecker
+
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nselekt = 1\n")
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    results = list(AsyncLintChecker(None, str(tmp_path / "app.py")).run())  # type: ignore[arg-type]
+    assert len(results) == 1
+    line, column, text, _ = results[0]
+    assert (line, column) == (1, 0) and text.startswith("ASL001 asynclint cannot run:")
+    assert "selekt" in text
+
+
+def test_plugin_sees_edits_made_after_its_first_run(tmp_path: Path) -> None:
+    from asynclint.flake8_plugin import project_findings
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    app = tmp_path / "app.py"
+    app.write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    assert [f.code for f in project_findings(app, use_cache=False)] == ["ASL501"]
+    app.write_text("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n\n")
+    assert project_findings(app, use_cache=False) == []
