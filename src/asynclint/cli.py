@@ -12,7 +12,7 @@ import tempfile
 from collections import Counter
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
@@ -295,7 +295,7 @@ def catalog(
         entries = settings.catalog().entries()
     except (ConfigError, CatalogError) as exc:
         raise _fail(str(exc)) from exc
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in entries:
         info = entry.info
         if isinstance(entry, ClassEntry):

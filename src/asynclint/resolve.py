@@ -170,7 +170,7 @@ class Resolver:
             return cached  # type: ignore[return-value]
         if key in self._in_progress:
             if self._overrides and any(
-                (scope, n[1]) in self._overrides for n in _names_in(e)
+                (scope, n[1]) in self._overrides for n in _names_in(e) if n is not None
             ):  # re-entered while checking `q = q.filter(...)`: the override ends the cycle
                 return self._value(e, scope)
             return None

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from ast_grep_py import SgNode, SgRoot
 
@@ -142,7 +142,7 @@ def _parse_one(table: Any, source: str, index: int) -> CustomRule:
     if not config:
         raise RuleError(f"{where}: needs a `pattern` or a `rule` table")
     try:
-        SgRoot("x = 1\n", "python").root().find_all({"rule": config})
+        SgRoot("x = 1\n", "python").root().find_all(cast(Any, {"rule": config}))
     except BaseException as exc:  # ast-grep raises its own error types for bad rules
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -220,7 +220,7 @@ def check(
     lines = text.splitlines()
     out: list[Finding] = []
     for custom in rules:
-        for node in root.find_all(custom.matcher()):
+        for node in root.find_all(cast(Any, custom.matcher())):
             function = _enclosing_function(node)
             if custom.async_only and (function is None or not _is_async(function)):
                 continue

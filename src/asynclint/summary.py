@@ -332,7 +332,7 @@ class _Summariser(ast.NodeVisitor):
 
     def visit(self, node: ast.AST) -> Any:
         kind = type(node)
-        method = self._dispatch.get(kind)
+        method: Any = self._dispatch.get(kind)
         if method is None:
             if issubclass(kind, _LEAVES):
                 method = _skip
@@ -690,6 +690,7 @@ class _Summariser(ast.NodeVisitor):
 def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
     """Summarise one file; a file that does not parse gives a summary with ``error`` set."""
     is_package = path.endswith("__init__.py")
+    error: Optional[ParseError]
     try:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
     except UnicodeDecodeError as exc:
