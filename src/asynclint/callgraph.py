@@ -16,7 +16,7 @@ from typing import Optional
 
 from asynclint.catalog import Info
 from asynclint.resolve import Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope, Value
-from asynclint.summary import CallSite, FunctionSummary
+from asynclint.summary import CallSite, Expr, FunctionSummary
 
 # calls that run their function argument in a worker thread
 OFFLOADS = frozenset(
@@ -170,14 +170,23 @@ class CallGraph:
                     return [Target(api=Api(entry.name, entry.info))]
         return targets
 
+    def _sync_generator_call(self, expression: Expr, scope: Scope) -> Optional[FuncKey]:
+        """`gen(...)` where `gen` is a project sync generator function (or @contextmanager)."""
+        if expression is None or expression[0] != "call":
+            return None
+        callee = self.resolver.value(expression[1], scope)
+        if not isinstance(callee, PFunc):
+            return None
+        function = self.resolver.function(callee.key)
+        if function is not None and function.is_generator and not function.is_async:
+            return callee.key
+        return None
+
     def _with_targets(self, site: CallSite, scope: Scope) -> list[Target]:
         expression = site.func
-        if expression is not None and expression[0] == "call":
-            callee = self.resolver.value(expression[1], scope)
-            if isinstance(callee, PFunc):
-                function = self.resolver.function(callee.key)
-                if function is not None and function.is_generator and not function.is_async:
-                    return [Target(function=callee.key, via="with")]
+        generator = self._sync_generator_call(expression, scope)
+        if generator is not None:  # a @contextmanager: its body runs around the block
+            return [Target(function=generator, via="with")]
         value = self.resolver.value(expression, scope)
         if not isinstance(value, Inst):
             return []
@@ -193,13 +202,15 @@ class CallGraph:
 
     def _iter_targets(self, site: CallSite, scope: Scope) -> list[Target]:
         expression = site.func
-        if expression is not None and expression[0] == "call":
-            callee = self.resolver.value(expression[1], scope)
-            if isinstance(callee, PFunc):
-                function = self.resolver.function(callee.key)
-                if function is not None and function.is_generator and not function.is_async:
-                    return [Target(function=callee.key, via="iteration")]
-                return []
+        generator = self._sync_generator_call(expression, scope)
+        if generator is not None:
+            return [Target(function=generator, via="iteration")]
+        if (
+            expression is not None
+            and expression[0] == "call"
+            and isinstance(self.resolver.value(expression[1], scope), PFunc)
+        ):
+            return []  # iterating what a plain project function returned: its call is a site
         value = self.resolver.value(expression, scope)
         if isinstance(value, Inst) and not value.path:
             return self._method_targets(value, "__iter__")

@@ -246,6 +246,14 @@ def _replace(settings: Settings, **changes: object) -> Settings:
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 
+def _listing_settings(config: Optional[Path]) -> Settings:
+    """Settings of the project in the working directory (or `--config`), for listings."""
+    try:
+        return load(config if config is not None else find_pyproject(Path.cwd()))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command()
 def rules(
     output_format: ListFormat = typer.Option(
@@ -256,10 +264,7 @@ def rules(
     ),
 ) -> None:
     """List the rule codes with a one-line description, the project's own rules included."""
-    try:
-        settings = load(config if config is not None else find_pyproject(Path.cwd()))
-    except ConfigError as exc:
-        raise _fail(str(exc)) from exc
+    settings = _listing_settings(config)
     every = [*RULES, *(custom.rule for custom in settings.custom_rules)]
     if output_format is ListFormat.json:
         data = [
@@ -291,9 +296,8 @@ def catalog(
 ) -> None:
     """List the blocking APIs asynclint knows, with their async replacements."""
     try:
-        settings = load(config if config is not None else find_pyproject(Path.cwd()))
-        entries = settings.catalog().entries()
-    except (ConfigError, CatalogError) as exc:
+        entries = _listing_settings(config).catalog().entries()
+    except CatalogError as exc:
         raise _fail(str(exc)) from exc
     rows: list[dict[str, Any]] = []
     for entry in entries:
