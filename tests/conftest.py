@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from asynclint import engine
 from asynclint.cache import Summaries
@@ -55,3 +57,32 @@ def actual_findings(root: Path, settings: Settings | None = None) -> list[tuple[
 @pytest.fixture()
 def fixtures() -> Path:
     return FIXTURES
+
+
+class _Separated:
+    """click >= 8.2's result shape on older click: `output` is stdout then stderr, `stdout`
+    is only what went there (so JSON can be parsed), whichever click is installed."""
+
+    def __init__(self, result: Any) -> None:
+        self._result = result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+    @property
+    def output(self) -> str:
+        return str(self._result.stdout) + str(self._result.stderr)
+
+
+class _OldClickRunner(CliRunner):
+    def invoke(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return _Separated(super().invoke(*args, **kwargs))
+
+
+def cli_runner() -> CliRunner:
+    """A runner whose `stdout` holds only what the command printed there and whose `output`
+    holds everything, on every click version (before 8.2, stderr was mixed into stdout)."""
+    try:
+        return _OldClickRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import cli_runner
 
 from asynclint import __version__
 from asynclint.cli import app
 from asynclint.codes import RULES
 
-runner = CliRunner()
+runner = cli_runner()
 
 BLOCKING = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
 CLEAN = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"

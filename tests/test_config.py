@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import cli_runner
 
 from asynclint.cli import app
 from asynclint.config import ConfigError, from_table
 
-runner = CliRunner()
+runner = cli_runner()
 ROUTE = (
     "import time\nimport requests\n\n\nasync def f():\n    time.sleep(1)\n    requests.get('u')\n"
 )

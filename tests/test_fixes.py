@@ -6,15 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
-from typer.testing import CliRunner
+from conftest import FIXTURES, cli_runner
 
 from asynclint.cli import app
 from asynclint.findings import Finding
 from asynclint.fixes import Change, write
 
 FIXES = FIXTURES / "fixes"
-runner = CliRunner()
+runner = cli_runner()
 
 
 def fix(path: Path, *flags: str):  # type: ignore[no-untyped-def]

@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, cli_runner
 from flake8.api import legacy
-from typer.testing import CliRunner
 
 from asynclint.cli import app
 
@@ -40,7 +39,7 @@ def flake8_findings(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[s
 
 def cli_findings(root: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int, str]]:
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(app, ["check", ".", "--format", "json", "--no-cache"])
+    result = cli_runner().invoke(app, ["check", ".", "--format", "json", "--no-cache"])
     assert result.exit_code in (0, 1), result.output
     out = []
     for f in json.loads(result.stdout)["findings"]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
+from conftest import cli_runner
 
 from asynclint.cli import app
 
-runner = CliRunner()
+runner = cli_runner()
 DATA = Path(__file__).parent / "data"
 
 PYPROJECT = """\
