@@ -39,8 +39,10 @@ def test_message_says_where_and_advice_fits() -> None:
 
 
 def test_include_router_prefixes_are_part_of_the_route() -> None:
-    found = {(f.path.rsplit("/", 1)[-1], f.line): f.context
-             for f in run(FIXTURES / "projects" / "layered")}
+    found = {
+        (f.path.rsplit("/", 1)[-1], f.line): f.context
+        for f in run(FIXTURES / "projects" / "layered")
+    }
     assert found[("users.py", 17)] == "route `POST /api/v1/users`"
     assert found[("users.py", 30)] == "route `GET /api/v1/users/{user_id}/profile`"
 
