@@ -92,8 +92,13 @@ def test_broken_config_is_one_finding_not_a_crash(tmp_path: Path) -> None:
     assert "selekt" in text
 
 
-def test_plugin_sees_edits_made_after_its_first_run(tmp_path: Path) -> None:
+def test_plugin_sees_edits_made_after_its_first_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asynclint import flake8_plugin
     from asynclint.flake8_plugin import project_findings
+
+    monkeypatch.setattr(flake8_plugin, "TRUST_SECONDS", 0.0)  # an editor, seconds later
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     app = tmp_path / "app.py"

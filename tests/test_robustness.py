@@ -321,11 +321,6 @@ def test_noqa_after_a_unicode_line_separator_in_a_string(project: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="needs file names that are not UTF-8")
-@pytest.mark.xfail(
-    strict=True,
-    reason="cache.Summaries.run_key encodes str(path) as strict UTF-8 (UnicodeEncodeError on "
-    "a surrogate-escaped name); the reporters write such names unescaped too",
-)
 @pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
 def test_file_name_that_is_not_utf8(project: Path, output_format: str) -> None:
     name = os.fsencode(project) + b"/caf\xe9.py"
@@ -572,11 +567,6 @@ def test_corrupt_cache_entry_falls_back_with_identical_results(
     assert not [e for e in cache.rglob("*.pickle") if e.read_bytes().startswith(b"\x80\x05 not")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cache.Summaries._get turns a corrupt entry into a silent miss; the module "
-    "docstring promises a warning",
-)
 def test_corrupt_cache_entry_is_reported_with_a_warning(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     _run_json("--cache-dir", str(cache), str(project))

@@ -243,11 +243,6 @@ class _Payload:
         return (open, (str(self.marker), "w"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cache.Summaries reads entries with pickle.load from .asynclint_cache/ in the "
-    "project root: a cache committed to the analysed repository runs code",
-)
 @pytest.mark.parametrize("channel", ["cli", "flake8"])
 def test_a_planted_cache_entry_never_runs(tmp_path: Path, channel: str) -> None:
     """A pull request can commit `.asynclint_cache/**`; CI then checks out and runs asynclint."""

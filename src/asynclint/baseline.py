@@ -28,7 +28,7 @@ def fingerprint_key(finding: Finding, root: Path) -> str:
     """What identifies a finding across commits: not its line number."""
     relative = repo_relative(finding.path, root) or PurePath(finding.path).as_posix()
     parts = (finding.code, relative, finding.snippet.strip(), finding.function, finding.api)
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def fingerprints(findings: Sequence[Finding], root: Path) -> list[tuple[Finding, str]]:

@@ -6,17 +6,26 @@ keyed by the file's content hash under a directory named for the asynclint and P
 so an upgrade never reads a stale summary. Writes go to a temporary file that is renamed into
 place, so concurrent runs never see half an entry. A cache that cannot be used (read-only,
 corrupt) is skipped with a warning: the run goes on without it.
+
+Entries are pickles, and unpickling runs code, so every entry is signed (HMAC-SHA256) with a
+secret key kept outside the project, in the user's cache home; an entry whose signature does not
+match (written by someone else: say, a cache committed to the repository being checked) is
+never unpickled.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import current_process
 from pathlib import Path
 from typing import Any, Optional
 
@@ -28,11 +37,53 @@ DEFAULT_DIR = ".asynclint_cache"
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024  # larger "source" (a generated blob, /dev/zero) is not read
+
+
 def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
     try:
-        return path.read_bytes(), None
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, "not a regular file"  # a named pipe or a device would never end
+        if info.st_size > MAX_FILE_BYTES:
+            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+        return data, None
     except OSError as exc:
         return None, exc.strerror or str(exc)
+
+
+SIGNATURE_BYTES = 32
+
+
+def _secret() -> bytes:
+    """This user's key for signing cache entries, created on first use; per process when the
+    cache home cannot be written (then entries from other runs are simply misses)."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"
+    key_file = home / "cache-key"
+    try:
+        key = key_file.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=home)
+        with os.fdopen(handle, "wb") as out:
+            out.write(key)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, key_file)
+        return key_file.read_bytes()  # another process may have won the race: use its key
+    except OSError:
+        return _PROCESS_KEY
+
+
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
 def _unreadable(path: Path, reason: str) -> ModuleSummary:
@@ -70,6 +121,8 @@ class Summaries:
         self.hits = 0
         self.misses = 0
         self.hashes: dict[str, str] = {}  # content hash of every file summarised, by path
+        self._secret: Optional[bytes] = None
+        self._warned_corrupt = False
         if cache_dir is not None:
             version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
@@ -95,17 +148,39 @@ class Summaries:
     def _key(self, data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
+    def _sign(self, payload: bytes) -> bytes:
+        if self._secret is None:
+            self._secret = _secret()
+        return hmac.new(self._secret, payload, hashlib.sha256).digest()
+
+    def _load(self, entry: Path) -> Any:
+        """The unpickled entry, or None when missing, corrupt, or not signed by us."""
+        try:
+            blob = entry.read_bytes()
+        except OSError:
+            return None
+        signature, payload = blob[:SIGNATURE_BYTES], blob[SIGNATURE_BYTES:]
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            self._corrupt(entry)
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:  # signed but unreadable (another Python): a miss, never a crash
+            self._corrupt(entry)
+            return None
+
+    def _corrupt(self, entry: Path) -> None:
+        if not self._warned_corrupt:
+            self._warned_corrupt = True
+            self.warnings.append(
+                f"ignored cache entries that are corrupt or were not written by this user's "
+                f"asynclint (first: {entry}); they are rebuilt"
+            )
+
     def _get(self, key: str, path: str) -> Optional[ModuleSummary]:
         if self.directory is None:
             return None
-        entry = self.directory / key[:2] / f"{key}.pickle"
-        try:
-            with entry.open("rb") as handle:
-                summary = pickle.load(handle)
-        except FileNotFoundError:
-            return None
-        except Exception:  # a corrupt or foreign entry is a miss, never a crash
-            return None
+        summary = self._load(self._entry(key))
         if not isinstance(summary, ModuleSummary):
             return None
         if summary.path != path:
@@ -115,15 +190,21 @@ class Summaries:
             summary = replace(summary, path=path, is_package=path.endswith("__init__.py"))
         return summary
 
+    def _entry(self, key: str) -> Path:
+        assert self.directory is not None
+        bucket = key[4:6] if key.startswith("run-") else key[:2]
+        return self.directory / bucket / f"{key}.pickle"
+
     def _put(self, key: str, summary: object) -> None:
         if self.directory is None:
             return
-        folder = self.directory / key[:2]
+        folder = self._entry(key).parent
         try:
             folder.mkdir(exist_ok=True)
+            payload = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
             handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(summary, out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(self._sign(payload) + payload)
             os.replace(temporary, folder / f"{key}.pickle")
         except OSError as exc:
             self.warnings.append(
@@ -147,18 +228,17 @@ class Summaries:
     ) -> str:
         digest = hashlib.sha256(salt.encode())
         for path, (data, error) in zip(paths, contents):
-            digest.update(str(path).encode() + b"\0")
+            digest.update(os.fsencode(path) + b"\0")  # file names need not be UTF-8
             digest.update(self._key(data).encode() if data is not None else (error or "").encode())
         return "run-" + digest.hexdigest()
 
     def get_run(self, key: str) -> Optional[tuple[Any, ...]]:
         if self.directory is None:
             return None
+        entry = self._load(self._entry(key))
         try:
-            with (self.directory / key[4:6] / f"{key}.pickle").open("rb") as handle:
-                entry = pickle.load(handle)
             dependencies, payload = entry
-        except Exception:  # missing, corrupt or foreign: a miss, never a crash
+        except (TypeError, ValueError):
             return None
         for path, digest in dependencies:
             data, _ = self._read_path(Path(path))
@@ -167,18 +247,8 @@ class Summaries:
         return tuple(payload)
 
     def put_run(self, key: str, dependencies: Iterable[str], payload: tuple[Any, ...]) -> None:
-        if self.directory is None:
-            return
         known = tuple((path, self.hashes[path]) for path in dependencies if path in self.hashes)
-        folder = self.directory / key[4:6]
-        try:
-            folder.mkdir(exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump((known, payload), out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, folder / f"{key}.pickle")
-        except OSError:
-            self.directory = None
+        self._put(key, (known, payload))
 
     # -- single files -------------------------------------------------------------------
 
@@ -221,7 +291,8 @@ class Summaries:
         return out
 
     def _summarise(self, items: list[tuple[str, bytes]]) -> list[ModuleSummary]:
-        if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1:
+        # a daemonic process (a flake8 or pytest-xdist worker) may not start children
+        if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1 or current_process().daemon:
             return _summarise_many(items)
         size = max(8, len(items) // (self.jobs * 4))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]

@@ -73,6 +73,8 @@ def main_callback(
 
 def write_output(text: str, output: Optional[Path]) -> None:
     """Print, or write ``output`` atomically (a temp file renamed into place)."""
+    # a file name that is not UTF-8 reaches here as lone surrogates: show them as U+FFFD
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import os
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,7 +25,17 @@ from asynclint.discover import DiscoveryError, discover, find_root
 from asynclint.findings import Finding
 
 # one whole-project run per flake8 process, reused while no file of the project changes
-_RUNS: dict[tuple[str, str], tuple[tuple[tuple[str, int, int], ...], dict[str, list[Finding]]]] = {}
+_RUNS: dict[tuple[str, str], _Run] = {}
+# how long a run is trusted without looking at the files again: a flake8 run checks every file
+# within it, while an editor that keeps flake8 in-process re-checks after an edit
+TRUST_SECONDS = 2.0
+
+
+@dataclass
+class _Run:
+    state: tuple[tuple[str, int, int], ...]
+    findings: dict[str, list[Finding]]
+    checked_at: float
 
 
 def _state(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -47,21 +59,28 @@ def project_findings(
     pyproject = config or find_pyproject(path)
     settings = load(pyproject)
     root = pyproject.parent if pyproject is not None else find_root(path)
+    key = (str(root), settings.fingerprint() + repr(settings.exclude))
+    cached = _RUNS.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached.checked_at < TRUST_SECONDS:
+        return cached.findings.get(str(path), [])
     found = discover([str(root)], settings.exclude, root=root)
     files = list(found.files)
     if path not in files:
         files.append(path)
-    key = (str(root), settings.fingerprint() + repr(settings.exclude))
     state = _state(files)
-    cached = _RUNS.get(key)
-    if cached is not None and cached[0] == state:
-        return cached[1].get(str(path), [])
-    summaries = Summaries(resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint())
+    if cached is not None and cached.state == state:
+        cached.checked_at = now
+        return cached.findings.get(str(path), [])
+    # flake8 already spreads files over processes: summarise in this one
+    summaries = Summaries(
+        resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint(), jobs=1
+    )
     report = engine.check(files, root, settings, summaries)
     run: dict[str, list[Finding]] = {}
     for finding in report.findings:
         run.setdefault(os.path.abspath(finding.path), []).append(finding)
-    _RUNS[key] = (state, run)
+    _RUNS[key] = _Run(state, run, time.monotonic())
     return run.get(str(path), [])
 
 

@@ -45,7 +45,7 @@ def _artifact_location(path: str, root: Path) -> JSONDict:
     if relative is None:
         absolute = Path(path) if Path(path).is_absolute() else Path.cwd() / path
         return {"uri": Path(os.path.normpath(absolute)).as_uri()}
-    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+    return {"uri": quote(relative, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _region(finding: Finding) -> JSONDict:
