@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from asynclint import engine
-from asynclint.cache import Summaries
+from asynclint.cache import Summaries, read_source
 from asynclint.config import Settings
 from asynclint.findings import Finding
 from asynclint.fixes import Change, plan, verify, write
@@ -27,10 +27,7 @@ class Outcome:
 
 
 def _read(path: str) -> Optional[bytes]:
-    try:
-        return Path(path).read_bytes()
-    except OSError:
-        return None
+    return read_source(Path(path))
 
 
 def _identity(finding: Finding) -> tuple[str, str, str, str]:

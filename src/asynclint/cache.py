@@ -56,6 +56,11 @@ def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
         return None, exc.strerror or str(exc)
 
 
+def read_source(path: Path) -> Optional[bytes]:
+    """A source file's bytes, or None: only regular files, and not past the size limit."""
+    return _read(path)[0]
+
+
 SIGNATURE_BYTES = 32
 
 

@@ -355,7 +355,10 @@ def _fix(item: Mapping[str, Any], names: list[str], where: _Where) -> FixSpec:
 def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
     _check_keys(item, _CLASS_KEYS, where)
     name = _qualname(item.get("name"), "name", where)
-    aliases = tuple(_alias(a, where) for a in item.get("aliases", []))
+    raw_aliases = item.get("aliases", [])
+    if not isinstance(raw_aliases, list):
+        raise where.error("aliases", "must be a list of dotted names")
+    aliases = tuple(_alias(a, where) for a in raw_aliases)
     blocking = _names(item, "blocking", where)
     safe = _names(item, "safe", where)
     both = set(blocking) & set(safe)

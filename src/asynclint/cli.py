@@ -5,6 +5,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -80,6 +81,7 @@ def write_output(text: str, output: Optional[Path]) -> None:
         sys.stdout.flush()
         return
     directory = output.parent if str(output.parent) else Path(".")
+    temporary = None
     try:
         handle, temporary = tempfile.mkstemp(
             dir=directory, prefix=f".{output.name}.", suffix=".tmp"
@@ -88,6 +90,9 @@ def write_output(text: str, output: Optional[Path]) -> None:
             out.write(text)
         os.replace(temporary, output)
     except OSError as exc:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise _fail(f"cannot write {output}: {exc.strerror or exc}") from exc
 
 

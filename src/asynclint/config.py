@@ -134,6 +134,10 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
             )
         pairs = []
         for pattern, codes in raw.items():
+            if not pattern.strip():
+                raise ConfigError(
+                    f"{source}: [tool.asynclint] `per-file-ignores` has an empty file pattern"
+                )
             pairs.append(
                 (pattern, tuple(_codes({pattern: codes}, pattern, source, "per-file-ignores.")))
             )
@@ -208,4 +212,6 @@ def parse_codes(values: Sequence[str], where: str) -> tuple[str, ...]:
     out: list[str] = []
     for value in values:
         out += [check_code(c, where) for c in value.split(",") if c.strip()]
+    if not out:
+        raise ConfigError(f"{where}: needs at least one code or prefix (e.g. ASL1)")
     return tuple(out)

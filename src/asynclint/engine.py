@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from asynclint import structural
-from asynclint.cache import Summaries
+from asynclint.cache import Summaries, read_source
 from asynclint.callgraph import Api, CallGraph, Target
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR
@@ -23,7 +25,15 @@ from asynclint.findings import Finding, Hop
 from asynclint.fixes import Planner
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
-from asynclint.summary import CallSite, Expr, FunctionSummary, ModuleSummary, display_name
+from asynclint.summary import (
+    CallSite,
+    Expr,
+    FunctionSummary,
+    ModuleSummary,
+    decode_source,
+    display_name,
+    source_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -54,10 +64,49 @@ def check(
     if cached is not None:
         findings, analysed = cached
     else:
-        findings, analysed, read = _analyse(paths, contents, root, settings, summaries, named)
+        findings, analysed, read = _deep(
+            lambda: _analyse(paths, contents, root, settings, summaries, named)
+        )
         summaries.put_run(run_key, read - {str(p) for p in paths}, (findings, analysed))
     kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
     return Report(tuple(kept), len(files), root, tuple(summaries.warnings), analysed)
+
+
+_T = TypeVar("_T")
+# valid code can nest names, imports and calls thousands deep (generated modules, long alias
+# chains); the analysis follows them recursively, so it runs with room for that
+DEEP_RECURSION = 20_000
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+
+
+def _deep(work: Callable[[], _T]) -> _T:
+    """Run ``work`` in a thread with a large stack and recursion limit; re-raise its error."""
+    result: list[_T] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        previous = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(previous, DEEP_RECURSION))
+        try:
+            result.append(work())
+        except BaseException as exc:  # handed to the caller's thread below
+            error.append(exc)
+        finally:
+            sys.setrecursionlimit(previous)
+
+    try:
+        old_size = threading.stack_size(DEEP_STACK_BYTES)
+    except (ValueError, RuntimeError):  # the platform will not: run here, with what there is
+        return work()
+    try:
+        thread = threading.Thread(target=run, name="asynclint-analysis")
+        thread.start()
+    finally:
+        threading.stack_size(old_size)
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
 
 
 def _analyse(
@@ -121,7 +170,10 @@ def _analyse(
         for summary, (data, _) in zip(loaded, contents):
             if summary is None or summary.error is not None or data is None:
                 continue
-            text = data.decode("utf-8-sig", "replace")
+            try:
+                text = decode_source(data)
+            except (LookupError, UnicodeDecodeError):
+                continue
             findings += structural.check(
                 settings.custom_rules, text, project.display_path(summary.path), summary.noqa
             )
@@ -151,14 +203,15 @@ class _Builder:
         self.contexts = contexts
         self.settings = settings
         self._lines: dict[str, list[str]] = {}
-        self.planner = Planner(_read_bytes)
+        self.planner = Planner(lambda path: read_source(Path(path)))
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
         if found is None:
             try:
-                found = Path(path).read_bytes().decode("utf-8-sig", "replace").splitlines()
-            except OSError:
+                data = read_source(Path(path))
+                found = source_lines(decode_source(data)) if data is not None else []
+            except (LookupError, UnicodeDecodeError):
                 found = []
             self._lines[path] = found
         return found
@@ -341,13 +394,6 @@ class _Builder:
         if not function.is_async:
             return f"{remedy}; this handler runs on the event loop"
         return remedy
-
-
-def _read_bytes(path: str) -> Optional[bytes]:
-    try:
-        return Path(path).read_bytes()
-    except OSError:
-        return None
 
 
 def _is_offload_advice(replacement: str) -> bool:

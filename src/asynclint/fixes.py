@@ -51,6 +51,10 @@ class SourceFile:
         self.text = raw.decode("utf-8-sig")
         self.newline = "\r\n" if "\r\n" in self.text else "\n"
         self.root = SgRoot(self.text, "python").root()
+        self._indexes: dict[str, dict[tuple[int, int], list[SgNode]]] = {}
+        self._functions_by_line: Optional[dict[int, list[SgNode]]] = None
+        self._import_line: Optional[int] = None
+        self._import_line_known = False
         self._line_starts = [0]
         for match in re.finditer(r"\r\n|\r|\n", self.text):
             self._line_starts.append(match.end())
@@ -59,12 +63,27 @@ class SourceFile:
         """Character offset of 1-based (line, column)."""
         return self._line_starts[line - 1] + column - 1
 
+    def _index(self, kind: str) -> dict[tuple[int, int], list[SgNode]]:
+        """Nodes of ``kind`` by 0-based start (line, column): one walk per file, not per fix."""
+        found = self._indexes.get(kind)
+        if found is None:
+            found = {}
+            for node in self.root.find_all(kind=kind):
+                start = node.range().start
+                found.setdefault((start.line, start.column), []).append(node)
+            self._indexes[kind] = found
+        return found
+
+    def functions_on_line(self, line: int) -> list[SgNode]:
+        if self._functions_by_line is None:
+            self._functions_by_line = {}
+            for (start_line, _), nodes in self._index("function_definition").items():
+                self._functions_by_line.setdefault(start_line, []).extend(nodes)
+        return self._functions_by_line.get(line - 1, [])
+
     def call_at(self, line: int, column: int, end_line: int, end_column: int) -> Optional[SgNode]:
         """The call node whose callee spans exactly the given (1-based) range."""
-        for node in self.root.find_all(kind="call"):
-            start = node.range().start
-            if start.line != line - 1 or start.column != column - 1:
-                continue
+        for node in self._index("call").get((line - 1, column - 1), []):
             function = node.field("function")
             if function is None:
                 continue
@@ -72,6 +91,13 @@ class SourceFile:
             if end.line == end_line - 1 and end.column == end_column - 1:
                 return node
         return None
+
+    def import_line(self) -> Optional[int]:
+        """Where an `import` goes: before the first one, after docstring and __future__."""
+        if not self._import_line_known:
+            self._import_line = _first_import_line(self)
+            self._import_line_known = True
+        return self._import_line
 
     def encode(self, text: str) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + text.encode("utf-8")
@@ -144,11 +170,18 @@ def _import_edit(source: SourceFile, summary: ModuleSummary, module: str) -> Opt
     """Insert `import module` before the first import (after docstring and __future__)."""
     if any(target == (0, module, None) and local == module for local, target in summary.imports):
         return None
-    if module in summary.names():
+    if module in summary.names:
         return None  # the name means something else here: leave it to a human
+    line = source.import_line()
+    if line is None:
+        return None
+    return Edit(line, 1, line, 1, f"import {module}{source.newline}")
+
+
+def _first_import_line(source: SourceFile) -> Optional[int]:
     try:
         tree = ast.parse(source.text)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError):
         return None
     line = 1
     for index, statement in enumerate(tree.body):
@@ -166,7 +199,7 @@ def _import_edit(source: SourceFile, summary: ModuleSummary, module: str) -> Opt
         break
     else:
         line = len(source._line_starts) if source.text.endswith(("\n", "\r")) else line
-    return Edit(line, 1, line, 1, f"import {module}{source.newline}")
+    return line
 
 
 @dataclass
@@ -235,9 +268,7 @@ class Planner:
         )
 
     def _plain_def(self, source: SourceFile, function: FunctionSummary) -> Optional[Fix]:
-        for node in source.root.find_all(kind="function_definition"):
-            if node.range().start.line != function.line - 1:
-                continue
+        for node in source.functions_on_line(function.line):
             children = node.children()
             if len(children) < 2 or children[0].kind() != "async":
                 continue

@@ -177,6 +177,8 @@ class Resolver:
         self._in_progress.add(key)
         try:
             result = self._value(e, scope)
+        except RecursionError:  # a chain of thousands of aliases: give up on this name
+            result = None
         finally:
             self._in_progress.discard(key)
         self._memo[key] = result
@@ -328,7 +330,7 @@ class Resolver:
         return Ext(f"{module}.{name}")
 
     def _from_module(self, module: PMod, name: str) -> Value:
-        if module.path is not None and name in self.module(module.path).names():
+        if module.path is not None and name in self.module(module.path).names:
             key = ("from", module.path, name)
             if key in self._in_progress:
                 return None
@@ -390,7 +392,7 @@ class Resolver:
         if isinstance(base, PMod):
             if base.path is not None:
                 summary = self.module(base.path)
-                if attr in summary.names() or summary.star_imports:
+                if attr in summary.names or summary.star_imports:
                     found = self.global_name(base.path, attr)
                     if found is not None:
                         return found

@@ -19,10 +19,13 @@ Expr forms (tuples):
 from __future__ import annotations
 
 import ast
+import io
 import re
 import sys
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, ClassVar, Optional, Union
 
 Expr = Optional[tuple[Any, ...]]
@@ -111,12 +114,14 @@ class ModuleSummary:
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # empty set: every code
     error: Optional[ParseError] = None
 
-    def names(self) -> set[str]:
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Every name the module binds at its top level (computed once: it is asked a lot)."""
         out = {name for name, _ in self.imports} | {name for name, _ in self.globals}
         out |= {name for name, _ in self.annotations}
         out |= {q for q in self.functions if "." not in q}
         out |= {q for q in self.classes if "." not in q}
-        return out
+        return frozenset(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +137,7 @@ def suppressions(source: str) -> dict[int, frozenset[str]]:
     out: dict[int, frozenset[str]] = {}
     if "noqa" not in source.lower() and "asynclint" not in source.lower():
         return out
-    for number, text in enumerate(source.splitlines(), start=1):
+    for number, text in enumerate(source_lines(source), start=1):
         if "#" not in text:
             continue
         for pattern in (_NOQA, _IGNORE):
@@ -692,7 +697,10 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
     is_package = path.endswith("__init__.py")
     error: Optional[ParseError]
     try:
-        text = source.decode("utf-8-sig") if isinstance(source, bytes) else source
+        text = decode_source(source) if isinstance(source, bytes) else source
+    except LookupError as exc:  # a coding cookie naming no codec
+        text = None
+        error = ParseError(1, 1, f"declares an unknown encoding ({exc})", "encoding")
     except UnicodeDecodeError as exc:
         text = None
         error = ParseError(
@@ -740,6 +748,29 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         module_calls=tuple(module.calls),
         noqa=suppressions(text),
     )
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python numbers them: split at \\n, \\r\\n and \\r only (`str.splitlines` also
+    splits at form feeds and U+2028, which can sit inside a string literal)."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def decode_source(data: bytes) -> str:
+    """The text of a Python file: its coding cookie (PEP 263) or BOM, else UTF-8."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    if encoding == "utf-8-sig" or data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    return data.decode(encoding)
 
 
 def display_name(qualname: str) -> str:

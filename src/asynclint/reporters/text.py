@@ -45,11 +45,27 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{RESET}" if color else text
 
 
+def _printable(text: str) -> str:
+    """Control characters from the checked file (a NUL, a terminal escape) as visible symbols,
+    one column each, so they can neither drive the terminal nor shift the carets."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char == "\t" or (code >= 0x20 and code != 0x7F and not 0x80 <= code < 0xA0):
+            out.append(char)
+        elif code < 0x20:
+            out.append(chr(0x2400 + code))  # ␀ … ␟
+        else:
+            out.append("\u2421" if code == 0x7F else "\ufffd")
+    return "".join(out)
+
+
 def _finding(finding: Finding, color: bool) -> list[str]:
-    location = _paint(f"{finding.path}:{finding.line}:{finding.column}:", BOLD, color)
+    path = _printable(finding.path)
+    location = _paint(f"{path}:{finding.line}:{finding.column}:", BOLD, color)
     code = _paint(finding.code, BOLD + RED, color)
-    lines = [f"{location} {code} {finding.message}"]
-    snippet = finding.snippet.rstrip()
+    lines = [f"{location} {code} {_printable(finding.message)}"]
+    snippet = _printable(finding.snippet.rstrip())
     if snippet:
         number = str(finding.line)
         gutter = " " * len(number)
