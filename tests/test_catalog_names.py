@@ -259,8 +259,6 @@ def probed() -> dict[str, Any]:
 # entries are the only ones not proven here; any other absent library fails the suite.
 NOT_INSTALLABLE = {
     "MySQLdb": "mysqlclient publishes no wheels and needs the MySQL client headers to build",
-    "mysql": "mysql-connector-python is a 20-30 MB wheel, left out of the test extra",
-    "pandas": "pandas and numpy are ~30 MB of wheels, left out of the test extra",
 }
 
 
