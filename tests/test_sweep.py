@@ -173,7 +173,7 @@ def test_slice_of_the_standard_library(
     assert time.perf_counter() - started < 60  # a hang guard, not a benchmark
     bad = sorted(Path(f.path).name for f in report.findings if f.code == PARSE_ERROR)
     assert bad == sorted(KNOWN_BAD)
-    assert report.files > 40
+    assert report.files > 30  # asyncio + json: 38 files on 3.9, more later
 
 
 @pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
