@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Optional
 
 from asynclint import structural
 from asynclint.cache import Summaries, read_source
@@ -21,6 +19,7 @@ from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR
 from asynclint.config import Settings
 from asynclint.contexts import Context, Contexts
+from asynclint.deep import run_deep
 from asynclint.findings import Finding, Hop
 from asynclint.fixes import Planner
 from asynclint.project import Project
@@ -64,62 +63,23 @@ def check(
     if cached is not None:
         findings, analysed = cached
     else:
-        findings, analysed, read = _deep(
-            lambda: _analyse(paths, contents, root, settings, summaries, named)
+        # summarised here, in the main thread: the process pool must not fork from a thread
+        loaded = _load_targets(paths, contents, summaries, named)
+        findings, analysed, read = run_deep(
+            lambda: _analyse(paths, contents, loaded, root, settings, summaries)
         )
         summaries.put_run(run_key, read - {str(p) for p in paths}, (findings, analysed))
     kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
     return Report(tuple(kept), len(files), root, tuple(summaries.warnings), analysed)
 
 
-_T = TypeVar("_T")
-# valid code can nest names, imports and calls thousands deep (generated modules, long alias
-# chains); the analysis follows them recursively, so it runs with room for that
-DEEP_RECURSION = 20_000
-DEEP_STACK_BYTES = 512 * 1024 * 1024
-
-
-def _deep(work: Callable[[], _T]) -> _T:
-    """Run ``work`` in a thread with a large stack and recursion limit; re-raise its error."""
-    result: list[_T] = []
-    error: list[BaseException] = []
-
-    def run() -> None:
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(previous, DEEP_RECURSION))
-        try:
-            result.append(work())
-        except BaseException as exc:  # handed to the caller's thread below
-            error.append(exc)
-        finally:
-            sys.setrecursionlimit(previous)
-
-    try:
-        old_size = threading.stack_size(DEEP_STACK_BYTES)
-    except (ValueError, RuntimeError):  # the platform will not: run here, with what there is
-        return work()
-    try:
-        thread = threading.Thread(target=run, name="asynclint-analysis")
-        thread.start()
-    finally:
-        threading.stack_size(old_size)
-    thread.join()
-    if error:
-        raise error[0]
-    return result[0]
-
-
-def _analyse(
+def _load_targets(
     paths: list[Path],
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
-    root: Path,
-    settings: Settings,
     summaries: Summaries,
-    named: Collection[Path] = (),
-) -> tuple[list[Finding], int, set[str]]:
-    """Findings of every selected and unselected code, files analysed, and every file read."""
-    catalog = settings.catalog()
-    project = Project(root, paths, summaries.load)
+    named: Collection[Path],
+) -> list[Optional[ModuleSummary]]:
+    """Summaries of the files to analyse (None for those the pre-scan leaves out)."""
     loaded: list[Optional[ModuleSummary]] = [None] * len(paths)
     for index, summary in zip(
         [i for i, p in enumerate(paths) if p not in named],
@@ -139,6 +99,20 @@ def _analyse(
         ),
     ):
         loaded[index] = summary
+    return loaded
+
+
+def _analyse(
+    paths: list[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    loaded: list[Optional[ModuleSummary]],
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+) -> tuple[list[Finding], int, set[str]]:
+    """Findings of every selected and unselected code, files analysed, and every file read."""
+    catalog = settings.catalog()
+    project = Project(root, paths, summaries.load)
     targets = [summary for summary in loaded if summary is not None]
     for summary in targets:
         project.add(summary)
@@ -167,9 +141,10 @@ def _analyse(
     for key, function in roots:
         findings += builder.function_findings(key, function)
     if settings.custom_rules:
-        for summary, (data, _) in zip(loaded, contents):
-            if summary is None or summary.error is not None or data is None:
+        for maybe, (data, _) in zip(loaded, contents):
+            if maybe is None or maybe.error is not None or data is None:
                 continue
+            summary = maybe
             try:
                 text = decode_source(data)
             except (LookupError, UnicodeDecodeError):

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, ClassVar, Optional, Union
 
+from asynclint.deep import run_deep
+
 Expr = Optional[tuple[Any, ...]]
 
 
@@ -707,8 +709,16 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
             1, 1, f"is not valid UTF-8 ({exc.reason} at byte {exc.start})", "encoding"
         )
     if text is not None:
+        code = source if isinstance(source, bytes) else text
+
+        def parse() -> ast.Module:
+            return ast.parse(code, filename=path)
+
         try:
-            tree = ast.parse(source if isinstance(source, bytes) else text, filename=path)
+            try:
+                tree = parse()
+            except RecursionError:  # deep but valid: retry with room for it
+                tree = run_deep(parse)
             error = None
         except SyntaxError as exc:
             line = exc.lineno or 1
@@ -721,10 +731,18 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
             error = ParseError(1, 1, f"does not parse: {exc}", "encoding")
     if error is not None or text is None:
         return ModuleSummary(path, is_package, (), (), (), (), error=error)
-    visitor = _Summariser()
-    try:
+
+    def walk() -> _Summariser:
+        visitor = _Summariser()
         for statement in tree.body:
             visitor.visit(statement)
+        return visitor
+
+    try:
+        try:
+            visitor = walk()
+        except RecursionError:  # rare: retry with room for it (see asynclint.deep)
+            visitor = run_deep(walk)
     except RecursionError:
         return ModuleSummary(
             path,
