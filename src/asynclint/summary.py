@@ -715,10 +715,15 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
             return ast.parse(code, filename=path)
 
         try:
-            try:
-                tree = parse()
-            except RecursionError:  # deep but valid: retry with room for it
+            if sys.version_info < (3, 11):
+                # the parser of 3.9 and 3.10 can overflow the C stack on deeply nested input
+                # (a crash, not an exception): parse where the stack is large
                 tree = run_deep(parse)
+            else:
+                try:
+                    tree = parse()
+                except RecursionError:  # deep but valid: retry with room for it
+                    tree = run_deep(parse)
             error = None
         except SyntaxError as exc:
             line = exc.lineno or 1
