@@ -34,6 +34,7 @@ from asynclint.summary import ModuleSummary, ParseError, summarise
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
+FORMAT = 2  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
@@ -129,7 +130,7 @@ class Summaries:
         self._secret: Optional[bytes] = None
         self._warned_corrupt = False
         if cache_dir is not None:
-            version = f"{__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+            version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
                 version += "-" + hashlib.sha256(salt.encode()).hexdigest()[:12]
             directory = cache_dir / version

@@ -53,8 +53,6 @@ class SourceFile:
         self.root = SgRoot(self.text, "python").root()
         self._indexes: dict[str, dict[tuple[int, int], list[SgNode]]] = {}
         self._functions_by_line: Optional[dict[int, list[SgNode]]] = None
-        self._import_line: Optional[int] = None
-        self._import_line_known = False
         self._line_starts = [0]
         for match in re.finditer(r"\r\n|\r|\n", self.text):
             self._line_starts.append(match.end())
@@ -91,13 +89,6 @@ class SourceFile:
             if end.line == end_line - 1 and end.column == end_column - 1:
                 return node
         return None
-
-    def import_line(self) -> Optional[int]:
-        """Where an `import` goes: before the first one, after docstring and __future__."""
-        if not self._import_line_known:
-            self._import_line = _first_import_line(self)
-            self._import_line_known = True
-        return self._import_line
 
     def encode(self, text: str) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + text.encode("utf-8")
@@ -172,34 +163,8 @@ def _import_edit(source: SourceFile, summary: ModuleSummary, module: str) -> Opt
         return None
     if module in summary.names:
         return None  # the name means something else here: leave it to a human
-    line = source.import_line()
-    if line is None:
-        return None
+    line = summary.import_line
     return Edit(line, 1, line, 1, f"import {module}{source.newline}")
-
-
-def _first_import_line(source: SourceFile) -> Optional[int]:
-    try:
-        tree = ast.parse(source.text)
-    except (SyntaxError, ValueError, RecursionError):
-        return None
-    line = 1
-    for index, statement in enumerate(tree.body):
-        is_docstring = (
-            index == 0
-            and isinstance(statement, ast.Expr)
-            and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)
-        )
-        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
-        if is_docstring or is_future:
-            line = (statement.end_lineno or statement.lineno) + 1
-            continue
-        line = statement.lineno
-        break
-    else:
-        line = len(source._line_starts) if source.text.endswith(("\n", "\r")) else line
-    return line
 
 
 @dataclass

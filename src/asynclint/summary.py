@@ -115,6 +115,7 @@ class ModuleSummary:
     module_calls: tuple[CallSite, ...] = ()
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # empty set: every code
     error: Optional[ParseError] = None
+    import_line: int = 1  # where a new `import` goes: after the docstring and __future__
 
     @cached_property
     def names(self) -> frozenset[str]:
@@ -228,6 +229,20 @@ def annotation(node: Optional[ast.AST]) -> Expr:
 
 
 _Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+# calls whose arguments the analysis reads (contexts: how FastAPI registers handlers)
+ARGUMENTS_READ = frozenset(
+    {"add_event_handler", "add_api_route", "add_route", "include_router", "add_exception_handler"}
+)
+KEYWORDS_READ = frozenset({"lifespan", "exception_handlers"})
+
+
+def _last_name(func: Expr) -> Optional[str]:
+    if func is not None and func[0] == "name":
+        return str(func[1])
+    if func is not None and func[0] == "attr":
+        return str(func[2])
+    return None
 
 
 class _FunctionBuilder:
@@ -647,11 +662,20 @@ class _Summariser(ast.NodeVisitor):
 
     def _call(self, node: ast.Call, awaited: bool) -> None:
         self.visit(node.func)
+        func = expr(node.func)
+        # arguments are kept only where a later stage reads them (registrations such as
+        # `add_event_handler`, `FastAPI(lifespan=...)`): converting every argument of every
+        # call is most of a cold run's summarising time
+        keep = _last_name(func) in ARGUMENTS_READ or any(
+            k.arg in KEYWORDS_READ for k in node.keywords
+        )
         index = self._site(
             node.func,
-            expr(node.func),
-            tuple(expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args),
-            tuple((k.arg or "**", expr(k.value)) for k in node.keywords),
+            func,
+            tuple(expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
+            if keep
+            else (),
+            tuple((k.arg or "**", expr(k.value)) for k in node.keywords) if keep else (),
             kind="call",
             awaited=awaited,
         )
@@ -770,7 +794,24 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         classes=visitor.classes,
         module_calls=tuple(module.calls),
         noqa=suppressions(text),
+        import_line=_import_line(tree),
     )
+
+
+def _import_line(tree: ast.Module) -> int:
+    line = 1
+    for index, statement in enumerate(tree.body):
+        is_docstring = (
+            index == 0
+            and isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Constant)
+            and isinstance(statement.value.value, str)
+        )
+        is_future = isinstance(statement, ast.ImportFrom) and statement.module == "__future__"
+        if not (is_docstring or is_future):
+            return statement.lineno
+        line = (statement.end_lineno or statement.lineno) + 1
+    return line
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
