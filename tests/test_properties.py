@@ -81,3 +81,9 @@ def test_every_fixture_line_with_a_finding_is_expected() -> None:
     sample = FIXTURES / "rules" / "aliases.py"
     assert ("aliases.py", 12, "ASL101") in expected_findings(sample)
     assert all(code.startswith("ASL") for _, _, code in expected_findings(sample))
+
+
+def test_every_code_has_a_changelog_line() -> None:
+    changelog = (Path(__file__).parent.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"{rule.code} {rule.name}" in changelog, rule.code
