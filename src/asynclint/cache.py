@@ -23,7 +23,7 @@ import secrets
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
 from pathlib import Path
@@ -259,17 +259,14 @@ class Summaries:
     # -- single files -------------------------------------------------------------------
 
     def load(self, path: Path) -> ModuleSummary:
-        summary = self.load_many([path])[0]
-        assert summary is not None
-        return summary
+        return self.load_many([path])[0]
 
     def load_many(
         self,
         paths: Iterable[Path],
-        prescan: Optional[Callable[[bytes], bool]] = None,
         contents: Optional[Sequence[tuple[Optional[bytes], Optional[str]]]] = None,
-    ) -> list[Optional[ModuleSummary]]:
-        """Summaries in the order of ``paths``; None where ``prescan`` rejects the content."""
+    ) -> list[ModuleSummary]:
+        """Summaries in the order of ``paths`` (``contents``: their bytes, already read)."""
         paths = list(paths)
         out: list[Optional[ModuleSummary]] = [None] * len(paths)
         todo: list[tuple[int, str, bytes, str]] = []
@@ -277,8 +274,6 @@ class Summaries:
             data, error = contents[index] if contents is not None else self._read_path(path)
             if data is None:
                 out[index] = _unreadable(path, error or "unknown error")
-                continue
-            if prescan is not None and not prescan(data):
                 continue
             key = self._key(data)
             self.hashes[str(path)] = key
@@ -294,7 +289,7 @@ class Summaries:
         ):
             out[index] = summary
             self._put(key, summary)
-        return out
+        return [summary for summary in out if summary is not None]  # every slot is filled
 
     def _summarise(self, items: list[tuple[str, bytes]]) -> list[ModuleSummary]:
         # a daemonic process (a flake8 or pytest-xdist worker) may not start children

@@ -276,9 +276,6 @@ class CallGraph:
         codes = self.resolver.module(key[0]).noqa.get(site.line)
         return codes is not None and (not codes or api.info.code.startswith(tuple(codes)))
 
-    def blocking(self, key: FuncKey) -> Optional[Link]:
-        return self._blocking.get(key)
-
     def chain(self, start: FuncKey) -> list[tuple[FuncKey, Link]]:
         """The project functions from ``start`` down to the blocking API, with their links."""
         out: list[tuple[FuncKey, Link]] = []

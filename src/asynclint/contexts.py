@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from asynclint.resolve import Ext, FuncKey, PFunc, Resolver, Scope
+from asynclint.resolve import FuncKey, PFunc, Resolver, Scope
 from asynclint.summary import Expr, FunctionSummary, ModuleSummary, display_name, iter_exprs
 
 ROUTE_METHODS = {
@@ -234,9 +234,6 @@ class Contexts:
         above = self._binding_prefix(parent, seen) if parent else ""
         return above + prefix.rstrip("/") + own
 
-    def is_framework_called(self, key: FuncKey, function: FunctionSummary) -> bool:
-        return self.context(key, function).framework
-
 
 def _last_name(e: Expr) -> Optional[str]:
     if e is not None and e[0] == "name":
@@ -251,7 +248,3 @@ def _methods(e: Expr) -> str:
         names = [_const_str(item) for item in e[1]]
         return ",".join(n.upper() for n in names if n)
     return ""
-
-
-def is_external(value: object, names: set[str]) -> bool:
-    return isinstance(value, Ext) and value.name in names

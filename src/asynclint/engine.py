@@ -79,25 +79,16 @@ def _load_targets(
     summaries: Summaries,
     named: Collection[Path],
 ) -> list[Optional[ModuleSummary]]:
-    """Summaries of the files to analyse (None for those the pre-scan leaves out)."""
+    """Summaries of the files to analyse: those named on the command line, those that can put
+    code on the loop, and unreadable ones (reported); None for the rest."""
+    chosen = [
+        index
+        for index, (path, (data, _)) in enumerate(zip(paths, contents))
+        if path in named or data is None or can_reach_loop(data)
+    ]
+    found = summaries.load_many([paths[i] for i in chosen], [contents[i] for i in chosen])
     loaded: list[Optional[ModuleSummary]] = [None] * len(paths)
-    for index, summary in zip(
-        [i for i, p in enumerate(paths) if p not in named],
-        summaries.load_many(
-            [p for p in paths if p not in named],
-            can_reach_loop,
-            [c for p, c in zip(paths, contents) if p not in named],
-        ),
-    ):
-        loaded[index] = summary
-    for index, summary in zip(
-        [i for i, p in enumerate(paths) if p in named],
-        summaries.load_many(
-            [p for p in paths if p in named],
-            None,
-            [c for p, c in zip(paths, contents) if p in named],
-        ),
-    ):
+    for index, summary in zip(chosen, found):
         loaded[index] = summary
     return loaded
 
