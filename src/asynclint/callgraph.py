@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Optional
 
 from asynclint.catalog import Info
-from asynclint.resolve import Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope, Value
-from asynclint.summary import CallSite, Expr, FunctionSummary
+from asynclint.expr import Attr, Call, OptExpr
+from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope, Value
+from asynclint.summary import CallSite, FunctionSummary, SiteKind
 
 # calls that run their function argument in a worker thread
 OFFLOADS = frozenset(
@@ -48,11 +50,20 @@ class Api:
     info: Info
 
 
+class Via(str, Enum):
+    """How a call site runs a project function's body."""
+
+    CALL = ""
+    CONSTRUCTOR = "constructor"  # `__init__` / `__post_init__`
+    WITH = "with"  # `__enter__` / `__exit__`, or a @contextmanager's body
+    ITERATION = "iteration"  # a sync generator's body
+
+
 @dataclass(frozen=True)
 class Target:
     api: Optional[Api] = None
     function: Optional[FuncKey] = None
-    via: str = ""  # how the body is reached: "", "constructor", "with", "iteration"
+    via: Via = Via.CALL
 
 
 @dataclass(frozen=True)
@@ -79,19 +90,19 @@ class CallGraph:
         site = function.calls[index]
         if self.offloaded(key, function, index):
             return []
-        scope = Scope(key[0], function.qualname)
-        if site.kind == "with":
+        scope = Scope(key.path, function.qualname)
+        if site.kind is SiteKind.WITH:
             return self._with_targets(site, scope)
-        if site.kind == "iter":
+        if site.kind is SiteKind.ITER:
             return self._iter_targets(site, scope)
         if self.is_offload(site, scope):
             return []
         return self._call_targets(self.resolver.value(site.func, scope))
 
     def is_offload(self, site: CallSite, scope: Scope) -> bool:
-        if site.kind != "call" or site.func is None:
+        if site.kind is not SiteKind.CALL or site.func is None:
             return False
-        if site.func[0] == "attr" and site.func[2] in OFFLOAD_METHODS:
+        if isinstance(site.func, Attr) and site.func.attr in OFFLOAD_METHODS:
             return True
         callee = self.resolver.value(site.func, scope)
         if isinstance(callee, Ext):
@@ -102,7 +113,7 @@ class CallGraph:
 
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
-        scope = Scope(key[0], function.qualname)
+        scope = Scope(key.path, function.qualname)
         owner = function.calls[index].lambda_owner
         seen = 0
         while owner is not None and owner >= 0 and seen < 64:
@@ -144,14 +155,14 @@ class CallGraph:
             return []
         found = self.resolver.find_method(inst.type, default)
         if found is not None:
-            return self._sync_body(found, "")
+            return self._sync_body(found, Via.CALL)
         for base in self.resolver.library_bases(inst.type):
             targets = self._method_targets(Inst(base), default)
             if targets:
                 return targets
         return []
 
-    def _sync_body(self, key: FuncKey, via: str) -> list[Target]:
+    def _sync_body(self, key: FuncKey, via: Via) -> list[Target]:
         function = self.resolver.function(key)
         if function is None or function.is_async:
             return []
@@ -162,7 +173,7 @@ class CallGraph:
         for dunder in ("__init__", "__post_init__"):
             found = self.resolver.find_method(cls.key, dunder)
             if found is not None:
-                targets += self._sync_body(found, "constructor")
+                targets += self._sync_body(found, Via.CONSTRUCTOR)
         if not targets:
             for base in self.resolver.library_bases(cls.key):
                 entry = self.catalog.cls(base)
@@ -170,11 +181,11 @@ class CallGraph:
                     return [Target(api=Api(entry.name, entry.info))]
         return targets
 
-    def _sync_generator_call(self, expression: Expr, scope: Scope) -> Optional[FuncKey]:
+    def _sync_generator_call(self, expression: OptExpr, scope: Scope) -> Optional[FuncKey]:
         """`gen(...)` where `gen` is a project sync generator function (or @contextmanager)."""
-        if expression is None or expression[0] != "call":
+        if not isinstance(expression, Call):
             return None
-        callee = self.resolver.value(expression[1], scope)
+        callee = self.resolver.value(expression.func, scope)
         if not isinstance(callee, PFunc):
             return None
         function = self.resolver.function(callee.key)
@@ -186,16 +197,16 @@ class CallGraph:
         expression = site.func
         generator = self._sync_generator_call(expression, scope)
         if generator is not None:  # a @contextmanager: its body runs around the block
-            return [Target(function=generator, via="with")]
+            return [Target(function=generator, via=Via.WITH)]
         value = self.resolver.value(expression, scope)
         if not isinstance(value, Inst):
             return []
         targets: list[Target] = []
         for dunder in ("__enter__", "__exit__"):
-            if isinstance(value.type, tuple):
+            if isinstance(value.type, ClassKey):
                 found = self.resolver.find_method(value.type, dunder)
                 if found is not None:
-                    targets += self._sync_body(found, "with")
+                    targets += self._sync_body(found, Via.WITH)
                     continue
             targets += self._method_targets(Inst(value.type), dunder)
         return targets
@@ -204,11 +215,9 @@ class CallGraph:
         expression = site.func
         generator = self._sync_generator_call(expression, scope)
         if generator is not None:
-            return [Target(function=generator, via="iteration")]
-        if (
-            expression is not None
-            and expression[0] == "call"
-            and isinstance(self.resolver.value(expression[1], scope), PFunc)
+            return [Target(function=generator, via=Via.ITERATION)]
+        if isinstance(expression, Call) and isinstance(
+            self.resolver.value(expression.func, scope), PFunc
         ):
             return []  # iterating what a plain project function returned: its call is a site
         value = self.resolver.value(expression, scope)
@@ -273,7 +282,7 @@ class CallGraph:
         return function is not None and not function.is_async
 
     def suppressed(self, key: FuncKey, site: CallSite, api: Api) -> bool:
-        codes = self.resolver.module(key[0]).noqa.get(site.line)
+        codes = self.resolver.module(key.path).noqa.get(site.line)
         return codes is not None and (not codes or api.info.code.startswith(tuple(codes)))
 
     def chain(self, start: FuncKey) -> list[tuple[FuncKey, Link]]:

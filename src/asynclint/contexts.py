@@ -10,10 +10,22 @@ middleware …) so a message can say why it matters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from enum import Enum
+from typing import NamedTuple, Optional
 
-from asynclint.resolve import FuncKey, PFunc, Resolver, Scope
-from asynclint.summary import Expr, FunctionSummary, ModuleSummary, display_name, iter_exprs
+from asynclint.expr import (
+    Attr,
+    Call,
+    DictDisplay,
+    Keyword,
+    ListDisplay,
+    OptExpr,
+    const_str,
+    last_name,
+    walk,
+)
+from asynclint.resolve import ClassKey, FuncKey, PFunc, Resolver, Scope
+from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
 ROUTE_METHODS = {
     "get": "GET",
@@ -33,28 +45,45 @@ _MIDDLEWARE_BASES = {
 }
 
 
+class ContextKind(str, Enum):
+    ROUTE = "route"
+    WEBSOCKET = "websocket"
+    DEPENDENCY = "dependency"
+    MIDDLEWARE = "middleware"
+    EXCEPTION_HANDLER = "exception handler"
+    STARTUP_HANDLER = "startup handler"
+    SHUTDOWN_HANDLER = "shutdown handler"
+    EVENT_HANDLER = "event handler"  # another event name passed to `add_event_handler`
+    LIFESPAN = "lifespan"
+    ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
+
+
 @dataclass(frozen=True)
 class Context:
-    kind: str  # route | websocket | dependency | middleware | exception handler | startup handler
-    #            | shutdown handler | lifespan | async function
+    kind: ContextKind
     label: str  # e.g. "route `GET /users/{user_id}`"
     framework: bool  # FastAPI calls it (a plain `def` would run in the threadpool instead)
 
 
-def _decorator_call(decorator: Expr) -> Optional[tuple[Expr, str, tuple, dict]]:  # type: ignore[type-arg]
-    """``@x.get("/p", ...)`` -> (x, "get", args, kwargs)."""
-    if decorator is None or decorator[0] != "call":
-        return None
-    func = decorator[1]
-    if func is None or func[0] != "attr":
-        return None
-    return func[1], func[2], decorator[2], dict(decorator[3])
+class _DecoratorCall(NamedTuple):
+    receiver: OptExpr
+    method: str
+    call: Call
 
 
-def _const_str(e: Expr) -> Optional[str]:
-    if e is not None and e[0] == "const" and isinstance(e[1], str):
-        return e[1]
-    return None
+def _decorator_call(decorator: OptExpr) -> Optional[_DecoratorCall]:
+    """``@x.get("/p", ...)`` -> (x, "get", the call)."""
+    if not isinstance(decorator, Call) or not isinstance(decorator.func, Attr):
+        return None
+    return _DecoratorCall(decorator.func.value, decorator.func.attr, decorator)
+
+
+def _event_kind(event: str) -> ContextKind:
+    if event == "startup":
+        return ContextKind.STARTUP_HANDLER
+    if event == "shutdown":
+        return ContextKind.SHUTDOWN_HANDLER
+    return ContextKind.EVENT_HANDLER
 
 
 class Contexts:
@@ -79,7 +108,7 @@ class Contexts:
                 for function in module.functions.values():
                     inner = Scope(module.path, function.qualname)
                     for site in function.calls:
-                        if site.awaited and site.kind == "call":
+                        if site.awaited and site.kind is SiteKind.CALL:
                             callee = self.resolver.value(site.func, inner)
                             if isinstance(callee, PFunc):
                                 self._awaited.add(callee.key)
@@ -97,68 +126,75 @@ class Contexts:
             for decorator in function.decorators:
                 self._dependencies_in(decorator, scope)
             for site in function.calls:
-                if site.kind == "call":
+                if site.kind is SiteKind.CALL:
                     self._registrations(site.func, site.args, site.kwargs, inner)
         module_scope = Scope(path, None)
         for site in module.module_calls:
             self._registrations(site.func, site.args, site.kwargs, module_scope)
-        for _, value in module.globals:
-            self._dependencies_in(value, module_scope)
-            self._lifespan_in(value, module_scope)
+        for binding in module.globals:
+            self._dependencies_in(binding.value, module_scope)
+            self._lifespan_in(binding.value, module_scope)
 
-    def _exception_handler(self, e: Expr, scope: Scope) -> None:
+    def _exception_handler(self, e: OptExpr, scope: Scope) -> None:
         handler = self.resolver.value(e, scope)
         if isinstance(handler, PFunc):
             self.exception_handlers.add(handler.key)
 
-    def _dependencies_in(self, e: Expr, scope: Scope) -> None:
-        for sub in iter_exprs(e):
+    def _dependencies_in(self, e: OptExpr, scope: Scope) -> None:
+        for sub in walk(e):
             # only `Depends(...)` / `Security(...)` by name: resolving every call is costly
-            if sub[0] == "call" and _last_name(sub[1]) in ("Depends", "Security"):
+            if isinstance(sub, Call) and last_name(sub.func) in ("Depends", "Security"):
                 target = self.resolver.depends_target(sub, scope)
                 if isinstance(target, PFunc):
                     self.dependencies.add(target.key)
 
-    def _lifespan_in(self, e: Expr, scope: Scope) -> None:
-        for sub in iter_exprs(e):
-            if sub[0] == "call":
-                for name, value in sub[3]:
-                    if name == "lifespan":
-                        target = self.resolver.value(value, scope)
+    def _lifespan_in(self, e: OptExpr, scope: Scope) -> None:
+        for sub in walk(e):
+            if isinstance(sub, Call):
+                for keyword in sub.kwargs:
+                    if keyword.name == "lifespan":
+                        target = self.resolver.value(keyword.value, scope)
                         if isinstance(target, PFunc):
                             self.lifespans.add(target.key)
 
-    def _registrations(self, func: Expr, args: tuple, kwargs: tuple, scope: Scope) -> None:  # type: ignore[type-arg]
+    def _registrations(
+        self,
+        func: OptExpr,
+        args: tuple[OptExpr, ...],
+        kwargs: tuple[Keyword, ...],
+        scope: Scope,
+    ) -> None:
         """`FastAPI(lifespan=f)`, `app.add_event_handler("startup", f)`, `add_api_route(p, f)`."""
-        for name, value in kwargs:
-            if name == "lifespan":
+        for keyword in kwargs:
+            value = keyword.value
+            if keyword.name == "lifespan":
                 target = self.resolver.value(value, scope)
                 if isinstance(target, PFunc):
                     self.lifespans.add(target.key)
-            elif name == "exception_handlers" and value is not None and value[0] == "dict":
-                for handler in value[1]:
+            elif keyword.name == "exception_handlers" and isinstance(value, DictDisplay):
+                for handler in value.values:
                     self._exception_handler(handler, scope)
-        if func is None or func[0] != "attr":
+        if not isinstance(func, Attr):
             return
-        if func[2] == "include_router" and args:
+        call = Call(func, args, kwargs)
+        if func.attr == "include_router" and args:
             router = self.resolver.binding(args[0], scope)
             if router is not None:
-                prefix = _const_str(dict(kwargs).get("prefix")) or ""
-                parent = self.resolver.binding(func[1], scope)
+                prefix = const_str(call.keyword("prefix")) or ""
+                parent = self.resolver.binding(func.value, scope)
                 self._includes.setdefault(router, []).append((prefix, parent))
-        elif func[2] == "add_exception_handler" and len(args) >= 2:
+        elif func.attr == "add_exception_handler" and len(args) >= 2:
             self._exception_handler(args[1], scope)
-        elif func[2] == "add_event_handler" and len(args) >= 2:
-            event = _const_str(args[0])
-            handler = self.resolver.value(args[1], scope)
-            if event and isinstance(handler, PFunc):
-                self.event_handlers[handler.key] = event
-        elif func[2] in ("add_api_route", "add_route") and len(args) >= 2:
-            handler = self.resolver.value(args[1], scope)
-            if isinstance(handler, PFunc):
-                path = _const_str(args[0]) or "?"
-                methods = dict(kwargs).get("methods")
-                self._added_routes[handler.key] = (path, _methods(methods))
+        elif func.attr == "add_event_handler" and len(args) >= 2:
+            event = const_str(args[0])
+            registered = self.resolver.value(args[1], scope)
+            if event and isinstance(registered, PFunc):
+                self.event_handlers[registered.key] = event
+        elif func.attr in ("add_api_route", "add_route") and len(args) >= 2:
+            route = self.resolver.value(args[1], scope)
+            if isinstance(route, PFunc):
+                path = const_str(args[0]) or "?"
+                self._added_routes[route.key] = (path, _methods(call.keyword("methods")))
 
     # -- classification -----------------------------------------------------------------
 
@@ -170,49 +206,52 @@ class Contexts:
     def _event(self, key: FuncKey, function: FunctionSummary) -> Optional[str]:
         for decorator in function.decorators:
             call = _decorator_call(decorator)
-            if call and call[1] == "on_event" and call[2]:
-                return _const_str(call[2][0])
+            if call and call.method == "on_event" and call.call.args:
+                return const_str(call.call.args[0])
         return self.event_handlers.get(key)
 
     def context(self, key: FuncKey, function: FunctionSummary) -> Context:
         name = display_name(function.qualname)
-        scope = Scope(key[0], function.parent)
+        scope = Scope(key.path, function.parent)
         for decorator in function.decorators:
-            call = _decorator_call(decorator)
-            if call is None:
+            found = _decorator_call(decorator)
+            if found is None:
                 continue
-            receiver, method, args, kwargs = call
-            path = _const_str(args[0]) if args else _const_str(kwargs.get("path"))
+            receiver, method, call = found
+            path = const_str(call.argument(0, "path"))
             if method in ROUTE_METHODS and path is not None:
-                verb = ROUTE_METHODS[method] or _methods(kwargs.get("methods"))
+                verb = ROUTE_METHODS[method] or _methods(call.keyword("methods"))
                 full = self._prefix(receiver, scope) + path
-                return Context("route", f"route `{verb} {full}`".replace("  ", " "), True)
+                label = f"route `{verb} {full}`".replace("  ", " ")
+                return Context(ContextKind.ROUTE, label, True)
             if method in ("websocket", "websocket_route") and path is not None:
                 full = self._prefix(receiver, scope) + path
-                return Context("websocket", f"websocket `{full}`", True)
+                return Context(ContextKind.WEBSOCKET, f"websocket `{full}`", True)
             if method == "middleware":
-                return Context("middleware", f"middleware `{name}`", True)
+                return Context(ContextKind.MIDDLEWARE, f"middleware `{name}`", True)
             if method == "exception_handler":
-                return Context("exception handler", f"exception handler `{name}`", True)
+                label = f"exception handler `{name}`"
+                return Context(ContextKind.EXCEPTION_HANDLER, label, True)
         event = self._event(key, function)
         if event:
-            return Context(f"{event} handler", f"{event} handler `{name}`", True)
+            return Context(_event_kind(event), f"{event} handler `{name}`", True)
         if key in self._added_routes:
             path, verb = self._added_routes[key]
-            return Context("route", f"route `{verb} {path}`".replace("  ", " "), True)
+            label = f"route `{verb} {path}`".replace("  ", " ")
+            return Context(ContextKind.ROUTE, label, True)
         if key in self.dependencies:
-            return Context("dependency", f"dependency `{name}`", True)
+            return Context(ContextKind.DEPENDENCY, f"dependency `{name}`", True)
         if key in self.exception_handlers:
-            return Context("exception handler", f"exception handler `{name}`", True)
+            return Context(ContextKind.EXCEPTION_HANDLER, f"exception handler `{name}`", True)
         if key in self.lifespans:
-            return Context("lifespan", f"lifespan `{name}`", True)
+            return Context(ContextKind.LIFESPAN, f"lifespan `{name}`", True)
         if function.class_name and function.name == "dispatch":
-            bases = self.resolver.library_bases((key[0], function.class_name))
+            bases = self.resolver.library_bases(ClassKey(key.path, function.class_name))
             if _MIDDLEWARE_BASES & set(bases):
-                return Context("middleware", f"middleware `{name}`", True)
-        return Context("async function", f"`{name}`", False)
+                return Context(ContextKind.MIDDLEWARE, f"middleware `{name}`", True)
+        return Context(ContextKind.ASYNC_FUNCTION, f"`{name}`", False)
 
-    def _prefix(self, receiver: Expr, scope: Scope) -> str:
+    def _prefix(self, receiver: OptExpr, scope: Scope) -> str:
         """The path prefix of the app or router a route is declared on: its own
         ``APIRouter(prefix=...)`` after every ``include_router(router, prefix=...)`` above it."""
         binding = self.resolver.binding(receiver, scope)
@@ -224,9 +263,9 @@ class Contexts:
         seen.add(binding)
         own = ""
         module = self.resolver.module(binding[0])
-        for name, assigned in module.globals:
-            if name == binding[1] and assigned is not None and assigned[0] == "call":
-                own = (_const_str(dict(assigned[3]).get("prefix")) or "").rstrip("/")
+        for assigned in module.assigned.get(binding[1], ()):
+            if isinstance(assigned, Call):
+                own = (const_str(assigned.keyword("prefix")) or "").rstrip("/")
         parents = self._includes.get(binding)
         if not parents:
             return own
@@ -235,16 +274,8 @@ class Contexts:
         return above + prefix.rstrip("/") + own
 
 
-def _last_name(e: Expr) -> Optional[str]:
-    if e is not None and e[0] == "name":
-        return str(e[1])
-    if e is not None and e[0] == "attr":
-        return str(e[2])
-    return None
-
-
-def _methods(e: Expr) -> str:
-    if e is not None and e[0] == "list":
-        names = [_const_str(item) for item in e[1]]
+def _methods(e: OptExpr) -> str:
+    if isinstance(e, ListDisplay):
+        names = [const_str(item) for item in e.items]
         return ",".join(n.upper() for n in names if n)
     return ""

@@ -14,19 +14,19 @@ from typing import Optional
 
 from asynclint import structural
 from asynclint.cache import Summaries, read_source
-from asynclint.callgraph import Api, CallGraph, Target
+from asynclint.callgraph import Api, CallGraph, Target, Via
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR
 from asynclint.config import Settings
-from asynclint.contexts import Context, Contexts
+from asynclint.contexts import Context, ContextKind, Contexts
 from asynclint.deep import run_deep
+from asynclint.expr import source_text
 from asynclint.findings import Finding, Hop
 from asynclint.fixes import Planner
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
 from asynclint.summary import (
     CallSite,
-    Expr,
     FunctionSummary,
     ModuleSummary,
     decode_source,
@@ -113,7 +113,7 @@ def _analyse(
     roots: list[tuple[FuncKey, FunctionSummary]] = []
     for summary in targets:
         for qualname, function in summary.functions.items():
-            key = (summary.path, qualname)
+            key = FuncKey(summary.path, qualname)
             if contexts.runs_on_loop(key, function):
                 roots.append((key, function))
     graph.explore(key for key, _ in roots)
@@ -230,16 +230,16 @@ class _Builder:
         plain_def = (
             function.is_async
             and not function.awaits
-            and context.kind in ("route", "dependency")
+            and context.kind in _PLAIN_DEF_KINDS
             and not self.contexts.is_awaited(key)
             and not any(spec is not None for _, _, spec in found)
         )
-        module = self.graph.resolver.module(key[0])
+        module = self.graph.resolver.module(key.path)
         out = []
         for finding, site, spec in found:
             position = (finding.line, finding.column, finding.end_line, finding.end_column)
             fix = self.planner.fix(
-                key[0],
+                key.path,
                 module,
                 function,
                 site,
@@ -247,7 +247,7 @@ class _Builder:
                 finding.api,
                 spec,
                 plain_def,
-                _callee_text(site.func),
+                source_text(site.func),
             )
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
@@ -271,26 +271,26 @@ class _Builder:
             api = chain[-1][1].api
             for step_key, link in chain:
                 step = self.graph.resolver.function(step_key)
-                name = display_name(step.qualname if step else step_key[1])
+                name = display_name(step.qualname if step else step_key.qualname)
                 hops.append(
                     Hop(
                         function=name,
-                        path=self.project.display_path(step_key[0]),
+                        path=self.project.display_path(step_key.path),
                         line=link.site.line,
-                        column=self._column(step_key[0], link.site.line, link.site.column),
+                        column=self._column(step_key.path, link.site.line, link.site.column),
                     )
                 )
         if self.graph.suppressed(key, site, api):
             return None
         cut = max(len(hops) - self.settings.max_chain, 0)
-        lines = self.lines(key[0])
+        lines = self.lines(key.path)
         snippet = lines[site.line - 1] if 0 < site.line <= len(lines) else ""
-        column = self._column(key[0], site.line, site.column)
-        callee = _callee_text(site.func)
-        end_column = self._column(key[0], site.end_line, site.end_column)
+        column = self._column(key.path, site.line, site.column)
+        callee = source_text(site.func)
+        end_column = self._column(key.path, site.end_line, site.end_column)
         return Finding(
             code=api.info.code,
-            path=self.project.display_path(key[0]),
+            path=self.project.display_path(key.path),
             line=site.line,
             column=column,
             end_line=site.end_line,
@@ -309,19 +309,19 @@ class _Builder:
     def _message(api: Api, context: Context, hops: list[Hop], target: Target) -> str:
         where = (
             f"in {context.label}"
-            if context.kind != "async function"
+            if context.kind is not ContextKind.ASYNC_FUNCTION
             else f"in async function {context.label}"
         )
         if not hops:
-            verb = {"with": "entering and leaving", "iteration": "iterating"}.get(target.via)
+            verb = {Via.WITH: "entering and leaving", Via.ITERATION: "iterating"}.get(target.via)
             subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
             return f"{subject} blocks the event loop {where}"
         first = hops[0].function
         owner, _, method = first.rpartition(".")
         how = {
-            "constructor": f"creating `{owner}` (its `{method}`)",
-            "with": f"the `with` block (`{first}`)",
-            "iteration": f"iterating `{first}`",
+            Via.CONSTRUCTOR: f"creating `{owner}` (its `{method}`)",
+            Via.WITH: f"the `with` block (`{first}`)",
+            Via.ITERATION: f"iterating `{first}`",
         }.get(target.via, f"`{first}`")
         return f"{how} blocks the event loop {where}: it reaches `{api.name}`"
 
@@ -349,7 +349,7 @@ class _Builder:
         if (
             function.is_async
             and not function.awaits
-            and context.kind in ("route", "dependency")
+            and context.kind in _PLAIN_DEF_KINDS
             and not self.contexts.is_awaited(key)
         ):
             name = display_name(function.qualname)
@@ -367,20 +367,8 @@ def _is_offload_advice(replacement: str) -> bool:
     return replacement.startswith(("`await asyncio.to_thread(", "`await run_in_threadpool("))
 
 
-def _callee_text(func: Expr) -> str:
-    """`requests.get`, `self.repo.add`, `UserService(db).create` -> source-like text."""
-    if func is None:
-        return "..."
-    kind = func[0]
-    if kind == "name":
-        return str(func[1])
-    if kind == "attr":
-        return f"{_callee_text(func[1])}.{func[2]}"
-    if kind == "call":
-        return f"{_callee_text(func[1])}(...)"
-    if kind == "await":
-        return f"(await {_callee_text(func[1])})"
-    return "..."
+# handlers FastAPI runs in its threadpool when they are a plain `def`
+_PLAIN_DEF_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY)
 
 
 _PARSE_ADVICE = {

@@ -159,7 +159,9 @@ def _rewrite(spec: FixSpec, name: str, call: SgNode) -> Optional[str]:
 
 def _import_edit(source: SourceFile, summary: ModuleSummary, module: str) -> Optional[Edit]:
     """Insert `import module` before the first import (after docstring and __future__)."""
-    if any(target == (0, module, None) and local == module for local, target in summary.imports):
+    if any(
+        (i.level, i.module, i.name, i.local) == (0, module, None, module) for i in summary.imports
+    ):
         return None
     if module in summary.names:
         return None  # the name means something else here: leave it to a human

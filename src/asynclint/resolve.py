@@ -9,15 +9,41 @@ factories. Whatever cannot be proven resolves to ``None``: an unknown receiver i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from asynclint.catalog import Catalog
+from asynclint.expr import (
+    NONE,
+    Attr,
+    Await,
+    Call,
+    Enter,
+    IfElse,
+    Name,
+    Node,
+    OptExpr,
+    Or,
+    Subscript,
+    TypeUnion,
+)
 from asynclint.project import Project
-from asynclint.summary import ClassSummary, Expr, FunctionSummary, ModuleSummary, iter_exprs
+from asynclint.summary import ClassSummary, FunctionSummary, Import, ModuleSummary
 
-FuncKey = tuple[str, str]  # (file path, function qualname)
-ClassKey = tuple[str, str]  # (file path, class qualname)
+
+class FuncKey(NamedTuple):
+    """A project function: its file and its qualname (``UserService.create``)."""
+
+    path: str
+    qualname: str
+
+
+class ClassKey(NamedTuple):
+    """A project class: its file and its qualname."""
+
+    path: str
+    qualname: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +82,7 @@ class PMod:
 class TypeForm:
     """An annotation stored in a variable (``DbSession = Annotated[Session, Depends(get_db)]``)."""
 
-    expr: Expr
+    expr: Node
     scope: Scope
 
 
@@ -132,7 +158,6 @@ _ITERATOR_TYPES = {
         "AsyncIterable",
     )
 }
-_MISSING = object()
 
 
 class Resolver:
@@ -141,7 +166,8 @@ class Resolver:
     def __init__(self, project: Project, catalog: Catalog) -> None:
         self.project = project
         self.catalog = catalog
-        self._memo: dict[tuple[Expr, Scope], Value] = {}
+        self._memo: dict[tuple[Node, Scope], Value] = {}
+        self._cuts = 0  # cycles cut so far: a value computed across a cut is not memoised
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
@@ -152,60 +178,69 @@ class Resolver:
         return self.project.summary(path)
 
     def function(self, key: FuncKey) -> Optional[FunctionSummary]:
-        return self.module(key[0]).functions.get(key[1])
+        return self.module(key.path).functions.get(key.qualname)
 
     def cls(self, key: ClassKey) -> Optional[ClassSummary]:
-        return self.module(key[0]).classes.get(key[1])
+        return self.module(key.path).classes.get(key.qualname)
 
     # -- expressions ----------------------------------------------------------------------
 
-    def value(self, e: Expr, scope: Scope) -> Value:
+    def value(self, e: OptExpr, scope: Scope) -> Value:
         if e is None:
             return None
-        if self._overrides and e[0] == "name" and (scope, e[1]) in self._overrides:
-            return self._overrides[(scope, e[1])]
+        if self._overrides and isinstance(e, Name) and (scope, e.id) in self._overrides:
+            return self._overrides[(scope, e.id)]
         key = (e, scope)
-        cached = self._memo.get(key, _MISSING)
-        if cached is not _MISSING:
-            return cached  # type: ignore[return-value]
+        if key in self._memo:
+            return self._memo[key]
         if key in self._in_progress:
-            if self._overrides and any(
-                (scope, n[1]) in self._overrides for n in _names_in(e) if n is not None
-            ):  # re-entered while checking `q = q.filter(...)`: the override ends the cycle
+            if self._overrides and any((scope, n.id) in self._overrides for n in _names_in(e)):
+                # re-entered while checking `q = q.filter(...)`: the override ends the cycle
                 return self._value(e, scope)
+            self._cuts += 1
             return None
         self._in_progress.add(key)
+        cuts = self._cuts
         try:
             result = self._value(e, scope)
         except RecursionError:  # a chain of thousands of aliases: give up on this name
             result = None
         finally:
             self._in_progress.discard(key)
-        self._memo[key] = result
+        # a value seen through a cut cycle or a temporary override holds only in that window
+        if cuts == self._cuts and not self._overrides:
+            self._memo[key] = result
         return result
 
-    def _value(self, e: tuple, scope: Scope) -> Value:  # type: ignore[type-arg]
-        kind = e[0]
-        if kind == "name":
-            return self.name(e[1], scope)
-        if kind == "attr":
-            return self.member(self.value(e[1], scope), e[2])
-        if kind == "call":
+    def _value(self, e: Node, scope: Scope) -> Value:
+        if isinstance(e, Name):
+            return self.name(e.id, scope)
+        if isinstance(e, Attr):
+            return self.member(self.value(e.value, scope), e.attr)
+        if isinstance(e, Call):
             return self.call_result(e, scope)
-        if kind == "await":
-            return self.value(e[1], scope)
-        if kind == "enter":
-            return self.entered(self.value(e[1], scope))
-        if kind == "iter":
-            return None
-        if kind == "sub":
-            base = self.value(e[1], scope)
+        if isinstance(e, Await):
+            return self.value(e.value, scope)
+        if isinstance(e, Enter):
+            return self.entered(self.value(e.value, scope))
+        if isinstance(e, Subscript):
+            base = self.value(e.value, scope)
             if isinstance(base, Ext) and base.name in _OPTIONAL | _UNION | _ANNOTATED:
                 return TypeForm(e, scope)
             if isinstance(base, Inst) and isinstance(base.type, str):
                 return self._library_returns(base, "__getitem__")
             return None
-        return None
+        if isinstance(e, IfElse):
+            # `x if c else None` is common for optional clients: the non-None branch's type
+            if e.orelse == NONE:
+                return self.value(e.body, scope)
+            if e.body == NONE:
+                return self.value(e.orelse, scope)
+            return None
+        if isinstance(e, Or) and len(e.values) == 2:
+            # `client or requests.Session()`: the fallback's type is the one we can know
+            return self.value(e.values[1], scope)
+        return None  # Iterate and displays: element types are not tracked
 
     def name(self, name: str, scope: Scope) -> Value:
         if self._overrides and (scope, name) in self._overrides:
@@ -223,34 +258,31 @@ class Resolver:
     def _local(self, name: str, function: FunctionSummary, scope: Scope) -> Value:
         prefix = f"{function.qualname}.<locals>."
         if prefix + name in self.module(scope.path).functions:
-            return PFunc((scope.path, prefix + name))
+            return PFunc(FuncKey(scope.path, prefix + name))
         if prefix + name in self.module(scope.path).classes:
-            return PClass((scope.path, prefix + name))
-        for local, target in function.imports:
-            if local == name:
-                return self.imported(scope.path, target)
-        for param in function.params:
-            if param.name == name:
-                typed = self.param_type(function, param.name, scope.path)
-                if typed is not None:
-                    return typed
-                break  # an untyped parameter may still be rebound: `c = c or Client()`
-        for local, hint in function.annotations:
-            if local == name:
-                typed = self.annotation_type(hint, scope)
-                if typed is not None:
-                    return typed
-        assigned = [value for local, value in function.assigns if local == name]
-        return self._combine(assigned, scope, name)
+            return PClass(ClassKey(scope.path, prefix + name))
+        found = function.imported.get(name)
+        if found is not None:
+            return self.imported(scope.path, found)
+        if name in function.param_map:
+            typed = self.param_type(function, name, scope.path)
+            if typed is not None:
+                return typed
+            # an untyped parameter may still be rebound: `c = c or Client()`
+        for hint in function.annotated.get(name, ()):
+            typed = self.annotation_type(hint, scope)
+            if typed is not None:
+                return typed
+        return self._combine(function.assigned.get(name, ()), scope, name)
 
-    def _combine(self, values: list[Expr], scope: Scope, name: str = "") -> Value:
+    def _combine(self, values: Iterable[OptExpr], scope: Scope, name: str = "") -> Value:
         """One value for a name assigned several times; unknown unless they all agree.
 
         Assignments that read the name itself (`q = q.filter(...)`) are resolved with the name
         bound to what the other assignments agree on, so a rebuilt query keeps its type.
         """
-        values = [v for v in values if v != ("const", None)]
-        own = ("name", name)
+        own = Name(name)
+        values = [v for v in values if v != NONE]
         plain = [v for v in values if not name or own not in _names_in(v)]
         derived = [v for v in values if name and own in _names_in(v)]
         results = {self.value(v, scope) for v in plain}
@@ -264,7 +296,7 @@ class Resolver:
             return self._overrides[key]
         self._overrides[key] = base
         try:
-            agreed = all(self._value(v, scope) == base for v in derived)  # type: ignore[arg-type]
+            agreed = all(v is not None and self._value(v, scope) == base for v in derived)
         finally:
             del self._overrides[key]
         return base if agreed else None
@@ -272,23 +304,22 @@ class Resolver:
     def global_name(self, path: str, name: str) -> Value:
         module = self.module(path)
         if name in module.functions:
-            return PFunc((path, name))
+            return PFunc(FuncKey(path, name))
         if name in module.classes:
-            return PClass((path, name))
-        for local, target in reversed(module.imports):
-            if local == name:
-                return self.imported(path, target)
+            return PClass(ClassKey(path, name))
+        target = module.imported.get(name)
+        if target is not None:
+            return self.imported(path, target)
         scope = Scope(path, None)
-        for local, hint in module.annotations:
-            if local == name:
-                typed = self.annotation_type(hint, scope)
-                if typed is not None:
-                    return typed
-        assigned = [value for local, value in module.globals if local == name]
+        for hint in module.annotated.get(name, ()):
+            typed = self.annotation_type(hint, scope)
+            if typed is not None:
+                return typed
+        assigned = module.assigned.get(name)
         if assigned:
             return self._combine(assigned, scope)
-        for level, star in module.star_imports:
-            target_path = self._module_path(path, level, star)
+        for star in module.star_imports:
+            target_path = self._module_path(path, star.level, star.module)
             if target_path is not None and target_path != path:
                 key = ("star", target_path, name)
                 if key in self._in_progress:
@@ -309,8 +340,8 @@ class Resolver:
             return self.project.find_relative(path, level, module)
         return self.project.find_module(module)
 
-    def imported(self, path: str, target: tuple[int, str, Optional[str]]) -> Value:
-        level, module, name = target
+    def imported(self, path: str, target: Import) -> Value:
+        level, module, name = target.level, target.module, target.name
         if name is None:  # `import a.b` binds `a`; `import a.b as c` binds `a.b`
             found = self.project.find_module(module)
             if found is not None:
@@ -341,44 +372,37 @@ class Resolver:
                 self._in_progress.discard(key)
         return self.member(module, name)
 
-    def binding(self, e: Expr, scope: Scope) -> Optional[tuple[str, str]]:
+    def binding(self, e: OptExpr, scope: Scope) -> Optional[tuple[str, str]]:
         """The module-level name ``e`` refers to, as (file, name), following imports:
         the identity of an app or router object, which types alone cannot tell apart."""
-        if e is None:
-            return None
-        if e[0] == "attr":
-            base = self.value(e[1], scope)
+        if isinstance(e, Attr):
+            base = self.value(e.value, scope)
             if isinstance(base, PMod) and base.path is not None:
-                return self._global_binding(base.path, e[2], 0)
+                return self._global_binding(base.path, e.attr, 0)
             return None
-        if e[0] != "name":
+        if not isinstance(e, Name):
             return None
         module = self.module(scope.path)
         function = module.functions.get(scope.function) if scope.function else None
         while function is not None:
-            if e[1] in function.local_names:
+            if e.id in function.local_names:
                 return None
             function = module.functions.get(function.parent) if function.parent else None
-        return self._global_binding(scope.path, e[1], 0)
+        return self._global_binding(scope.path, e.id, 0)
 
     def _global_binding(self, path: str, name: str, depth: int) -> Optional[tuple[str, str]]:
         if depth > 16:
             return None
         module = self.module(path)
-        for local, target in reversed(module.imports):
-            if local == name:
-                level, source, imported = target
-                if imported is None:
-                    return None
-                base = (
-                    self.project.find_relative(path, level, source)
-                    if level
-                    else self.project.find_module(source)
-                )
-                if base is None:
-                    return None
-                return self._global_binding(base, imported, depth + 1)
-        if any(local == name for local, _ in module.globals):
+        target = module.imported.get(name)
+        if target is not None:
+            if target.name is None:
+                return None
+            base = self._module_path(path, target.level, target.module)
+            if base is None:
+                return None
+            return self._global_binding(base, target.name, depth + 1)
+        if name in module.assigned:
             return (path, name)
         return None
 
@@ -405,7 +429,7 @@ class Resolver:
                     return PMod(sub, f"{base.name}.{attr}")
             return None
         if isinstance(base, Inst):
-            if isinstance(base.type, tuple):
+            if isinstance(base.type, ClassKey):
                 return self.instance_attr(base.type, attr)
             return Inst(base.type, f"{base.path}.{attr}" if base.path else attr)
         if isinstance(base, PClass):
@@ -421,11 +445,11 @@ class Resolver:
             if current in out:
                 continue
             out.append(current)
-            if isinstance(current, tuple):
+            if isinstance(current, ClassKey):
                 summary = self.cls(current)
                 if summary is None:
                     continue
-                scope = Scope(current[0], _enclosing_function(summary.qualname))
+                scope = Scope(current.path, _enclosing_function(summary.qualname))
                 for base in summary.bases:
                     value = self.value(base, scope)
                     if isinstance(value, PClass):
@@ -436,13 +460,11 @@ class Resolver:
 
     def find_method(self, key: ClassKey, name: str) -> Optional[FuncKey]:
         for owner in self.mro(key):
-            if isinstance(owner, tuple):
+            if isinstance(owner, ClassKey):
                 summary = self.cls(owner)
-                if summary is None:
-                    continue
-                for method, qualname in summary.methods:
-                    if method == name:
-                        return (owner[0], qualname)
+                qualname = summary.method_map.get(name) if summary is not None else None
+                if qualname is not None:
+                    return FuncKey(owner.path, qualname)
         return None
 
     def library_bases(self, key: ClassKey) -> list[str]:
@@ -458,8 +480,8 @@ class Resolver:
             summary = self.cls(owner)
             if summary is None:
                 continue
-            scope = Scope(owner[0], _enclosing_function(summary.qualname))
-            values = [v for name, v in summary.attrs if name == attr]
+            scope = Scope(owner.path, _enclosing_function(summary.qualname))
+            values = [b.value for b in summary.attrs if b.name == attr]
             if values:
                 return self._combine(values, scope)
         return None
@@ -477,46 +499,45 @@ class Resolver:
             summary = self.cls(owner)
             if summary is None:
                 continue
-            class_scope = Scope(owner[0], _enclosing_function(summary.qualname))
-            for name, hint in summary.annotations:
-                if name == attr:
-                    typed = self.annotation_type(hint, class_scope)
+            class_scope = Scope(owner.path, _enclosing_function(summary.qualname))
+            for binding in summary.annotations:
+                if binding.name == attr:
+                    typed = self.annotation_type(binding.value, class_scope)
                     if typed is not None:
                         return typed
             found = self._self_attr(owner, summary, attr)
             if found is not None:
                 return found
-            values = [v for name, v in summary.attrs if name == attr]
+            values = [b.value for b in summary.attrs if b.name == attr]
             if values:
-                resolved = self._combine(values, class_scope)
-                if isinstance(resolved, PClass):  # `repo_class = Repo` stays a class
-                    return resolved
-                return resolved
+                return self._combine(values, class_scope)  # `repo_class = Repo` stays a class
         return None
 
     def _self_attr(self, owner: ClassKey, summary: ClassSummary, attr: str) -> Value:
-        module = self.module(owner[0])
+        module = self.module(owner.path)
         hinted: list[Value] = []
-        assigned: list[tuple[Expr, Scope]] = []
+        assigned: list[tuple[OptExpr, Scope]] = []
         for _, qualname in summary.methods:
             method = module.functions.get(qualname)
             if method is None:
                 continue
-            scope = Scope(owner[0], qualname)
+            scope = Scope(owner.path, qualname)
             hinted += [
-                self.annotation_type(h, scope) for n, h in method.self_annotations if n == attr
+                self.annotation_type(b.value, scope)
+                for b in method.self_annotations
+                if b.name == attr
             ]
-            assigned += [(v, scope) for n, v in method.self_assigns if n == attr]
+            assigned += [(b.value, scope) for b in method.self_assigns if b.name == attr]
         hinted = [h for h in hinted if h is not None]
         if hinted:
             return hinted[0]
-        results = {self.value(v, s) for v, s in assigned if v != ("const", None)}
+        results = {self.value(v, s) for v, s in assigned if v != NONE}
         return results.pop() if len(results) == 1 else None
 
     # -- calls ----------------------------------------------------------------------------
 
-    def call_result(self, e: tuple, scope: Scope) -> Value:  # type: ignore[type-arg]
-        callee = self.value(e[1], scope)
+    def call_result(self, e: Call, scope: Scope) -> Value:
+        callee = self.value(e.func, scope)
         if isinstance(callee, PClass):
             return Inst(callee.key)
         if isinstance(callee, PFunc):
@@ -530,7 +551,7 @@ class Resolver:
             return Inst(callee.name)
         if isinstance(callee, Inst) and isinstance(callee.type, str):
             return self._library_returns(callee, "__call__")
-        if isinstance(callee, Inst) and isinstance(callee.type, tuple):
+        if isinstance(callee, Inst) and isinstance(callee.type, ClassKey):
             method = self.find_method(callee.type, "__call__")
             return self.return_type(method) if method else None
         return None
@@ -556,7 +577,7 @@ class Resolver:
                 return value
             returned = entry.method_returns("__enter__")
             return Inst(returned) if returned else None
-        if isinstance(value, Inst) and isinstance(value.type, tuple):
+        if isinstance(value, Inst) and isinstance(value.type, ClassKey):
             method = self.find_method(value.type, "__enter__") or self.find_method(
                 value.type, "__aenter__"
             )
@@ -588,23 +609,23 @@ class Resolver:
         function = self.function(key)
         if function is None:
             return None
-        scope = Scope(key[0], function.qualname)
+        scope = Scope(key.path, function.qualname)
         if _is_contextmanager(function):
             return self.yield_type(key)
         if function.is_generator:
             return None
         typed = None
         if function.returns is not None:
-            typed = self.annotation_type(function.returns, _annotation_scope(function, key[0]))
+            typed = self.annotation_type(function.returns, _annotation_scope(function, key.path))
             if self.informative(typed):
                 return typed
-        inferred = self._combine(list(function.return_values), scope)
+        inferred = self._combine(function.return_values, scope)
         return inferred if inferred is not None else typed
 
     def informative(self, value: Value) -> bool:
         """A type the analysis can use: a project class, or a library class in the catalog."""
         if isinstance(value, Inst):
-            return isinstance(value.type, tuple) or self.catalog.cls(value.type) is not None
+            return isinstance(value.type, ClassKey) or self.catalog.cls(value.type) is not None
         return value is not None
 
     def yield_type(self, key: FuncKey) -> Value:
@@ -613,14 +634,14 @@ class Resolver:
         if function is None:
             return None
         if function.returns is not None:
-            scope = _annotation_scope(function, key[0])
+            scope = _annotation_scope(function, key.path)
             hint = function.returns
-            if hint and hint[0] == "sub":
-                base = self.value(hint[1], scope)
-                if isinstance(base, Ext) and base.name in _ITERATOR_TYPES and hint[2]:
-                    return self.annotation_type(hint[2][0], scope)
+            if isinstance(hint, Subscript) and hint.items:
+                base = self.value(hint.value, scope)
+                if isinstance(base, Ext) and base.name in _ITERATOR_TYPES:
+                    return self.annotation_type(hint.items[0], scope)
             return None
-        return self._combine(list(function.yield_values), Scope(key[0], function.qualname))
+        return self._combine(function.yield_values, Scope(key.path, function.qualname))
 
     # -- parameters, annotations and dependencies --------------------------------------
 
@@ -632,7 +653,7 @@ class Resolver:
             and function.params[0].name == name
             and not _is_static_or_class(function)
         ):
-            return Inst((path, function.class_name))
+            return Inst(ClassKey(path, function.class_name))
         for param in function.params:
             if param.name != name:
                 continue
@@ -647,34 +668,31 @@ class Resolver:
             return dependency if dependency is not None else typed
         return None
 
-    def annotation_type(self, hint: Expr, scope: Scope, depth: int = 0) -> Value:
+    def annotation_type(self, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
         """The instance type an annotation describes (``Optional[Session]`` -> Session)."""
         if hint is None or depth > 8:
             return None
-        kind = hint[0]
-        if kind == "const" and isinstance(hint[1], str):
-            return None
-        if kind == "union":
+        if isinstance(hint, TypeUnion):
             return self._single(
-                [self.annotation_type(h, scope, depth + 1) for h in hint[1] if h != ("const", None)]
+                [self.annotation_type(h, scope, depth + 1) for h in hint.items if h != NONE]
             )
-        if kind == "sub":
-            base = self.value(hint[1], scope)
-            if isinstance(base, Ext) and base.name in _OPTIONAL:
-                return self.annotation_type(hint[2][0], scope, depth + 1) if hint[2] else None
-            if isinstance(base, Ext) and base.name in _UNION:
+        if isinstance(hint, Subscript):
+            base = self.value(hint.value, scope)
+            if not isinstance(base, Ext):
+                return None
+            if base.name in _OPTIONAL or base.name in _ANNOTATED:
+                return self.annotation_type(hint.items[0], scope, depth + 1) if hint.items else None
+            if base.name in _UNION:
                 return self._single(
                     [
                         self.annotation_type(h, scope, depth + 1)
-                        for h in hint[2]
-                        if h != ("const", None) and h != ("name", "None")
+                        for h in hint.items
+                        if h != NONE and h != _NONE_NAME
                     ]
                 )
-            if isinstance(base, Ext) and base.name in _ANNOTATED:
-                return self.annotation_type(hint[2][0], scope, depth + 1) if hint[2] else None
             return None
-        if kind in ("name", "attr"):
-            if hint == ("name", "None"):
+        if isinstance(hint, (Name, Attr)):
+            if hint == _NONE_NAME:
                 return None
             value = self.value(hint, scope)
             if isinstance(value, PClass):
@@ -692,35 +710,34 @@ class Resolver:
         known = {v for v in values if v is not None}
         return known.pop() if len(known) == 1 and None not in values else None
 
-    def annotation_dependency(self, hint: Expr, scope: Scope, depth: int = 0) -> Value:
+    def annotation_dependency(self, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
         """The dependency type in ``Annotated[X, Depends(dep)]`` (or an alias of it)."""
         if hint is None or depth > 8:
             return None
-        if hint[0] in ("name", "attr"):
+        if isinstance(hint, (Name, Attr)):
             value = self.value(hint, scope)
             if isinstance(value, TypeForm):
                 return self.annotation_dependency(value.expr, value.scope, depth + 1)
             return None
-        if hint[0] == "sub":
-            base = self.value(hint[1], scope)
+        if isinstance(hint, Subscript):
+            base = self.value(hint.value, scope)
             if isinstance(base, Ext) and base.name in _ANNOTATED:
-                for item in hint[2][1:]:
+                for item in hint.items[1:]:
                     dependency = self.dependency(item, scope)
                     if dependency is not None:
                         return dependency
         return None
 
-    def depends_target(self, e: Expr, scope: Scope) -> Value:
+    def depends_target(self, e: OptExpr, scope: Scope) -> Value:
         """``dep`` in ``Depends(dep)``, or None when ``e`` is not a ``Depends`` call."""
-        if e is None or e[0] != "call":
+        if not isinstance(e, Call):
             return None
-        callee = self.value(e[1], scope)
+        callee = self.value(e.func, scope)
         if not (isinstance(callee, Ext) and callee.name in _DEPENDS):
             return None
-        target = e[2][0] if e[2] else dict(e[3]).get("dependency")
-        return self.value(target, scope)
+        return self.value(e.argument(0, "dependency"), scope)
 
-    def dependency(self, e: Expr, scope: Scope) -> Value:
+    def dependency(self, e: OptExpr, scope: Scope) -> Value:
         """The value a parameter gets from ``Depends(dep)``: what ``dep`` returns or yields."""
         target = self.depends_target(e, scope)
         if isinstance(target, PFunc):
@@ -738,8 +755,23 @@ class Resolver:
         return None
 
 
-def _names_in(value: Expr) -> set[Expr]:
-    return {e for e in iter_exprs(value) if e[0] == "name"}
+_NONE_NAME = Name("None")
+
+
+def _names_in(value: OptExpr) -> set[Name]:
+    """The names an expression reads. Of ``a or b`` only the fallback counts: the resolver
+    types the expression by it, so ``x = x or Default()`` is not a rebuild of ``x``."""
+    out: set[Name] = set()
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Name):
+            out.add(node)
+        elif isinstance(node, Or):
+            pending.extend(node.values[-1:] if len(node.values) == 2 else ())
+        elif node is not None:
+            pending.extend(node.children())
+    return out
 
 
 def _enclosing_function(qualname: str) -> Optional[str]:
@@ -753,27 +785,30 @@ def _annotation_scope(function: FunctionSummary, path: str) -> Scope:
     return Scope(path, function.parent)
 
 
-def _decorator_names(function: FunctionSummary) -> set[str]:
+def decorator_names(function: FunctionSummary) -> set[str]:
+    """Every name and attribute a decorator is spelled with (`app.get`, `retry(...)`)."""
     names = set()
     for decorator in function.decorators:
-        while decorator is not None and decorator[0] in ("call", "attr"):
-            if decorator[0] == "attr":
-                names.add(decorator[2])
-            decorator = decorator[1]
-        if decorator is not None and decorator[0] == "name":
-            names.add(decorator[1])
+        while isinstance(decorator, (Call, Attr)):
+            if isinstance(decorator, Attr):
+                names.add(decorator.attr)
+                decorator = decorator.value
+            else:
+                decorator = decorator.func
+        if isinstance(decorator, Name):
+            names.add(decorator.id)
     return names
 
 
 def _is_property(function: FunctionSummary) -> bool:
-    return bool(_decorator_names(function) & {"property", "cached_property"})
+    return bool(decorator_names(function) & {"property", "cached_property"})
 
 
 def _is_static_or_class(function: FunctionSummary) -> bool:
-    return bool(_decorator_names(function) & {"staticmethod", "classmethod"})
+    return bool(decorator_names(function) & {"staticmethod", "classmethod"})
 
 
 def _is_contextmanager(function: FunctionSummary) -> bool:
     return function.is_generator and bool(
-        _decorator_names(function) & {"contextmanager", "asynccontextmanager"}
+        decorator_names(function) & {"contextmanager", "asynccontextmanager"}
     )

@@ -1,19 +1,9 @@
 """One file -> a per-file summary: what later stages need, read with `ast` only.
 
-The summary keeps expressions in a small, hashable, picklable form (``Expr``) so it can be
-cached by content hash and shipped between processes. Nothing here knows about other files:
-names are resolved later (``resolve``), with the whole project in view.
-
-Expr forms (tuples):
-    ("name", id)                      ("attr", base, attr)
-    ("call", func, args, kwargs)      args: tuple of Expr|None; kwargs: tuple of (name, Expr|None)
-    ("await", value)                  ("sub", base, items)   items: tuple of Expr|None
-    ("const", value)                  str / int / float / bool / None
-    ("union", items)                  ``X | Y`` in an annotation
-    ("enter", value)                  the value bound by ``with value as name``
-    ("iter", value)                   an element of iterating ``value``
-    ("list", items)                   a list or tuple display
-    ("dict", values)                  a dict display (its values)
+Expressions are kept as the small immutable nodes of ``asynclint.expr``; bindings and imports
+as records with their line, so they can be cached by content hash and shipped between
+processes. Nothing here knows about other files: names are resolved later (``resolve``), with
+the whole project in view.
 """
 
 from __future__ import annotations
@@ -23,33 +13,90 @@ import io
 import re
 import sys
 import tokenize
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from functools import cached_property
 from typing import Any, ClassVar, Optional, Union
 
 from asynclint.deep import run_deep
+from asynclint.expr import (
+    Attr,
+    Await,
+    Call,
+    Const,
+    DictDisplay,
+    Enter,
+    IfElse,
+    Iterate,
+    Keyword,
+    ListDisplay,
+    Name,
+    OptExpr,
+    Or,
+    Subscript,
+    TypeUnion,
+    last_name,
+)
 
-Expr = Optional[tuple[Any, ...]]
+
+class SiteKind(str, Enum):
+    CALL = "call"
+    WITH = "with"  # the enter and exit of a sync `with`
+    ITER = "iter"  # sync iteration (`for`, comprehensions, `yield from`)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """``name = value`` (or ``name: value`` for annotations), at ``line``."""
+
+    name: str
+    value: OptExpr
+    line: int
+
+
+@dataclass(frozen=True)
+class Import:
+    """``import module`` (``name`` None) or ``from module import name`` bound to ``local``."""
+
+    local: str
+    level: int  # leading dots of a relative import
+    module: str
+    name: Optional[str]
+    line: int
+
+
+@dataclass(frozen=True)
+class StarImport:
+    level: int
+    module: str
+    line: int
+
+
+def by_name(bindings: tuple[Binding, ...]) -> dict[str, tuple[OptExpr, ...]]:
+    """Values bound to each name, in source order."""
+    out: dict[str, list[OptExpr]] = {}
+    for binding in bindings:
+        out.setdefault(binding.name, []).append(binding.value)
+    return {name: tuple(values) for name, values in out.items()}
 
 
 @dataclass(frozen=True)
 class Param:
     name: str
-    annotation: Expr
-    default: Expr
+    annotation: OptExpr
+    default: OptExpr
 
 
 @dataclass(frozen=True)
 class CallSite:
-    func: Expr  # the callee expression; for "with"/"iter" sites, the object entered/iterated
-    args: tuple[Expr, ...]
-    kwargs: tuple[tuple[str, Expr], ...]
+    func: OptExpr  # the callee; for `with`/`iter` sites, the object entered or iterated
+    args: tuple[OptExpr, ...]  # kept only for calls a later stage reads (registrations)
+    kwargs: tuple[Keyword, ...]
     line: int  # 1-based, of the callee expression
     column: int  # 1-based
     end_line: int
     end_column: int  # 1-based, exclusive
-    kind: str = "call"  # "call" | "with" (enter/exit of a sync `with`) | "iter" (sync iteration)
+    kind: SiteKind = SiteKind.CALL
     awaited: bool = False
     # index (in the function's calls) of the call whose arguments hold the lambda this call
     # sits in; -1 when inside a lambda that is not a call argument; None outside lambdas
@@ -66,19 +113,40 @@ class FunctionSummary:
     is_generator: bool
     class_name: Optional[str]  # qualname of the class when this is a method defined in it
     parent: Optional[str]  # qualname of the enclosing function, for closures
-    decorators: tuple[Expr, ...]
+    decorators: tuple[OptExpr, ...]
     params: tuple[Param, ...]
-    returns: Expr
+    returns: OptExpr
     awaits: bool  # awaits anything in its own body (await, async for, async with)
-    assigns: tuple[tuple[str, Expr], ...]  # local name -> value (in source order)
-    annotations: tuple[tuple[str, Expr], ...]  # `x: T` inside the body
-    self_assigns: tuple[tuple[str, Expr], ...]  # `self.x = value` (first parameter)
-    self_annotations: tuple[tuple[str, Expr], ...]  # `self.x: T = ...`
+    assigns: tuple[Binding, ...]  # local name = value, in source order
+    annotations: tuple[Binding, ...]  # `x: T` inside the body
+    self_assigns: tuple[Binding, ...]  # `self.x = value` (first parameter)
+    self_annotations: tuple[Binding, ...]  # `self.x: T = ...`
     local_names: frozenset[str]
-    imports: tuple[tuple[str, tuple[int, str, Optional[str]]], ...]
+    imports: tuple[Import, ...]
     calls: tuple[CallSite, ...]
-    return_values: tuple[Expr, ...]
-    yield_values: tuple[Expr, ...]
+    return_values: tuple[OptExpr, ...]
+    yield_values: tuple[OptExpr, ...]
+
+    # maps built once, on first use (after a summary is loaded, never pickled with it)
+    @cached_property
+    def assigned(self) -> dict[str, tuple[OptExpr, ...]]:
+        return by_name(self.assigns)
+
+    @cached_property
+    def annotated(self) -> dict[str, tuple[OptExpr, ...]]:
+        return by_name(self.annotations)
+
+    @cached_property
+    def imported(self) -> dict[str, Import]:
+        """The first import binding each name (a function's imports run in order)."""
+        out: dict[str, Import] = {}
+        for item in self.imports:
+            out.setdefault(item.local, item)
+        return out
+
+    @cached_property
+    def param_map(self) -> dict[str, Param]:
+        return {param.name: param for param in self.params}
 
 
 @dataclass(frozen=True)
@@ -86,12 +154,20 @@ class ClassSummary:
     qualname: str
     name: str
     line: int
-    bases: tuple[Expr, ...]
-    keywords: tuple[tuple[str, Expr], ...]
-    decorators: tuple[Expr, ...]
+    bases: tuple[OptExpr, ...]
+    keywords: tuple[Keyword, ...]
+    decorators: tuple[OptExpr, ...]
     methods: tuple[tuple[str, str], ...]  # method name -> function qualname
-    attrs: tuple[tuple[str, Expr], ...]  # class-level `x = value`
-    annotations: tuple[tuple[str, Expr], ...]  # class-level `x: T`
+    attrs: tuple[Binding, ...]  # class-level `x = value`
+    annotations: tuple[Binding, ...]  # class-level `x: T`
+
+    @cached_property
+    def method_map(self) -> dict[str, str]:
+        """Method name -> function qualname (the first definition, as before)."""
+        out: dict[str, str] = {}
+        for name, qualname in self.methods:
+            out.setdefault(name, qualname)
+        return out
 
 
 @dataclass(frozen=True)
@@ -106,10 +182,10 @@ class ParseError:
 class ModuleSummary:
     path: str
     is_package: bool
-    imports: tuple[tuple[str, tuple[int, str, Optional[str]]], ...]
-    star_imports: tuple[tuple[int, str], ...]
-    globals: tuple[tuple[str, Expr], ...]
-    annotations: tuple[tuple[str, Expr], ...]
+    imports: tuple[Import, ...]
+    star_imports: tuple[StarImport, ...]
+    globals: tuple[Binding, ...]
+    annotations: tuple[Binding, ...]
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     classes: dict[str, ClassSummary] = field(default_factory=dict)
     module_calls: tuple[CallSite, ...] = ()
@@ -120,11 +196,24 @@ class ModuleSummary:
     @cached_property
     def names(self) -> frozenset[str]:
         """Every name the module binds at its top level (computed once: it is asked a lot)."""
-        out = {name for name, _ in self.imports} | {name for name, _ in self.globals}
-        out |= {name for name, _ in self.annotations}
+        out = {item.local for item in self.imports} | {b.name for b in self.globals}
+        out |= {b.name for b in self.annotations}
         out |= {q for q in self.functions if "." not in q}
         out |= {q for q in self.classes if "." not in q}
         return frozenset(out)
+
+    @cached_property
+    def assigned(self) -> dict[str, tuple[OptExpr, ...]]:
+        return by_name(self.globals)
+
+    @cached_property
+    def annotated(self) -> dict[str, tuple[OptExpr, ...]]:
+        return by_name(self.annotations)
+
+    @cached_property
+    def imported(self) -> dict[str, Import]:
+        """The last import binding each name (a later module-level import wins)."""
+        return {item.local: item for item in self.imports}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -161,52 +250,53 @@ def suppressions(source: str) -> dict[int, frozenset[str]]:
 # Expressions
 
 
-def expr(node: Optional[ast.AST]) -> Expr:
-    """A small hashable form of an expression; None for shapes the resolver never needs."""
+def expr(node: Optional[ast.AST]) -> OptExpr:
+    """The node for an expression; None for shapes the resolver never needs."""
     if node is None:
         return None
     if isinstance(node, ast.Name):
-        return ("name", node.id)
+        return Name(node.id)
     if isinstance(node, ast.Attribute):
         base = expr(node.value)
-        return ("attr", base, node.attr) if base is not None else None
+        return Attr(base, node.attr) if base is not None else None
     if isinstance(node, ast.Call):
-        args = tuple(expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
-        kwargs = tuple((k.arg or "**", expr(k.value)) for k in node.keywords)
-        return ("call", expr(node.func), args, kwargs)
+        return Call(expr(node.func), _arguments(node), _keywords(node))
     if isinstance(node, ast.Await):
-        return ("await", expr(node.value))
+        return Await(expr(node.value))
     if isinstance(node, ast.Subscript):
-        index: Any = node.slice
-        items = index.elts if isinstance(index, ast.Tuple) else [index]
-        return ("sub", expr(node.value), tuple(expr(i) for i in items))
+        return Subscript(expr(node.value), tuple(expr(i) for i in _index_items(node)))
     if isinstance(node, ast.Constant):
         value = node.value
         if isinstance(value, (str, int, float, bool)) or value is None:
-            return ("const", value)
+            return Const(value)
         return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return ("union", (expr(node.left), expr(node.right)))
+        return TypeUnion((expr(node.left), expr(node.right)))
     if isinstance(node, (ast.List, ast.Tuple)):
-        return ("list", tuple(expr(e) for e in node.elts))
+        return ListDisplay(tuple(expr(e) for e in node.elts))
     if isinstance(node, ast.Dict):
-        # only the values matter to the resolver (`exception_handlers={Exc: handler}`)
-        return ("dict", tuple(expr(v) for v in node.values))
+        return DictDisplay(tuple(expr(v) for v in node.values))
     if isinstance(node, ast.IfExp):
-        # `x if c else None` is common for optional clients; keep the non-None branch
-        body, orelse = expr(node.body), expr(node.orelse)
-        if orelse == ("const", None):
-            return body
-        if body == ("const", None):
-            return orelse
-        return None
-    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2:
-        # `client or requests.Session()`: the fallback's type is the one we can know
-        return expr(node.values[1])
+        return IfElse(expr(node.body), expr(node.orelse))
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+        return Or(tuple(expr(v) for v in node.values))
     return None
 
 
-def annotation(node: Optional[ast.AST]) -> Expr:
+def _arguments(node: ast.Call) -> tuple[OptExpr, ...]:
+    return tuple(expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
+
+
+def _keywords(node: ast.Call) -> tuple[Keyword, ...]:
+    return tuple(Keyword(k.arg or "**", expr(k.value)) for k in node.keywords)
+
+
+def _index_items(node: ast.Subscript) -> list[ast.expr]:
+    index: Any = node.slice  # ast.Index on 3.8 and older; the expression itself since 3.9
+    return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def annotation(node: Optional[ast.AST]) -> OptExpr:
     """Like ``expr``, but string annotations (``"Session"``) are parsed into expressions."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
@@ -215,12 +305,9 @@ def annotation(node: Optional[ast.AST]) -> Expr:
             return None
         return annotation(parsed.body)
     if isinstance(node, ast.Subscript):
-        base = expr(node.value)
-        index: Any = node.slice
-        items = index.elts if isinstance(index, ast.Tuple) else [index]
-        return ("sub", base, tuple(annotation(i) for i in items))
+        return Subscript(expr(node.value), tuple(annotation(i) for i in _index_items(node)))
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return ("union", (annotation(node.left), annotation(node.right)))
+        return TypeUnion((annotation(node.left), annotation(node.right)))
     return expr(node)
 
 
@@ -237,14 +324,6 @@ ARGUMENTS_READ = frozenset(
 KEYWORDS_READ = frozenset({"lifespan", "exception_handlers"})
 
 
-def _last_name(func: Expr) -> Optional[str]:
-    if func is not None and func[0] == "name":
-        return str(func[1])
-    if func is not None and func[0] == "attr":
-        return str(func[2])
-    return None
-
-
 class _FunctionBuilder:
     """Collects one function's (or the module's) facts while the summariser walks its body."""
 
@@ -259,16 +338,16 @@ class _FunctionBuilder:
         self.qualname = qualname
         self.class_name = class_name
         self.parent = parent
-        self.assigns: list[tuple[str, Expr]] = []
-        self.annotations: list[tuple[str, Expr]] = []
-        self.self_assigns: list[tuple[str, Expr]] = []
-        self.self_annotations: list[tuple[str, Expr]] = []
+        self.assigns: list[Binding] = []
+        self.annotations: list[Binding] = []
+        self.self_assigns: list[Binding] = []
+        self.self_annotations: list[Binding] = []
         self.local_names: set[str] = set()
         self.declared_global: set[str] = set()
-        self.imports: list[tuple[str, tuple[int, str, Optional[str]]]] = []
+        self.imports: list[Import] = []
         self.calls: list[CallSite] = []
-        self.returns: list[Expr] = []
-        self.yields: list[Expr] = []
+        self.returns: list[OptExpr] = []
+        self.yields: list[OptExpr] = []
         self.awaits = False
         self.is_generator = False
         self.self_name: Optional[str] = None
@@ -378,10 +457,8 @@ class _Summariser(ast.NodeVisitor):
         self.current = self.module
         self.functions: dict[str, FunctionSummary] = {}
         self.classes: dict[str, ClassSummary] = {}
-        self.star_imports: list[tuple[int, str]] = []
-        self.class_stack: list[
-            tuple[str, list[tuple[str, str]], list[tuple[str, Expr]], list[tuple[str, Expr]]]
-        ] = []
+        self.star_imports: list[StarImport] = []
+        self.class_stack: list[tuple[str, list[tuple[str, str]]]] = []
         self.prefix = ""  # qualname prefix of the current scope
         # lambdas: (call index of the owning call or -1) for the innermost enclosing lambda
         self.lambda_owner: list[int] = []
@@ -444,15 +521,13 @@ class _Summariser(ast.NodeVisitor):
         self.current.local_names.add(node.name)
         qualname = f"{self.prefix}{node.name}"
         methods: list[tuple[str, str]] = []
-        attrs: list[tuple[str, Expr]] = []
-        annotations: list[tuple[str, Expr]] = []
         if not hasattr(self, "_class_builders"):
             self._class_builders = []
         # class bodies bind into a throwaway scope: their names are attributes, not locals
         body_scope = _FunctionBuilder(None, qualname, None, None)
         body_scope.calls = self.current.calls  # calls in a class body run where it is defined
         self._class_builders.append(body_scope)
-        self.class_stack.append((qualname, methods, attrs, annotations))
+        self.class_stack.append((qualname, methods))
         saved_current, saved_prefix = self.current, self.prefix
         self.current, self.prefix = body_scope, f"{qualname}."
         for statement in node.body:
@@ -460,18 +535,16 @@ class _Summariser(ast.NodeVisitor):
         self.current, self.prefix = saved_current, saved_prefix
         self.class_stack.pop()
         self._class_builders.pop()
-        attrs.extend(body_scope.assigns)
-        annotations.extend(body_scope.annotations)
         self.classes[qualname] = ClassSummary(
             qualname=qualname,
             name=node.name,
             line=node.lineno,
             bases=tuple(expr(b) for b in node.bases),
-            keywords=tuple((k.arg or "**", expr(k.value)) for k in node.keywords),
+            keywords=tuple(Keyword(k.arg or "**", expr(k.value)) for k in node.keywords),
             decorators=tuple(expr(d) for d in node.decorator_list),
             methods=tuple(methods),
-            attrs=tuple(attrs),
-            annotations=tuple(annotations),
+            attrs=tuple(body_scope.assigns),
+            annotations=tuple(body_scope.annotations),
         )
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
@@ -485,13 +558,13 @@ class _Summariser(ast.NodeVisitor):
 
     # -- bindings -------------------------------------------------------------------------
 
-    def _bind(self, name: str, value: Expr) -> None:
+    def _bind(self, name: str, value: OptExpr, line: int) -> None:
         self.current.local_names.add(name)
-        self.current.assigns.append((name, value))
+        self.current.assigns.append(Binding(name, value, line))
 
-    def _bind_target(self, target: ast.AST, value: Expr) -> None:
+    def _bind_target(self, target: ast.AST, value: OptExpr) -> None:
         if isinstance(target, ast.Name):
-            self._bind(target.id, value)
+            self._bind(target.id, value, target.lineno)
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._bind_target(element, None)
@@ -502,7 +575,7 @@ class _Summariser(ast.NodeVisitor):
             and isinstance(target.value, ast.Name)
             and target.value.id == self.current.self_name
         ):
-            self.current.self_assigns.append((target.attr, value))
+            self.current.self_assigns.append(Binding(target.attr, value, target.lineno))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
@@ -519,17 +592,19 @@ class _Summariser(ast.NodeVisitor):
         target = node.target
         if isinstance(target, ast.Name):
             self.current.local_names.add(target.id)
-            self.current.annotations.append((target.id, hint))
+            self.current.annotations.append(Binding(target.id, hint, node.lineno))
             if node.value is not None:
-                self.current.assigns.append((target.id, expr(node.value)))
+                self.current.assigns.append(Binding(target.id, expr(node.value), node.lineno))
         elif (
             isinstance(target, ast.Attribute)
             and isinstance(target.value, ast.Name)
             and target.value.id == self.current.self_name
         ):
-            self.current.self_annotations.append((target.attr, hint))
+            self.current.self_annotations.append(Binding(target.attr, hint, node.lineno))
             if node.value is not None:
-                self.current.self_assigns.append((target.attr, expr(node.value)))
+                self.current.self_assigns.append(
+                    Binding(target.attr, expr(node.value), node.lineno)
+                )
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         self.visit(node.value)
@@ -539,7 +614,7 @@ class _Summariser(ast.NodeVisitor):
 
     def visit_NamedExpr(self, node: Any) -> None:
         self.visit(node.value)
-        self._bind(node.target.id, expr(node.value))
+        self._bind(node.target.id, expr(node.value), node.lineno)
 
     def _visit_target_parts(self, target: ast.AST) -> None:
         # calls inside targets (`d[f()] = x`) still run
@@ -557,35 +632,35 @@ class _Summariser(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.asname:
-                local, target = alias.asname, (0, alias.name, None)
-            else:
-                local = alias.name.split(".")[0]
-                target = (0, local, None)
+            # `import a.b` binds `a`; `import a.b as c` binds `a.b`
+            local = alias.asname or alias.name.split(".")[0]
+            module = alias.name if alias.asname else local
             self.current.local_names.add(local)
-            self.current.imports.append((local, target))
+            self.current.imports.append(Import(local, 0, module, None, node.lineno))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
         for alias in node.names:
             if alias.name == "*":
                 if self.current is self.module:
-                    self.star_imports.append((node.level or 0, module))
+                    self.star_imports.append(StarImport(node.level or 0, module, node.lineno))
                 continue
             local = alias.asname or alias.name
             self.current.local_names.add(local)
-            self.current.imports.append((local, (node.level or 0, module, alias.name)))
+            self.current.imports.append(
+                Import(local, node.level or 0, module, alias.name, node.lineno)
+            )
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
-            self._bind(node.name, None)
+            self._bind(node.name, None, node.lineno)
         self.generic_visit(node)
 
     # -- control flow with implicit calls ------------------------------------------------
 
     def visit_For(self, node: ast.For) -> None:
         self._iterate(node.iter)
-        self._bind_target(node.target, ("iter", expr(node.iter)))
+        self._bind_target(node.target, Iterate(expr(node.iter)))
         for statement in [*node.body, *node.orelse]:
             self.visit(statement)
 
@@ -598,7 +673,7 @@ class _Summariser(ast.NodeVisitor):
 
     def _iterate(self, iterable: ast.expr) -> None:
         self.visit(iterable)
-        self._site(iterable, expr(iterable), (), (), kind="iter")
+        self._site(iterable, expr(iterable), (), (), kind=SiteKind.ITER)
 
     def _comprehension(self, node: Any) -> None:
         for generator in node.generators:
@@ -607,7 +682,7 @@ class _Summariser(ast.NodeVisitor):
                 self.visit(generator.iter)
             else:
                 self._iterate(generator.iter)
-            self._bind_target(generator.target, ("iter", expr(generator.iter)))
+            self._bind_target(generator.target, Iterate(expr(generator.iter)))
             for condition in generator.ifs:
                 self.visit(condition)
         for part in ("elt", "key", "value"):
@@ -620,9 +695,9 @@ class _Summariser(ast.NodeVisitor):
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
             self.visit(item.context_expr)
-            self._site(item.context_expr, expr(item.context_expr), (), (), kind="with")
+            self._site(item.context_expr, expr(item.context_expr), (), (), kind=SiteKind.WITH)
             if item.optional_vars is not None:
-                self._bind_target(item.optional_vars, ("enter", expr(item.context_expr)))
+                self._bind_target(item.optional_vars, Enter(expr(item.context_expr)))
         for statement in node.body:
             self.visit(statement)
 
@@ -631,7 +706,7 @@ class _Summariser(ast.NodeVisitor):
         for item in node.items:
             self.visit(item.context_expr)
             if item.optional_vars is not None:
-                self._bind_target(item.optional_vars, ("enter", expr(item.context_expr)))
+                self._bind_target(item.optional_vars, Enter(expr(item.context_expr)))
         for statement in node.body:
             self.visit(statement)
 
@@ -666,17 +741,15 @@ class _Summariser(ast.NodeVisitor):
         # arguments are kept only where a later stage reads them (registrations such as
         # `add_event_handler`, `FastAPI(lifespan=...)`): converting every argument of every
         # call is most of a cold run's summarising time
-        keep = _last_name(func) in ARGUMENTS_READ or any(
+        keep = last_name(func) in ARGUMENTS_READ or any(
             k.arg in KEYWORDS_READ for k in node.keywords
         )
         index = self._site(
             node.func,
             func,
-            tuple(expr(a.value if isinstance(a, ast.Starred) else a) for a in node.args)
-            if keep
-            else (),
-            tuple((k.arg or "**", expr(k.value)) for k in node.keywords) if keep else (),
-            kind="call",
+            _arguments(node) if keep else (),
+            _keywords(node) if keep else (),
+            kind=SiteKind.CALL,
             awaited=awaited,
         )
         self.call_stack.append(index)
@@ -689,10 +762,10 @@ class _Summariser(ast.NodeVisitor):
     def _site(
         self,
         anchor: ast.AST,
-        func: Expr,
-        args: tuple[Expr, ...],
-        kwargs: tuple[tuple[str, Expr], ...],
-        kind: str,
+        func: OptExpr,
+        args: tuple[OptExpr, ...],
+        kwargs: tuple[Keyword, ...],
+        kind: SiteKind,
         awaited: bool = False,
     ) -> int:
         start_line = getattr(anchor, "lineno", 1)
@@ -840,26 +913,3 @@ def decode_source(data: bytes) -> str:
 def display_name(qualname: str) -> str:
     """`outer.<locals>.inner` -> `outer.inner`; `update@43` (a redefined name) -> `update`."""
     return re.sub(r"@\d+$", "", qualname.replace(".<locals>", ""))
-
-
-def iter_exprs(value: Expr) -> Iterator[tuple[Any, ...]]:
-    """Every sub-expression of ``value``, depth first, the value itself first."""
-    if value is None:
-        return
-    yield value
-    kind = value[0]
-    if kind == "attr" or kind in ("await", "enter", "iter"):
-        yield from iter_exprs(value[1])
-    elif kind == "call":
-        yield from iter_exprs(value[1])
-        for argument in value[2]:
-            yield from iter_exprs(argument)
-        for _, argument in value[3]:
-            yield from iter_exprs(argument)
-    elif kind == "sub":
-        yield from iter_exprs(value[1])
-        for item in value[2]:
-            yield from iter_exprs(item)
-    elif kind in ("union", "list", "dict"):
-        for item in value[1]:
-            yield from iter_exprs(item)

@@ -1,0 +1,231 @@
+"""Expressions as the summaries keep them: small, immutable, hashable, picklable nodes.
+
+A summary records only the shapes that later stages read (names, attributes, calls,
+subscripts, constants, displays …); anything else is ``None``. The nodes say what the source
+said: deciding what ``a or b`` or ``x if c else None`` *means* is the resolver's job, not the
+encoder's. Every node has ``children`` so one ``walk`` serves every consumer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import Any, Optional, Union, cast
+
+ConstValue = Union[str, int, float, bool, None]
+
+
+class Node:
+    """Base of every expression node.
+
+    Nodes are frozen dataclasses with ``__slots__`` (declared by hand: ``dataclass(slots=True)``
+    needs Python 3.10). A frozen slotted class cannot be unpickled through ``__setattr__``, so
+    each node pickles as a call of its constructor.
+    """
+
+    __slots__ = ()
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return ()
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # the fields in declaration order (``__slots__`` is kept sorted, not in that order)
+        return (type(self), tuple(getattr(self, f.name) for f in fields(cast(Any, self))))
+
+
+OptExpr = Optional[Node]
+Expr = Node
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    __slots__ = ("id",)
+    id: str
+
+
+@dataclass(frozen=True)
+class Attr(Node):
+    __slots__ = ("attr", "value")
+    value: Node  # an attribute of an unknown base is not kept at all
+    attr: str
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.value,)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    __slots__ = ("name", "value")
+    name: str  # "**" for `**mapping`
+    value: OptExpr
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return (Keyword, (self.name, self.value))  # as Node.__reduce__
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    __slots__ = ("args", "func", "kwargs")
+    func: OptExpr
+    args: tuple[OptExpr, ...]  # `*args` is kept as its value
+    kwargs: tuple[Keyword, ...]
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.func, *self.args, *(k.value for k in self.kwargs))
+
+    def keyword(self, name: str) -> OptExpr:
+        for keyword in self.kwargs:
+            if keyword.name == name:
+                return keyword.value
+        return None
+
+    def argument(self, index: int, name: str) -> OptExpr:
+        """The argument at ``index`` when passed by position, else the keyword ``name``."""
+        if len(self.args) > index:
+            return self.args[index]
+        return self.keyword(name)
+
+
+@dataclass(frozen=True)
+class Await(Node):
+    __slots__ = ("value",)
+    value: OptExpr
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.value,)
+
+
+@dataclass(frozen=True)
+class Subscript(Node):
+    __slots__ = ("items", "value")
+    value: OptExpr
+    items: tuple[OptExpr, ...]  # `x[a, b]` has two items
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.value, *self.items)
+
+
+@dataclass(frozen=True)
+class Const(Node):
+    __slots__ = ("value",)
+    value: ConstValue
+
+
+@dataclass(frozen=True)
+class TypeUnion(Node):
+    """``X | Y`` (in an annotation)."""
+
+    __slots__ = ("items",)
+    items: tuple[OptExpr, ...]
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return self.items
+
+
+@dataclass(frozen=True)
+class Enter(Node):
+    """The value ``with value as name`` binds to ``name``."""
+
+    __slots__ = ("value",)
+    value: OptExpr
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.value,)
+
+
+@dataclass(frozen=True)
+class Iterate(Node):
+    """An element of iterating ``value`` (a ``for`` target)."""
+
+    __slots__ = ("value",)
+    value: OptExpr
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.value,)
+
+
+@dataclass(frozen=True)
+class ListDisplay(Node):
+    """A list or tuple display."""
+
+    __slots__ = ("items",)
+    items: tuple[OptExpr, ...]
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return self.items
+
+
+@dataclass(frozen=True)
+class DictDisplay(Node):
+    """A dict display; only its values are kept (``exception_handlers={Exc: handler}``)."""
+
+    __slots__ = ("values",)
+    values: tuple[OptExpr, ...]
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return self.values
+
+
+@dataclass(frozen=True)
+class Or(Node):
+    """``a or b or …``."""
+
+    __slots__ = ("values",)
+    values: tuple[OptExpr, ...]
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return self.values
+
+
+@dataclass(frozen=True)
+class IfElse(Node):
+    """``body if test else orelse`` (the test's calls are recorded as call sites)."""
+
+    __slots__ = ("body", "orelse")
+    body: OptExpr
+    orelse: OptExpr
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.body, self.orelse)
+
+
+NONE = Const(None)
+
+
+def walk(value: OptExpr) -> Iterator[Node]:
+    """Every node of ``value``, depth first, the value itself first."""
+    if value is None:
+        return
+    stack: list[Node] = [value]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(child for child in reversed(node.children()) if child is not None)
+
+
+def last_name(value: OptExpr) -> Optional[str]:
+    """`f` for `f` and `a.b.f`: the name a call is spelled with."""
+    if isinstance(value, Name):
+        return value.id
+    if isinstance(value, Attr):
+        return value.attr
+    return None
+
+
+def const_str(value: OptExpr) -> Optional[str]:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return value.value
+    return None
+
+
+def source_text(value: OptExpr) -> str:
+    """`requests.get`, `self.repo.add`, `UserService(db).create` -> source-like text."""
+    if isinstance(value, Name):
+        return value.id
+    if isinstance(value, Attr):
+        return f"{source_text(value.value)}.{value.attr}"
+    if isinstance(value, Call):
+        return f"{source_text(value.func)}(...)"
+    if isinstance(value, Await):
+        return f"(await {source_text(value.value)})"
+    return "..."
