@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from typer.testing import CliRunner
@@ -16,13 +16,20 @@ from asynclint.discover import discover
 from asynclint.findings import Finding
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# `call()  # error: ASL101` or `# error: ASL101, ASL201`; `# ok: why it is clean` documents
-_EXPECT = re.compile(r"#\s*error:\s*(?P<codes>ASL[0-9]{3}(?:\s*,\s*ASL[0-9]{3})*)\s*$")
+# `call()  # error: ASL101` or `# error: ASL101, ASL201`; `# ok: why it is clean` documents.
+# One code may also state the column and the API reached:
+# `# error: ASL101 col=5 api=requests.get` (either attribute may be left out).
+_CODE = r"ASL[0-9]{3}"
+_DETAIL = re.compile(rf"(?P<code>{_CODE})(?:\s+col=(?P<col>[0-9]+))?(?:\s+api=(?P<api>[\w.]+))?")
+_EXPECT = re.compile(
+    rf"#\s*error:\s*(?P<codes>{_CODE}(?:\s*,\s*{_CODE})*"
+    rf"|{_CODE}(?:\s+col=[0-9]+)?(?:\s+api=[\w.]+)?)\s*$"
+)
 _LOOSE = re.compile(r"#\s*error\b")
 
 
-def expected_findings(root: Path) -> list[tuple[str, int, str]]:
-    """(relative path, line, code) for every `# error:` comment below ``root``."""
+def _expectations(root: Path) -> list[tuple[str, int, str, str]]:
+    """(relative path, line, code, detail text) for every `# error:` comment below ``root``."""
     files = [root] if root.is_file() else sorted(root.rglob("*.py"))
     out = []
     for path in files:
@@ -33,9 +40,26 @@ def expected_findings(root: Path) -> list[tuple[str, int, str]]:
                 if _LOOSE.search(line):
                     raise AssertionError(f"{relative}:{number}: malformed expectation: {line!r}")
                 continue
-            for code in re.split(r"\s*,\s*", match.group("codes")):
-                out.append((relative, number, code))
+            for part in re.split(r"\s*,\s*", match.group("codes")):
+                out.append((relative, number, part[:6], part))
     return sorted(out)
+
+
+def expected_findings(root: Path) -> list[tuple[str, int, str]]:
+    """(relative path, line, code) for every `# error:` comment below ``root``."""
+    return [(path, line, code) for path, line, code, _ in _expectations(root)]
+
+
+def expected_details(root: Path) -> dict[tuple[str, int, str], tuple[Optional[int], str]]:
+    """(path, line, code) -> (column or None, API or "") where an expectation states them."""
+    out: dict[tuple[str, int, str], tuple[Optional[int], str]] = {}
+    for path, line, code, text in _expectations(root):
+        detail = _DETAIL.fullmatch(text)
+        assert detail is not None, text
+        if detail.group("col") or detail.group("api"):
+            column = int(detail.group("col")) if detail.group("col") else None
+            out[(path, line, code)] = (column, detail.group("api") or "")
+    return out
 
 
 def run(root: Path, settings: Settings | None = None) -> list[Finding]:

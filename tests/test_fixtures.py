@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, actual_findings, expected_findings
+from conftest import FIXTURES, actual_findings, expected_details, expected_findings, run
 
 SINGLE = sorted((FIXTURES / "rules").glob("*.py"))
 PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
@@ -23,6 +23,22 @@ def test_fixture_findings_match_expectations(fixture: Path) -> None:
     extra = [f"{p}:{line}: {code}" for p, line, code in actual if (p, line, code) not in expected]
     assert not missing and not extra, f"missing: {missing}\nunexpected: {extra}"
     assert actual == expected  # same multiset, same order
+    details = expected_details(fixture)
+    base = fixture if fixture.is_dir() else fixture.parent
+    for finding in run(fixture):
+        relative = Path(finding.path).resolve().relative_to(base.resolve()).as_posix()
+        stated = details.get((relative, finding.line, finding.code))
+        if stated is None:
+            continue
+        column, api = stated
+        where = f"{relative}:{finding.line}: {finding.code}"
+        assert column is None or finding.column == column, f"{where}: column {finding.column}"
+        assert not api or finding.api == api, f"{where}: reaches {finding.api}"
+
+
+def test_fixtures_state_columns_and_apis_somewhere() -> None:
+    # the detail syntax is exercised, so a parser regression cannot pass silently
+    assert sum(len(expected_details(f)) for f in SINGLE) >= 5
 
 
 def test_there_are_fixtures() -> None:
@@ -30,8 +46,6 @@ def test_there_are_fixtures() -> None:
 
 
 def test_long_chain_is_cut_and_says_so(tmp_path: Path) -> None:
-    from conftest import run
-
     from asynclint.config import Settings
 
     depth = 12

@@ -4,7 +4,8 @@ A call site leads to targets: a blocking library API from the catalog, or a proj
 whose body runs there (a plain call, a constructor's ``__init__`` / ``__post_init__``, the
 ``__enter__`` / ``__exit__`` of a ``with``, the body of a generator being iterated). A sync
 project function blocks when any of its sites leads to a blocking API or to a blocking project
-function, outside an offload. The shortest chain is kept as evidence.
+function, outside an offload. Facts are kept per code (ASL101, ASL501 …), each with its
+shortest chain as evidence, so silencing one code never hides another.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ class CallGraph:
         self.resolver = resolver
         self.catalog = resolver.catalog
         self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
-        self._blocking: dict[FuncKey, Link] = {}
+        self._blocking: dict[FuncKey, dict[str, Link]] = {}
+        self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
 
     # -- targets of one site ------------------------------------------------------------
@@ -240,9 +242,10 @@ class CallGraph:
         return found
 
     def explore(self, roots: Iterable[FuncKey]) -> None:
-        """Compute blocking links for every sync function reachable from ``roots``."""
+        """Compute the blocking facts of every sync function reachable from ``roots``: per
+        code, the shortest chain to an API of that code. A suppression (`# noqa: ASL101`)
+        removes only the facts of the codes it names, so other witnesses still count."""
         order: list[FuncKey] = []
-        callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         pending = deque(k for k in roots if k not in self._explored)
         while pending:
             key = pending.popleft()
@@ -252,45 +255,61 @@ class CallGraph:
             order.append(key)
             for site, target in self.edges(key):
                 if target.function is not None:
-                    callers.setdefault(target.function, []).append((key, site))
+                    self._callers.setdefault(target.function, []).append((key, site))
                     if target.function not in self._explored:
                         pending.append(target.function)
-        queue: deque[FuncKey] = deque()
         for key in order:
-            if self._is_sync(key) and key not in self._blocking:
-                for site, target in self.edges(key):
-                    if target.api is not None and not self.suppressed(key, site, target.api):
-                        self._blocking[key] = Link(site, 1, target.api, None)
-                        queue.append(key)
-                        break
-        for key in order:  # already-known blocking functions reached again
-            if key in self._blocking and key not in queue:
-                queue.append(key)
+            if not self._is_sync(key):
+                continue
+            facts = self._blocking.setdefault(key, {})
+            for site, target in self.edges(key):
+                api = target.api
+                if api is None or api.info.code in facts:
+                    continue
+                if not self.suppressed(key, site, api.info.code):
+                    facts[api.info.code] = Link(site, 1, api, None)
+        # breadth first from every known fact, shortest first: each (function, code) is
+        # settled once, by its shortest chain
+        seeds = sorted(
+            (
+                (key, code, link.length)
+                for key, facts in self._blocking.items()
+                for code, link in facts.items()
+            ),
+            key=lambda item: item[2],
+        )
+        queue = deque((key, code) for key, code, _ in seeds)
         while queue:
-            callee = queue.popleft()
-            link = self._blocking[callee]
-            for caller, site in callers.get(callee, []):
-                if caller in self._blocking or not self._is_sync(caller):
+            callee, code = queue.popleft()
+            link = self._blocking[callee][code]
+            for caller, site in self._callers.get(callee, []):
+                if not self._is_sync(caller):
                     continue
-                if self.suppressed(caller, site, link.api):
+                facts = self._blocking.setdefault(caller, {})
+                if code in facts or self.suppressed(caller, site, code):
                     continue
-                self._blocking[caller] = Link(site, link.length + 1, link.api, callee)
-                queue.append(caller)
+                facts[code] = Link(site, link.length + 1, link.api, callee)
+                queue.append((caller, code))
+
+    def facts(self, key: FuncKey) -> dict[str, Link]:
+        """What ``key`` blocks on, per code (empty for a function that does not block)."""
+        return self._blocking.get(key, {})
 
     def _is_sync(self, key: FuncKey) -> bool:
         function = self.resolver.function(key)
         return function is not None and not function.is_async
 
-    def suppressed(self, key: FuncKey, site: CallSite, api: Api) -> bool:
+    def suppressed(self, key: FuncKey, site: CallSite, code: str) -> bool:
+        """`# noqa` / `# asynclint: ignore[...]` on the site's line silences ``code``."""
         codes = self.resolver.module(key.path).noqa.get(site.line)
-        return codes is not None and (not codes or api.info.code.startswith(tuple(codes)))
+        return codes is not None and (not codes or code.startswith(tuple(codes)))
 
-    def chain(self, start: FuncKey) -> list[tuple[FuncKey, Link]]:
-        """The project functions from ``start`` down to the blocking API, with their links."""
+    def chain(self, start: FuncKey, code: str) -> list[tuple[FuncKey, Link]]:
+        """The project functions from ``start`` down to its blocking API of ``code``."""
         out: list[tuple[FuncKey, Link]] = []
         key: Optional[FuncKey] = start
         while key is not None and len(out) < 1000:
-            link = self._blocking.get(key)
+            link = self._blocking.get(key, {}).get(code)
             if link is None:
                 break
             out.append((key, link))

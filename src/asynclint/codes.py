@@ -238,6 +238,30 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+# When one call reaches APIs of several codes, the one it is reported under is the costliest:
+# an unbounded wait on the network first, then sleeps and waits, subprocesses, CPU, files.
+_COST_RANK = {
+    "http": 0,
+    "network": 0,
+    "database": 0,
+    "cache": 0,
+    "queue": 0,
+    "sdk": 0,
+    "sleep": 1,
+    "wait": 1,
+    "process": 2,
+    "cpu": 3,
+    "file": 4,
+}
+
+
+def cost_rank(code: str) -> int:
+    """Lower is costlier; codes of no catalog category (project rules) come last."""
+    rule = BY_CODE.get(code)
+    return _COST_RANK.get(rule.category, 5) if rule is not None else 5
+
+
 BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}
 CATEGORIES: tuple[str, ...] = tuple(BY_CATEGORY)
 PARSE_ERROR = "ASL001"

@@ -16,10 +16,11 @@ from asynclint import structural
 from asynclint.cache import Summaries, read_source
 from asynclint.callgraph import Api, CallGraph, Target, Via
 from asynclint.catalog import FixSpec
-from asynclint.codes import PARSE_ERROR
+from asynclint.codes import PARSE_ERROR, cost_rank
 from asynclint.config import Settings
 from asynclint.contexts import Context, ContextKind, Contexts
 from asynclint.deep import run_deep
+from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import source_text
 from asynclint.findings import Finding, Hop
 from asynclint.fixes import Planner
@@ -32,6 +33,7 @@ from asynclint.summary import (
     decode_source,
     display_name,
     source_lines,
+    suppressions,
 )
 
 
@@ -51,10 +53,15 @@ def check(
     summaries: Optional[Summaries] = None,
     explicit: Collection[Path] = (),
 ) -> Report:
-    """Analyse ``files``. Files in ``explicit`` (named by the user) are always parsed; others
-    only when they can put code on the loop (see ``can_reach_loop``)."""
+    """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
+    only when they can put code on the loop (see ``can_reach_loop``).
+
+    The analysis itself runs over the whole project below ``root`` (routes, prefixes,
+    dependencies and who awaits what are facts of the project, not of the selection), so a
+    file's findings are the same whether it, its directory or the project is checked."""
     summaries = summaries or Summaries(None)
-    paths = [Path(os.path.abspath(f)) for f in files]
+    selected = {Path(os.path.abspath(f)) for f in files}
+    paths = sorted(selected | set(project_files(root, settings)))
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
     salt = repr((settings.fingerprint(), os.getcwd(), str(root), sorted(map(str, named))))
@@ -66,11 +73,45 @@ def check(
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named)
         findings, analysed, read = run_deep(
-            lambda: _analyse(paths, contents, loaded, root, settings, summaries)
+            lambda: _analyse(paths, contents, loaded, root, settings, summaries, selected)
         )
         summaries.put_run(run_key, read - {str(p) for p in paths}, (findings, analysed))
-    kept = [f for f in findings if settings.selects(f.code, Path(os.path.abspath(f.path)), root)]
-    return Report(tuple(kept), len(files), root, tuple(summaries.warnings), analysed)
+    kept = []
+    for finding in findings:
+        path = Path(os.path.abspath(finding.path))
+        if path in selected and settings.selects(finding.code, path, root):
+            kept.append(finding)
+    return Report(tuple(one_per_call(kept)), len(files), root, tuple(summaries.warnings), analysed)
+
+
+def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
+    """Every file of the project below ``root`` (the configured excludes apply)."""
+    if not root.is_dir():
+        return ()
+    try:
+        return discover([str(root)], settings.exclude, root=root).files
+    except DiscoveryError:
+        return ()
+
+
+def one_per_call(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per call site: a call that reaches APIs of several codes is reported under
+    the costliest (see ``codes.cost_rank``), shortest chain first; the others ride along in
+    ``also``. Runs after selection, so ignoring one code shows the next, never nothing."""
+    by_site: dict[tuple[str, int, int, int, int], list[Finding]] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        if not finding.api:  # ASL001 and project rules: nothing to merge
+            out.append(finding)
+            continue
+        site = (finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
+        by_site.setdefault(site, []).append(finding)
+    for group in by_site.values():
+        group.sort(key=lambda f: (cost_rank(f.code), len(f.chain) + f.chain_cut, f.code))
+        first, rest = group[0], group[1:]
+        out.append(replace(first, also=tuple((f.code, f.api) for f in rest)) if rest else first)
+    out.sort(key=Finding.sort_key)
+    return out
 
 
 def _load_targets(
@@ -100,6 +141,7 @@ def _analyse(
     root: Path,
     settings: Settings,
     summaries: Summaries,
+    selected: Collection[Path],
 ) -> tuple[list[Finding], int, set[str]]:
     """Findings of every selected and unselected code, files analysed, and every file read."""
     catalog = settings.catalog()
@@ -132,16 +174,18 @@ def _analyse(
     for key, function in roots:
         findings += builder.function_findings(key, function)
     if settings.custom_rules:
-        for maybe, (data, _) in zip(loaded, contents):
-            if maybe is None or maybe.error is not None or data is None:
+        # every selected file, not only those the pre-scan picked: a rule with
+        # `async-only = false` matches code that never runs on the loop
+        for path, maybe, (data, _) in zip(paths, loaded, contents):
+            if path not in selected or data is None or (maybe and maybe.error):
                 continue
-            summary = maybe
             try:
                 text = decode_source(data)
             except (LookupError, UnicodeDecodeError):
                 continue
+            noqa = maybe.noqa if maybe is not None else suppressions(text)
             findings += structural.check(
-                settings.custom_rules, text, project.display_path(summary.path), summary.noqa
+                settings.custom_rules, text, project.display_path(str(path)), noqa
             )
     findings.sort(key=Finding.sort_key)
     return findings, len(targets), set(project.loaded())
@@ -213,18 +257,21 @@ class _Builder:
     def function_findings(self, key: FuncKey, function: FunctionSummary) -> list[Finding]:
         context = self.contexts.context(key, function)
         found: list[tuple[Finding, CallSite, Optional[FixSpec]]] = []
-        reported: set[int] = set()
+        # one finding per site and code: which codes are shown is decided after selection
+        reported: set[tuple[int, str]] = set()
         for site, target in self.graph.edges(key):
-            if id(site) in reported:
-                continue
-            finding = self._finding(key, function, context, site, target)
-            if finding is not None:
+            for code in self._codes(target):
+                if (id(site), code) in reported or self.graph.suppressed(key, site, code):
+                    continue
+                finding = self._finding(key, function, context, site, target, code)
+                if finding is None:
+                    continue
                 spec = None
                 if target.api is not None:
                     entry = self.graph.catalog.function(target.api.name)
                     spec = entry.fix if entry is not None else None
                 found.append((finding, site, spec))
-                reported.add(id(site))
+                reported.add((id(site), code))
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
         plain_def = (
@@ -252,6 +299,12 @@ class _Builder:
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
 
+    def _codes(self, target: Target) -> list[str]:
+        if target.api is not None:
+            return [target.api.info.code]
+        assert target.function is not None
+        return list(self.graph.facts(target.function))
+
     def _finding(
         self,
         key: FuncKey,
@@ -259,13 +312,14 @@ class _Builder:
         context: Context,
         site: CallSite,
         target: Target,
+        code: str,
     ) -> Optional[Finding]:
         hops: list[Hop] = []
         if target.api is not None:
             api = target.api
         else:
             assert target.function is not None
-            chain = self.graph.chain(target.function)
+            chain = self.graph.chain(target.function, code)
             if not chain:
                 return None
             api = chain[-1][1].api
@@ -280,8 +334,6 @@ class _Builder:
                         column=self._column(step_key.path, link.site.line, link.site.column),
                     )
                 )
-        if self.graph.suppressed(key, site, api):
-            return None
         cut = max(len(hops) - self.settings.max_chain, 0)
         lines = self.lines(key.path)
         snippet = lines[site.line - 1] if 0 < site.line <= len(lines) else ""

@@ -54,6 +54,8 @@ class Finding:
     snippet: str = ""  # the source line of the call, without its line break
     fix: Optional[Fix] = None
     custom: Optional[Rule] = None  # the rule, for a project's own structural rules (ASL9xx)
+    # other blocking APIs the same call reaches, under other (selected) codes: (code, api)
+    also: tuple[tuple[str, str], ...] = ()
 
     @property
     def rule(self) -> Rule:

@@ -54,6 +54,7 @@ def test_direct_finding() -> None:
         "context": "route `GET /users/{user_id}`",
         "chain": [],
         "chain_cut": 0,
+        "also": [],
         "snippet": "    return requests.get(url).json()",
         "fix": None,
         "docs": "https://github.com/asynclint/asynclint/blob/main/docs/rules/ASL101.md",

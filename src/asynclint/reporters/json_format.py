@@ -73,6 +73,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             for hop in finding.chain
         ],
         "chain_cut": finding.chain_cut,
+        "also": [{"code": code, "api": api} for code, api in finding.also],
         "snippet": finding.snippet,
         "fix": None
         if finding.fix is None

@@ -168,6 +168,8 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
             {**_hop_location(hop, root), "id": index, "message": {"text": f"`{hop.function}`"}}
             for index, hop in enumerate(finding.chain, start=1)
         ]
+    if finding.also:
+        result["properties"] = {"alsoReaches": [f"{api} ({code})" for code, api in finding.also]}
     if finding.fix is not None:
         result["fixes"] = [
             {

@@ -81,6 +81,9 @@ def _finding(finding: Finding, color: bool) -> list[str]:
         lines.append(f"  = chain: {finding.chain_text()}")
         if finding.context:
             lines.append(f"  = runs in: {finding.context}")
+    if finding.also:
+        others = ", ".join(f"`{api}` ({code})" for code, api in finding.also)
+        lines.append(f"  = also reaches: {others}")
     if finding.fix is not None:
         flag = "--fix" if finding.fix.safety == "safe" else "--fix --unsafe-fixes"
         lines.append(f"  = fix ({finding.fix.safety}, {flag}): {finding.fix.description}")
