@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
@@ -60,15 +63,31 @@ def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
         relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = path.as_posix()
-    parts = relative.split("/")
+    component, whole = _matchers(tuple(patterns))
+    if whole is not None and whole.match(relative):
+        return True
+    return component is not None and any(component.match(part) for part in relative.split("/"))
+
+
+@lru_cache(maxsize=16)
+def _matchers(
+    patterns: tuple[str, ...],
+) -> tuple[Optional[re.Pattern[str]], Optional[re.Pattern[str]]]:
+    """The patterns compiled once: one regex for path components, one for whole paths
+    (`a/b` also matches everything below it). Walking a tree asks this for every entry."""
+    parts, paths = [], []
     for pattern in patterns:
         pattern = pattern.rstrip("/")
         if "/" in pattern:
-            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
-                return True
-        elif any(fnmatch.fnmatch(part, pattern) for part in parts):
-            return True
-    return False
+            paths += [fnmatch.translate(pattern), fnmatch.translate(pattern + "/*")]
+        else:
+            parts.append(fnmatch.translate(pattern))
+    # fnmatch.fnmatch normalises case with os.path.normcase: the same on POSIX, folded on Windows
+    flags = re.IGNORECASE if os.path.normcase("A") == "a" else 0
+    return (
+        re.compile("|".join(parts), flags) if parts else None,
+        re.compile("|".join(paths), flags) if paths else None,
+    )
 
 
 def discover(

@@ -52,6 +52,8 @@ class Project:
         self.source_roots = roots
         self._summaries: dict[str, ModuleSummary] = {}
         self._by_name: dict[str, Optional[str]] = {}
+        # probes are memoised: resolution asks the same questions many times (star imports)
+        self._relative: dict[tuple[str, int, str], Optional[str]] = {}
 
     # -- files ------------------------------------------------------------------------------
 
@@ -86,6 +88,12 @@ class Project:
 
     def find_relative(self, from_path: str, level: int, module: str) -> Optional[str]:
         """The file that ``from <level dots><module> import ...`` in ``from_path`` means."""
+        key = (from_path, level, module)
+        if key not in self._relative:
+            self._relative[key] = self._find_relative(from_path, level, module)
+        return self._relative[key]
+
+    def _find_relative(self, from_path: str, level: int, module: str) -> Optional[str]:
         directory = Path(from_path).parent
         for _ in range(level - 1):
             directory = directory.parent
