@@ -432,19 +432,28 @@ def checkout(app: App, mirrors: Optional[Path], apps_dir: Path, clone: bool) -> 
         if not gitdir.exists():
             url = f"https://github.com/{app.repo}.git"
             subprocess.run(["git", "clone", "--bare", "--quiet", url, str(gitdir)], check=True)
-    archive = subprocess.run(
-        ["git", f"--git-dir={gitdir}", "archive", "--format=tar", app.commit],
-        capture_output=True,
-        check=False,
-    )
+    git = ["git", f"--git-dir={gitdir}"]
+    archive = subprocess.run([*git, "archive", "--format=tar", app.commit], capture_output=True)
+    partial = ""
     if archive.returncode != 0:
-        return f"{app.name}: git archive {app.commit} failed: {archive.stderr.decode().strip()}"
+        # a mirror can lack blobs (LFS, partial clones): fall back to the checked paths plus the
+        # top-level files (pyproject.toml decides asynclint's project root)
+        listing = subprocess.run([*git, "ls-tree", app.commit], capture_output=True, text=True)
+        # "<mode> <type> <object>\t<name>" per entry; keep the top-level files (blobs)
+        top = [line.split("\t", 1)[1] for line in listing.stdout.splitlines() if " blob " in line]
+        wanted = sorted({*app.paths, *top}) if "." not in app.paths else []
+        retry = [*git, "archive", "--format=tar", app.commit, "--", *wanted]
+        archive = subprocess.run(retry, capture_output=True) if wanted else archive
+        if archive.returncode != 0:
+            why = archive.stderr.decode().strip()
+            return f"{app.name}: git archive {app.commit} failed: {why}"
+        partial = " (only the checked paths and top-level files: the full archive failed)"
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         # the "data" filter (3.12, backported to 3.9.17+) refuses links out of the target
         safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         tar.extractall(target, **safe)
-    return f"{app.name}: {app.repo}@{app.commit[:12]} -> {target}"
+    return f"{app.name}: {app.repo}@{app.commit[:12]} -> {target}{partial}"
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
