@@ -12,13 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from asynclint import structural
+from asynclint import advice, structural
 from asynclint.cache import Summaries, read_source
-from asynclint.callgraph import Api, CallGraph, Target, Via
+from asynclint.callgraph import CallGraph, Target
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR, cost_rank
 from asynclint.config import Settings
-from asynclint.contexts import Context, ContextKind, Contexts
+from asynclint.contexts import Context, Contexts
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import source_text
@@ -278,13 +278,9 @@ class _Builder:
                 reported.add((id(site), code))
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
-        plain_def = (
-            function.is_async
-            and not function.awaits
-            and context.kind in _PLAIN_DEF_KINDS
-            and not self.contexts.is_awaited(key)
-            and not any(spec is not None for _, _, spec in found)
-        )
+        plain_def = advice.can_be_plain_def(
+            function, context, self.contexts.is_awaited(key)
+        ) and not any(spec is not None for _, _, spec in found)
         module = self.graph.resolver.module(key.path)
         out = []
         for finding, site, spec in found:
@@ -351,8 +347,10 @@ class _Builder:
             column=column,
             end_line=site.end_line,
             end_column=end_column,
-            message=self._message(api, context, hops, target),
-            advice=self._advice(key, function, context, api, hops, callee),
+            message=advice.message(api, context, hops, target.via),
+            advice=advice.remedy(
+                api, function, context, hops, callee, self.contexts.is_awaited(key)
+            ),
             api=api.name,
             function=display_name(function.qualname),
             context=context.label,
@@ -360,71 +358,6 @@ class _Builder:
             chain_cut=cut,
             snippet=snippet,
         )
-
-    @staticmethod
-    def _message(api: Api, context: Context, hops: list[Hop], target: Target) -> str:
-        where = (
-            f"in {context.label}"
-            if context.kind is not ContextKind.ASYNC_FUNCTION
-            else f"in async function {context.label}"
-        )
-        if not hops:
-            verb = {Via.WITH: "entering and leaving", Via.ITERATION: "iterating"}.get(target.via)
-            subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
-            return f"{subject} blocks the event loop {where}"
-        first = hops[0].function
-        owner, _, method = first.rpartition(".")
-        how = {
-            Via.CONSTRUCTOR: f"creating `{owner}` (its `{method}`)",
-            Via.WITH: f"the `with` block (`{first}`)",
-            Via.ITERATION: f"iterating `{first}`",
-        }.get(target.via, f"`{first}`")
-        return f"{how} blocks the event loop {where}: it reaches `{api.name}`"
-
-    def _advice(
-        self,
-        key: FuncKey,
-        function: FunctionSummary,
-        context: Context,
-        api: Api,
-        hops: list[Hop],
-        callee: str,
-    ) -> str:
-        replacement = api.info.replacement
-        offload = f"`await asyncio.to_thread({callee}, ...)`"
-        if _is_offload_advice(replacement):
-            # no async twin (CPU work, SDKs without one): run the call in a worker thread
-            remedy = f"offload it with {offload} (or `run_in_threadpool`)"
-        elif hops:
-            remedy = (
-                f"offload it with {offload}, or make `{hops[-1].function}` async and use "
-                f"{replacement} there"
-            )
-        else:
-            remedy = f"use {replacement}"
-        if (
-            function.is_async
-            and not function.awaits
-            and context.kind in _PLAIN_DEF_KINDS
-            and not self.contexts.is_awaited(key)
-        ):
-            name = display_name(function.qualname)
-            return (
-                f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
-                f"threadpool, or {remedy}"
-            )
-        if not function.is_async:
-            return f"{remedy}; this handler runs on the event loop"
-        return remedy
-
-
-def _is_offload_advice(replacement: str) -> bool:
-    """The catalog's remedy is a worker thread: there is no async twin to name."""
-    return replacement.startswith(("`await asyncio.to_thread(", "`await run_in_threadpool("))
-
-
-# handlers FastAPI runs in its threadpool when they are a plain `def`
-_PLAIN_DEF_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY)
 
 
 _PARSE_ADVICE = {
