@@ -17,8 +17,19 @@ from enum import Enum
 from typing import Optional
 
 from asynclint.catalog import Info
-from asynclint.expr import Attr, Call, OptExpr
-from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope, Value
+from asynclint.expr import Attr, Call, Node, OptExpr
+from asynclint.resolve import (
+    ClassKey,
+    Ext,
+    FuncKey,
+    Inst,
+    PClass,
+    PFunc,
+    Resolver,
+    Scope,
+    Value,
+    decorator_names,
+)
 from asynclint.summary import CallSite, FunctionSummary, SiteKind
 
 # calls that run their function argument in a worker thread
@@ -85,6 +96,7 @@ class CallGraph:
         self._blocking: dict[FuncKey, dict[str, Link]] = {}
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
+        self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
 
     # -- targets of one site ------------------------------------------------------------
 
@@ -99,7 +111,33 @@ class CallGraph:
             return self._iter_targets(site, scope)
         if self.is_offload(site, scope):
             return []
-        return self._call_targets(self.resolver.value(site.func, scope))
+        targets = self._call_targets(self.resolver.value(site.func, scope))
+        if site.awaited or (
+            isinstance(site.func, Attr) and site.func.value in self._async_receivers(key, function)
+        ):
+            # awaiting a sync API would raise TypeError: the inferred type is wrong, and so is
+            # every other call on the same receiver in this function
+            return [target for target in targets if target.api is None]
+        return targets
+
+    def _async_receivers(self, key: FuncKey, function: FunctionSummary) -> frozenset[Node]:
+        """Receivers on which this function awaits a method the analysis takes for a sync,
+        blocking API: evidence that the receiver is really an async object."""
+        found = self._awaited_receivers.get(key)
+        if found is None:
+            scope = Scope(key.path, function.qualname)
+            found = frozenset(
+                site.func.value
+                for site in function.calls
+                if site.awaited
+                and isinstance(site.func, Attr)
+                and any(
+                    t.api is not None
+                    for t in self._call_targets(self.resolver.value(site.func, scope))
+                )
+            )
+            self._awaited_receivers[key] = found
+        return found
 
     def is_offload(self, site: CallSite, scope: Scope) -> bool:
         if site.kind is not SiteKind.CALL or site.func is None:
@@ -139,6 +177,8 @@ class CallGraph:
         if isinstance(callee, PFunc):
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
+                return []
+            if _runs_once(function):
                 return []
             return [Target(function=callee.key)]
         if isinstance(callee, PClass):
@@ -315,3 +355,12 @@ class CallGraph:
             out.append((key, link))
             key = link.next
         return out
+
+
+# memoising decorators: a function without parameters wrapped in one runs its body once per
+# process (settings and client getters), a one-time cost like import-time work, not per request
+_MEMOISERS = frozenset({"cache", "lru_cache"})
+
+
+def _runs_once(function: FunctionSummary) -> bool:
+    return not function.params and bool(decorator_names(function) & _MEMOISERS)

@@ -189,6 +189,20 @@ class IfElse(Node):
         return (self.body, self.orelse)
 
 
+@dataclass(frozen=True)
+class BinOp(Node):
+    """``left <op> right`` for the operators a library class can define (``path / "name"``);
+    ``op`` is the dunder that implements it (``__truediv__``)."""
+
+    __slots__ = ("left", "op", "right")
+    left: OptExpr
+    op: str
+    right: OptExpr
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.left, self.right)
+
+
 NONE = Const(None)
 
 

@@ -18,6 +18,7 @@ from asynclint.expr import (
     NONE,
     Attr,
     Await,
+    BinOp,
     Call,
     Enter,
     IfElse,
@@ -236,6 +237,13 @@ class Resolver:
                 return self.value(e.body, scope)
             if e.body == NONE:
                 return self.value(e.orelse, scope)
+            return None
+        if isinstance(e, BinOp):
+            # an operator a catalogued class defines (`Path / "x"` is a Path); the left
+            # operand decides, as Python tries `left.__truediv__` first
+            left = self.value(e.left, scope)
+            if isinstance(left, Inst) and isinstance(left.type, str) and not left.path:
+                return self._library_returns(Inst(left.type, e.op), e.op)
             return None
         if isinstance(e, Or) and len(e.values) == 2:
             # `client or requests.Session()`: the fallback's type is the one we can know
@@ -548,6 +556,10 @@ class Resolver:
                 return Inst(function.returns)
             if callee.name in ("builtins.super",):
                 return None
+            if e.keyword("class_") is not None:
+                # a factory told which class to build (`sessionmaker(class_=AsyncSession)`):
+                # its products are not what the catalog says the factory builds by default
+                return None
             return Inst(callee.name)
         if isinstance(callee, Inst) and isinstance(callee.type, str):
             return self._library_returns(callee, "__call__")
@@ -658,15 +670,28 @@ class Resolver:
             if param.name != name:
                 continue
             typed = self.annotation_type(param.annotation, scope)
-            if self.informative(typed):
-                return typed
-            # an annotation naming a type we know nothing of (a stub-only class, a Protocol)
-            # must not hide what the dependency is known to provide
             dependency = self.dependency(param.default, scope) or self.annotation_dependency(
                 param.annotation, scope
             )
-            return dependency if dependency is not None else typed
+            return self._weigh(typed, dependency)
         return None
+
+    def _weigh(self, annotated: Value, provided: Value) -> Value:
+        """A parameter's type from its annotation and from what its `Depends` provider
+        returns or yields. The more precise of the two when they agree (one is a base class
+        of the other); the provider's when they contradict each other, since it is what the
+        parameter really gets (`session: Session = Depends(get_async_session)` is an
+        AsyncSession). Only a class counts as evidence, not the unknown attribute of one."""
+        if provided is None or (isinstance(provided, Inst) and provided.path):
+            return annotated if annotated is not None else provided
+        if not self.informative(annotated) or annotated == provided:
+            return provided
+        if isinstance(annotated, Inst) and isinstance(provided, Inst):
+            if isinstance(annotated.type, ClassKey) and provided.type in self.mro(annotated.type):
+                return annotated  # the provider names a base class: the annotation is precise
+            if isinstance(provided.type, ClassKey) and annotated.type in self.mro(provided.type):
+                return provided
+        return provided
 
     def annotation_type(self, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
         """The instance type an annotation describes (``Optional[Session]`` -> Session)."""

@@ -22,6 +22,7 @@ from asynclint.deep import run_deep
 from asynclint.expr import (
     Attr,
     Await,
+    BinOp,
     Call,
     Const,
     DictDisplay,
@@ -272,6 +273,8 @@ def expr(node: Optional[ast.AST]) -> OptExpr:
         return None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
         return TypeUnion((expr(node.left), expr(node.right)))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return BinOp(expr(node.left), "__truediv__", expr(node.right))
     if isinstance(node, (ast.List, ast.Tuple)):
         return ListDisplay(tuple(expr(e) for e in node.elts))
     if isinstance(node, ast.Dict):
