@@ -192,6 +192,7 @@ def check(
             found.explicit,
             unsafe=unsafe_fixes,
             dry_run=diff,
+            checked=[Path(p) for p in paths],
         )
         for path, why in outcome.rejected:
             typer.echo(f"asynclint: warning: {path}: not fixed: {why}", err=True)

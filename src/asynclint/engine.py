@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from asynclint import structural
 from asynclint.cache import Summaries, read_source
@@ -117,7 +117,7 @@ def _analyse(
             if contexts.runs_on_loop(key, function):
                 roots.append((key, function))
     graph.explore(key for key, _ in roots)
-    builder = _Builder(project, graph, contexts, settings)
+    builder = _Builder(project, graph, contexts, settings, _reader(paths, contents))
     findings: list[Finding] = []
     # a checked file that was not analysed but that an analysed module imported was parsed then:
     # if it does not parse, say so (its functions could not be followed)
@@ -147,6 +147,15 @@ def _analyse(
     return findings, len(targets), set(project.loaded())
 
 
+def _reader(
+    paths: Sequence[Path], contents: Sequence[tuple[Optional[bytes], Optional[str]]]
+) -> Callable[[str], Optional[bytes]]:
+    """The bytes the analysis read, by path: fixes are computed from (and later written only
+    over) exactly those, never from a second read that an editor's save could have changed."""
+    by_path = {str(path): data for path, (data, _) in zip(paths, contents)}
+    return lambda path: by_path[path] if path in by_path else read_source(Path(path))
+
+
 # Only these put code on the event loop: `async def` (and `async with/for` inside one), and
 # a plain `def` registered as a startup/shutdown handler. A file with none of them can hold no
 # finding, so it is not parsed at all; modules it would import are read only when an analysed
@@ -162,14 +171,19 @@ class _Builder:
     """Turns call-graph facts into findings with messages, advice and chains."""
 
     def __init__(
-        self, project: Project, graph: CallGraph, contexts: Contexts, settings: Settings
+        self,
+        project: Project,
+        graph: CallGraph,
+        contexts: Contexts,
+        settings: Settings,
+        read: Callable[[str], Optional[bytes]],
     ) -> None:
         self.project = project
         self.graph = graph
         self.contexts = contexts
         self.settings = settings
         self._lines: dict[str, list[str]] = {}
-        self.planner = Planner(lambda path: read_source(Path(path)))
+        self.planner = Planner(read, graph.resolver)
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
