@@ -5,11 +5,10 @@ Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import stat
 import sys
-import tempfile
 from collections import Counter
 from enum import Enum
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from asynclint import __version__, autofix, engine
+from asynclint import __version__, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
@@ -73,27 +72,31 @@ def main_callback(
 
 
 def write_output(text: str, output: Optional[Path]) -> None:
-    """Print, or write ``output`` atomically (a temp file renamed into place)."""
+    """Print, or write into ``output``: a new file, or an existing regular file (through a
+    symlink the user named) whose mode, owner and links are kept. Never a device or a pipe:
+    replacing ``/dev/null`` as root, or blocking on a pipe, is worse than an error."""
     # a file name that is not UTF-8 reaches here as lone surrogates: show them as U+FFFD
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    directory = output.parent if str(output.parent) else Path(".")
-    temporary = None
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{output.name}.", suffix=".tmp"
-        )
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, output)
+        safeio.write_into(output, text.encode("utf-8"))
     except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
         raise _fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def _check_writable(output: Optional[Path]) -> None:
+    """Refuse an output that exists and is not a regular file before the analysis, not after."""
+    if output is None:
+        return
+    try:
+        info = os.stat(output)
+    except OSError:
+        return  # a new file (or an error the write itself reports)
+    if not stat.S_ISREG(info.st_mode):
+        raise _fail(f"cannot write {output}: not a regular file")
 
 
 @app.command()
@@ -175,8 +178,14 @@ def check(
         raise _fail(str(exc)) from exc
     if not found.files:
         raise _fail(f"no Python files found in {', '.join(paths)}")
+    _check_writable(output)
+    _check_writable(write_baseline)
     root = pyproject.parent if pyproject is not None else found.root
-    summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache), salt=settings.fingerprint())
+    summaries = Summaries(
+        resolve_cache_dir(cache_dir, root, no_cache),
+        salt=settings.fingerprint(),
+        project_root=root,
+    )
     report = engine.check(found.files, root, settings, summaries, found.explicit)
     # paths in SARIF, annotations and baselines are relative to the repository, where GitHub
     # looks for them, even when pyproject.toml sits in a subdirectory (a monorepo)

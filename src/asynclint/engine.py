@@ -144,7 +144,8 @@ def _analyse(
                 settings.custom_rules, text, project.display_path(summary.path), summary.noqa
             )
     findings.sort(key=Finding.sort_key)
-    return findings, len(targets), set(project.loaded())
+    # the run depends on the files it read and on the absence of the ones imports looked for
+    return findings, len(targets), set(project.loaded()) | project.missing
 
 
 def _reader(

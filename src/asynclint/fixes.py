@@ -550,9 +550,7 @@ def write(change: Change, checked: Sequence[Path] = ()) -> Optional[str]:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
         out = os.open(temporary, flags, 0o600, dir_fd=folder)
         try:
-            view = memoryview(change.after)
-            while view:
-                view = view[os.write(out, view) :]
+            safeio.write_all(out, change.after)
             mine = os.fstat(out)
             if (mine.st_uid, mine.st_gid) != (before.st_uid, before.st_gid):
                 try:

@@ -74,7 +74,10 @@ def project_findings(
         return cached.findings.get(str(path), [])
     # flake8 already spreads files over processes: summarise in this one
     summaries = Summaries(
-        resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint(), jobs=1
+        resolve_cache_dir(None, root, not use_cache),
+        salt=settings.fingerprint(),
+        jobs=1,
+        project_root=root,
     )
     report = engine.check(files, root, settings, summaries)
     run: dict[str, list[Finding]] = {}

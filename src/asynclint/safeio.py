@@ -10,6 +10,7 @@ memory mapping per file, and a process has only ~65k of them).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -20,7 +21,7 @@ PathLike = Union[str, Path]
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CHUNK = 1024 * 1024  # a file that grows while it is read is read on in steps of this size
 
 
@@ -41,7 +42,7 @@ def open_regular(
 ) -> tuple[int, os.stat_result]:
     """An fd open for reading on the regular file at ``path``, and its ``fstat``; OSError
     for anything else (a pipe, a device, a directory; a symlink unless ``follow_symlinks``)."""
-    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_symlinks else _NOFOLLOW)
+    flags = os.O_RDONLY | _NONBLOCK | _CLOEXEC | (0 if follow_symlinks else NOFOLLOW)
     fd = os.open(path, flags, dir_fd=dir_fd)
     try:
         info = os.fstat(fd)
@@ -66,7 +67,8 @@ def read_fd(fd: int, size: int, limit: int, path: PathLike) -> bytes:
         total += len(chunk)
         if total > limit:
             raise too_large(path, limit)
-        want = min(CHUNK, limit - total + 1)
+        # a short read is the end of a regular file: confirm it with one byte, not a big buffer
+        want = 1 if len(chunk) < want else min(CHUNK, limit - total + 1)
     return b"".join(chunks) if len(chunks) != 1 else chunks[0]
 
 
@@ -81,21 +83,36 @@ def read_regular(path: PathLike, limit: int, *, follow_symlinks: bool = True) ->
         os.close(fd)
 
 
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_into(path: PathLike, data: bytes) -> None:
-    """Write ``data`` into ``path``: a new file (with the umask's mode) or an existing regular
-    file, whose inode, mode, owner and links are kept; a symlink is followed (the user named
-    it). Anything else (a device, a pipe, a directory) is refused with OSError before any byte
-    of it changes."""
-    # O_NONBLOCK: opening a pipe for writing must not wait for a reader; no O_TRUNC yet, so a
-    # device or pipe is left exactly as it was when it is refused below
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | _NONBLOCK | _CLOEXEC, 0o666)
+    """Write ``data`` into ``path``: a new file (mode 0666 less the umask), or an existing
+    regular file, rewritten in place so that its inode, mode, owner and other links stay; a
+    symlink is followed (the user named it). Anything else (a device, a pipe, a directory) is
+    refused with OSError before any byte of it changes. A new file is removed again when the
+    write fails, so a failed run leaves no partial report."""
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise not_regular(path)
-        os.ftruncate(fd, 0)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _CLOEXEC, 0o666)
+        created = True
+    except FileExistsError:
+        # O_NONBLOCK: opening a pipe must not wait for a reader; no O_TRUNC: a device or a
+        # pipe is left exactly as it was when it is refused below
+        fd = os.open(path, os.O_WRONLY | _NONBLOCK | _CLOEXEC)
+        created = False
+    try:
+        if not created:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise not_regular(path)
+            os.ftruncate(fd, 0)
+        write_all(fd, data)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise
     finally:
         os.close(fd)
