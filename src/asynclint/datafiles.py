@@ -65,7 +65,7 @@ def parse_toml(text: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"not valid TOML: {exc}") from exc
     except RecursionError as exc:
-        raise DataError(f"not valid TOML: nests more than {MAX_NESTING} levels deep") from exc
+        raise DataError(f"nests more than {MAX_NESTING} levels deep") from exc
     if depth(data) > MAX_NESTING:
         raise DataError(f"nests more than {MAX_NESTING} levels deep")
     return data

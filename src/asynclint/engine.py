@@ -21,7 +21,7 @@ from asynclint.config import Settings
 from asynclint.contexts import Context, Contexts
 from asynclint.deep import run_deep
 from asynclint.findings import Finding, Hop
-from asynclint.fixes import Planner
+from asynclint.fixes import Planner, digest
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
 from asynclint.summary import (
@@ -141,7 +141,11 @@ def _analyse(
             except (LookupError, UnicodeDecodeError):
                 continue
             findings += structural.check(
-                settings.custom_rules, text, project.display_path(summary.path), summary.noqa
+                settings.custom_rules,
+                text,
+                project.display_path(summary.path),
+                summary.noqa,
+                digest(data),
             )
     findings.sort(key=Finding.sort_key)
     # the run depends on the files it read and on the absence of the ones imports looked for

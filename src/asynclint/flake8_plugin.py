@@ -127,5 +127,16 @@ class AsyncLintChecker:
             # a broken configuration must not take every other flake8 check down with it
             yield 1, 0, f"{PARSE_ERROR} asynclint cannot run: {exc}", type(self)
             return
+        except Exception as exc:
+            # flake8 aborts the whole run on a plugin's exception, losing every other
+            # plugin's findings; one finding that names the error loses nothing
+            yield (
+                1,
+                0,
+                f"{PARSE_ERROR} asynclint cannot run: internal error "
+                f"({type(exc).__name__}: {exc}); please report it",
+                type(self),
+            )
+            return
         for finding in findings:
             yield finding.line, finding.column - 1, f"{finding.code} {finding.text}", type(self)
