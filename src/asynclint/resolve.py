@@ -289,6 +289,10 @@ class Resolver:
             return self._combine(assigned, scope)
         for level, star in module.star_imports:
             target_path = self._module_path(path, level, star)
+            if target_path is None and not level:  # a library's star import
+                found = _star_imported(self.catalog, star, name)
+                if found is not None:
+                    return found
             if target_path is not None and target_path != path:
                 key = ("star", target_path, name)
                 if key in self._in_progress:
@@ -736,6 +740,22 @@ class Resolver:
                 return Inst(entry.returns)
             return Inst(target.name)
         return None
+
+
+def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
+    """``name`` after ``from module import *`` of a library (never read, never imported): the
+    library symbol when the catalog has an entry for ``module.name``, or for something below it
+    (``from os import *`` binds the submodule ``path``); None when nothing says the module
+    exports it. `import *` skips names that start with an underscore."""
+    if name.startswith("_"):
+        return None
+    qualified = f"{module}.{name}"
+    if catalog.function(qualified) is not None or catalog.cls(qualified) is not None:
+        return Ext(qualified)
+    below = qualified + "."
+    if any(key.startswith(below) for key in (*catalog.functions, *catalog.classes)):
+        return Ext(qualified)
+    return None
 
 
 def _names_in(value: Expr) -> set[Expr]:
