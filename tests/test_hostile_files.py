@@ -299,3 +299,31 @@ def test_file_growing_past_the_limit_while_read_is_refused(tmp_path: Path) -> No
             safeio.read_fd(fd, info.st_size, 150, path)
     finally:
         os.close(fd)
+
+
+# -- 14: a directory that cannot be read is reported, never a silent clean run -----------------
+
+
+def test_path_longer_than_the_system_limit_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "top.py").write_text("X = 1\n")
+    name = "d" * 200
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        for _ in range(25):  # 25 * 201 characters: past PATH_MAX (4096) below tmp_path
+            os.mkdir(name, dir_fd=fd)
+            child = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        out = os.open("deep.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(out, BLOCKING.encode())
+        os.close(out)
+    finally:
+        os.close(fd)
+    result = runner.invoke(app, ["check", "--no-cache", "-f", "json", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    import json
+
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "ASL001" and finding["line"] == 1
+    assert finding["message"] == "directory cannot be read: File name too long"
+    assert finding["path"].endswith(name) and len(finding["path"]) > 4096

@@ -10,6 +10,7 @@ import os
 import stat
 import sys
 from collections import Counter
+from dataclasses import replace as dataclass_replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, List, Optional
@@ -20,9 +21,10 @@ from asynclint import __version__, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
-from asynclint.codes import RULES
+from asynclint.codes import PARSE_ERROR, RULES
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
-from asynclint.discover import DiscoveryError, discover, find_root
+from asynclint.discover import Discovered, DiscoveryError, discover, find_root
+from asynclint.findings import Finding
 from asynclint.paths import repo_relative, repository_root
 from asynclint.reporters import FORMATS
 
@@ -186,7 +188,9 @@ def check(
         salt=settings.fingerprint(),
         project_root=root,
     )
-    report = engine.check(found.files, root, settings, summaries, found.explicit)
+    report = _with_unreadable(
+        engine.check(found.files, root, settings, summaries, found.explicit), found, settings
+    )
     # paths in SARIF, annotations and baselines are relative to the repository, where GitHub
     # looks for them, even when pyproject.toml sits in a subdirectory (a monorepo)
     repo = repository_root(root)
@@ -219,7 +223,11 @@ def check(
             err=True,
         )
         if outcome.applied:
-            report = engine.check(found.files, root, settings, summaries, found.explicit)
+            report = _with_unreadable(
+                engine.check(found.files, root, settings, summaries, found.explicit),
+                found,
+                settings,
+            )
     if write_baseline is not None:
         write_output(baseline_module.render(report.findings, repo), write_baseline)
         typer.echo(
@@ -255,6 +263,37 @@ def check(
         typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)
     if findings and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:
+    """The report plus one ASL001 per directory that could not be listed: the files in it
+    were never checked, so the run must not look clean (flake8 and ruff report E902)."""
+    extra = []
+    for directory, reason in found.unreadable:
+        if not settings.selects(PARSE_ERROR, directory, report.root):
+            continue
+        try:
+            shown = directory.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            shown = directory.as_posix()
+        extra.append(
+            Finding(
+                code=PARSE_ERROR,
+                path=shown,
+                line=1,
+                column=1,
+                end_line=1,
+                end_column=1,
+                message=f"directory cannot be read: {reason}",
+                advice="check that the directory exists and is readable (and its path is not "
+                "too long); nothing in it was checked",
+            )
+        )
+    if not extra:
+        return report
+    return dataclass_replace(
+        report, findings=tuple(sorted([*report.findings, *extra], key=Finding.sort_key))
+    )
 
 
 def _replace(settings: Settings, **changes: object) -> Settings:
