@@ -327,3 +327,39 @@ def test_path_longer_than_the_system_limit_is_reported(tmp_path: Path) -> None:
     assert finding["code"] == "ASL001" and finding["line"] == 1
     assert finding["message"] == "directory cannot be read: File name too long"
     assert finding["path"].endswith(name) and len(finding["path"]) > 4096
+
+
+# -- 9: a tree of 100,000 files runs to the end --------------------------------------------------
+
+
+@pytest.mark.sweep
+def test_hundred_thousand_files_run_to_the_end(tmp_path: Path) -> None:
+    """Past ~65k files, one 16 MiB read buffer per file exhausted the process's memory maps
+    (vm.max_map_count): MemoryError, SystemError or "can't start new thread". ~20 s."""
+    count = 100_000
+    for index in range(count):
+        folder = tmp_path / f"pkg{index // 5000}"
+        if index % 5000 == 0:
+            folder.mkdir()
+        blocking = index % 1000 == 0
+        (folder / f"m{index}.py").write_text(BLOCKING if blocking else f"X = {index}\n")
+    report = tmp_path / "report.json"
+    result = asynclint(
+        "check",
+        ".",
+        "--no-cache",
+        "-q",
+        "--exit-zero",
+        "-f",
+        "json",
+        "-o",
+        str(report),
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    import json
+
+    data = json.loads(report.read_text())
+    assert [f["code"] for f in data["findings"]] == ["ASL501"] * (count // 1000)
