@@ -363,3 +363,44 @@ def test_hundred_thousand_files_run_to_the_end(tmp_path: Path) -> None:
 
     data = json.loads(report.read_text())
     assert [f["code"] for f in data["findings"]] == ["ASL501"] * (count // 1000)
+
+
+# -- 17: no check-then-open: a file swapped for a pipe after any check cannot block a read ------
+
+
+def _finishes(work: object, seconds: float = 10) -> list[object]:
+    import threading
+
+    result: list[object] = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)  # type: ignore[operator]
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "blocked opening a named pipe"
+    return result
+
+
+def test_source_swapped_for_a_fifo_after_a_check_does_not_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asynclint.cache import read_source
+
+    regular = tmp_path / "regular.py"
+    regular.write_text(BLOCKING)
+    fifo = tmp_path / "m.py"
+    os.mkfifo(fifo)
+    # whatever a check before the open would see, the open itself must not wait for a writer
+    real_stat = Path.stat
+    monkeypatch.setattr(
+        Path, "stat", lambda self, **kw: real_stat(regular if self == fifo else self, **kw)
+    )
+    assert _finishes(lambda: read_source(fifo)) == [None]
+
+
+def test_fix_target_swapped_for_a_fifo_is_not_written(tmp_path: Path) -> None:
+    from asynclint.fixes import Change, write
+
+    target = tmp_path / "m.py"
+    os.mkfifo(target)
+    change = Change(str(target), BLOCKING.encode(), b"fixed\n", ())
+    assert _finishes(lambda: write(change)) == ["cannot write: not a regular file"]
+    assert stat.S_ISFIFO(os.lstat(target).st_mode)
