@@ -102,7 +102,7 @@ def test_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
     target = tmp_path / "a.py"
     target.write_bytes(b"new content\n")
     change = Change(str(target), b"old content\n", b"fixed\n", ())
-    assert write(change) == "the file changed on disk while asynclint ran"
+    assert write(change) == "changed on disk, fix skipped"
     assert target.read_bytes() == b"new content\n"
 
 

@@ -21,6 +21,7 @@ from conftest import cli_runner
 
 import asynclint.cache
 import asynclint.cli
+import asynclint.safeio
 from asynclint.cli import app
 from asynclint.codes import BY_CODE
 
@@ -766,7 +767,7 @@ def test_failed_write_leaves_no_partial_file(
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(asynclint.cli.os, "replace", disk_full)
+    monkeypatch.setattr(asynclint.safeio, "write_all", disk_full)
     result = invoke("--no-cache", "-o", str(out_dir / "report.txt"), str(project))
     monkeypatch.undo()
     one_line_error(result, "cannot write", "No space left")

@@ -42,9 +42,12 @@ def fix(
     explicit: Collection[Path] = (),
     unsafe: bool = False,
     dry_run: bool = False,
+    checked: Sequence[Path] = (),
 ) -> Outcome:
-    changes = plan(findings, unsafe, _read)
+    """Plan, prove and (unless ``dry_run``) write the fixes of ``findings``; only files inside
+    ``checked`` (the paths the user named), reached without a symbolic link, are written."""
     rejected: list[tuple[str, str]] = []
+    changes = plan(findings, unsafe, _read, rejected)
     parsed = []
     for change in changes:
         problem = verify(change)
@@ -64,7 +67,7 @@ def fix(
             rejected.append((change.path, "a fixed call would still be reported"))
             continue
         if not dry_run:
-            problem = write(change)
+            problem = write(change, checked)
             if problem is not None:
                 rejected.append((change.path, problem))
                 continue

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path, PurePath
 
-from asynclint import __version__
+from asynclint import __version__, datafiles, safeio
 from asynclint.findings import Finding
 from asynclint.paths import repo_relative
 
@@ -58,11 +58,14 @@ def render(findings: Sequence[Finding], root: Path) -> str:
 
 
 def load(path: Path) -> frozenset[str]:
+    """The fingerprints recorded in ``path``. Only a regular file is read (a pipe or a device
+    named by mistake must not hang the run), within size and nesting limits."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = safeio.read_regular(path, datafiles.MAX_JSON_BYTES).decode("utf-8")
+        data = datafiles.parse_json(text)
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (datafiles.DataError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: not a JSON baseline file: {exc}") from exc
     if not isinstance(data, dict) or data.get("asynclint_baseline") != FORMAT_VERSION:
         raise BaselineError(

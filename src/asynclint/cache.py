@@ -4,17 +4,29 @@ The cache lives in ``.asynclint_cache/`` at the project root (like ruff's ``.ruf
 ``--cache-dir`` or ``ASYNCLINT_CACHE_DIR`` move it and ``--no-cache`` turns it off. Entries are
 keyed by the file's content hash under a directory named for the asynclint and Python versions,
 so an upgrade never reads a stale summary. Writes go to a temporary file that is renamed into
-place, so concurrent runs never see half an entry. A cache that cannot be used (read-only,
-corrupt) is skipped with a warning: the run goes on without it.
+place, so concurrent runs never see half an entry; a failed write removes its temporary file.
+A cache that cannot be used (read-only, corrupt) is skipped with a warning: the run goes on
+without it.
+
+A cache directory may come with the repository being checked, so nothing in it is trusted:
+entries are read only when they are regular files (opened without following symlinks, without
+blocking, up to a size limit), nothing is created through a symlink (the ``.gitignore``, the
+version and bucket directories), and a default cache directory that is a symlink out of the
+project is not used at all.
 
 Entries are pickles, and unpickling runs code, so every entry is signed (HMAC-SHA256) with a
 secret key kept outside the project, in the user's cache home; an entry whose signature does not
 match (written by someone else: say, a cache committed to the repository being checked) is
-never unpickled.
+never unpickled. When the cache home cannot be written, the key is kept in a private
+directory of the system's temporary directory (``asynclint-<uid>``, mode 0700, owned by the
+user); when neither can hold it, the run goes without a cache (one warning), since entries signed
+with a key that dies with the process could never be read again.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import hmac
 import os
@@ -29,30 +41,27 @@ from multiprocessing import current_process
 from pathlib import Path
 from typing import Any, Optional
 
-from asynclint import __version__
+from asynclint import __version__, safeio
 from asynclint.summary import ModuleSummary, ParseError, summarise
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 3  # bumped whenever the summary or finding types change shape
+FORMAT = 4  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # larger "source" (a generated blob, /dev/zero) is not read
+# a summary of the largest source file takes a few times its size; a run entry of a very large
+# project somewhat more: anything beyond this is not an entry asynclint wrote
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+KEY_BYTES = 32
 
 
 def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
+    """A source file's bytes, or why not: opened first and then checked, so a file swapped for
+    a pipe after a check cannot block the run (there is no check before the open)."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return None, "not a regular file"  # a named pipe or a device would never end
-        if info.st_size > MAX_FILE_BYTES:
-            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            return None, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
-        return data, None
+        return safeio.read_regular(path, MAX_FILE_BYTES), None
     except OSError as exc:
         return None, exc.strerror or str(exc)
 
@@ -65,31 +74,67 @@ def read_source(path: Path) -> Optional[bytes]:
 SIGNATURE_BYTES = 32
 
 
-def _secret() -> bytes:
-    """This user's key for signing cache entries, created on first use; per process when the
-    cache home cannot be written (then entries from other runs are simply misses)."""
-    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"
-    key_file = home / "cache-key"
-    try:
-        key = key_file.read_bytes()
-        if len(key) >= 32:
-            return key
-    except OSError:
-        pass
-    key = secrets.token_bytes(32)
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=home)
-        with os.fdopen(handle, "wb") as out:
-            out.write(key)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, key_file)
-        return key_file.read_bytes()  # another process may have won the race: use its key
-    except OSError:
-        return _PROCESS_KEY
+def _key_homes() -> list[Path]:
+    """Where this user's cache key may live: the cache home, else a private directory in the
+    system's temporary directory (a container's HOME is often missing or read-only)."""
+    homes = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"]
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None:
+        homes.append(Path(tempfile.gettempdir()) / f"asynclint-{getuid()}")
+    return homes
 
 
-_PROCESS_KEY = secrets.token_bytes(32)
+def _private(directory: Path, shared: bool) -> bool:
+    """``directory`` is a real directory (not a symlink) that only this user can write into:
+    in a shared temporary directory, anyone could have created it first and planted a key."""
+    try:
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    if not shared:
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def _secret() -> Optional[bytes]:
+    """This user's key for signing cache entries, created on first use; None when it can be
+    kept nowhere (then nothing this run writes could be read by the next one)."""
+    for index, home in enumerate(_key_homes()):
+        shared = index > 0
+        key_file = home / "cache-key"
+        try:
+            home.mkdir(parents=not shared, exist_ok=True, mode=0o700)
+        except OSError:
+            continue
+        if not _private(home, shared):
+            continue
+        try:
+            key = safeio.read_regular(key_file, 4096, follow_symlinks=False)
+            if len(key) >= KEY_BYTES:
+                return key
+        except OSError:
+            pass
+        temporary = None
+        try:
+            handle, temporary = tempfile.mkstemp(dir=home)
+            with os.fdopen(handle, "wb") as out:
+                out.write(secrets.token_bytes(KEY_BYTES))
+            os.chmod(temporary, 0o600)
+            os.replace(temporary, key_file)
+            temporary = None
+            # another process may have won the race: use its key
+            key = safeio.read_regular(key_file, 4096, follow_symlinks=False)
+            if len(key) >= KEY_BYTES:
+                return key
+        except OSError:
+            continue
+        finally:
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+    return None
 
 
 def _unreadable(path: Path, reason: str) -> ModuleSummary:
@@ -117,9 +162,10 @@ class Summaries:
         salt: str = "",
         jobs: Optional[int] = None,
         overlay: Optional[dict[str, bytes]] = None,
+        project_root: Optional[Path] = None,
     ) -> None:
         # `overlay`: contents to use instead of the files on disk (checking a fix before
-        # it is written)
+        # it is written); `project_root`: a cache directory inside it must stay inside it
         self.overlay = overlay or {}
         self.directory: Optional[Path] = None
         self.warnings: list[str] = []
@@ -133,18 +179,41 @@ class Summaries:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
                 version += "-" + hashlib.sha256(salt.encode()).hexdigest()[:12]
-            directory = cache_dir / version
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-                gitignore = cache_dir / ".gitignore"
-                if not gitignore.exists():
-                    gitignore.write_text("# created by asynclint\n*\n", encoding="utf-8")
-                self.directory = directory
-            except OSError as exc:
+            self.directory = self._open(cache_dir, version, project_root)
+
+    def _open(self, cache_dir: Path, version: str, project_root: Optional[Path]) -> Optional[Path]:
+        """The version directory, created if needed, or None (with a warning) when the cache
+        cannot be used or trusted."""
+        if project_root is not None and _escapes(cache_dir, project_root):
+            self.warnings.append(
+                f"cache directory {cache_dir} is a symbolic link to outside the project; "
+                "not trusted, running without a cache"
+            )
+            return None
+        directory = cache_dir / version
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            if os.path.realpath(directory) != os.path.join(os.path.realpath(cache_dir), version):
                 self.warnings.append(
-                    f"cache directory {cache_dir} is not usable ({exc.strerror or exc}); "
-                    "running without a cache"
+                    f"cache directory {directory} is a symbolic link; running without a cache"
                 )
+                return None
+            _create_gitignore(cache_dir / ".gitignore")
+        except OSError as exc:
+            self.warnings.append(
+                f"cache directory {cache_dir} is not usable ({exc.strerror or exc}); "
+                "running without a cache"
+            )
+            return None
+        secret = _secret()
+        if secret is None:
+            self.warnings.append(
+                "no directory can hold the cache's signing key (the cache home and the "
+                "temporary directory are not writable); running without a cache"
+            )
+            return None
+        self._secret = secret
+        return directory
 
     def _read_path(self, path: Path) -> tuple[Optional[bytes], Optional[str]]:
         if self.overlay and str(path) in self.overlay:
@@ -155,15 +224,17 @@ class Summaries:
         return hashlib.sha256(data).hexdigest()
 
     def _sign(self, payload: bytes) -> bytes:
-        if self._secret is None:
-            self._secret = _secret()
+        assert self._secret is not None  # set whenever there is a directory to sign for
         return hmac.new(self._secret, payload, hashlib.sha256).digest()
 
     def _load(self, entry: Path) -> Any:
-        """The unpickled entry, or None when missing, corrupt, or not signed by us."""
+        """The unpickled entry, or None when missing, corrupt, or not signed by us. Only a
+        regular file is read (a pipe would block, a device never end, a symlink lead out)."""
         try:
-            blob = entry.read_bytes()
-        except OSError:
+            blob = safeio.read_regular(entry, MAX_ENTRY_BYTES, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                self._corrupt(entry)
             return None
         signature, payload = blob[:SIGNATURE_BYTES], blob[SIGNATURE_BYTES:]
         if not hmac.compare_digest(signature, self._sign(payload)):
@@ -205,18 +276,30 @@ class Summaries:
         if self.directory is None:
             return
         folder = self._entry(key).parent
+        temporary = None
         try:
             folder.mkdir(exist_ok=True)
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                self.warnings.append(
+                    f"cache directory {folder} is a symbolic link; running without a cache"
+                )
+                self.directory = None
+                return
             payload = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
             handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
                 out.write(self._sign(payload) + payload)
             os.replace(temporary, folder / f"{key}.pickle")
+            temporary = None
         except OSError as exc:
             self.warnings.append(
                 f"cannot write to the cache ({exc.strerror or exc}); running without a cache"
             )
             self.directory = None
+        finally:
+            if temporary is not None:  # a failed write leaves nothing behind
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
     # -- whole runs ------------------------------------------------------------------------
     # A run's findings are kept under a key made of every checked file's content hash; the
@@ -248,12 +331,15 @@ class Summaries:
             return None
         for path, digest in dependencies:
             data, _ = self._read_path(Path(path))
-            if data is None or self._key(data) != digest:
-                return None
+            if (None if data is None else self._key(data)) != digest:
+                return None  # changed, created, or gone
         return tuple(payload)
 
     def put_run(self, key: str, dependencies: Iterable[str], payload: tuple[Any, ...]) -> None:
-        known = tuple((path, self.hashes[path]) for path in dependencies if path in self.hashes)
+        """Store a run's result with what it depends on besides the checked files: the hash
+        of each other file it read, and None for each file it looked for and did not find
+        (an import of a module that does not exist yet) or could not read."""
+        known = tuple((path, self.hashes.get(path)) for path in sorted(dependencies))
         self._put(key, (known, payload))
 
     # -- single files -------------------------------------------------------------------
@@ -302,6 +388,27 @@ class Summaries:
                 return [s for chunk in pool.map(_summarise_many, chunks) for s in chunk]
         except (OSError, RuntimeError):  # no process support here: do it in-process
             return _summarise_many(items)
+
+
+def _escapes(cache_dir: Path, project_root: Path) -> bool:
+    """``cache_dir`` is inside the project by name but, through a symlink, not in fact."""
+    named = os.path.abspath(cache_dir)
+    root = os.path.abspath(project_root)
+    if os.path.commonpath([named, root]) != root:
+        return False  # a cache directory elsewhere was named by the user: theirs to choose
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(named)
+    return os.path.commonpath([real, real_root]) != real_root
+
+
+def _create_gitignore(path: Path) -> None:
+    """Keep the cache out of version control; never through a symlink, never over a file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | safeio.NOFOLLOW, 0o666)
+    except FileExistsError:
+        return  # there already (or a symlink or anything else: left alone)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("# created by asynclint\n*\n")
 
 
 def resolve_cache_dir(option: Optional[Path], root: Path, disabled: bool) -> Optional[Path]:

@@ -5,25 +5,26 @@ Exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import stat
 import sys
-import tempfile
 from collections import Counter
+from dataclasses import replace as dataclass_replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
 
-from asynclint import __version__, autofix, engine
+from asynclint import __version__, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
-from asynclint.codes import RULES
+from asynclint.codes import PARSE_ERROR, RULES
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
-from asynclint.discover import DiscoveryError, discover, find_root
+from asynclint.discover import Discovered, DiscoveryError, discover, find_root
+from asynclint.findings import Finding
 from asynclint.paths import repo_relative, repository_root
 from asynclint.reporters import FORMATS
 
@@ -73,27 +74,31 @@ def main_callback(
 
 
 def write_output(text: str, output: Optional[Path]) -> None:
-    """Print, or write ``output`` atomically (a temp file renamed into place)."""
+    """Print, or write into ``output``: a new file, or an existing regular file (through a
+    symlink the user named) whose mode, owner and links are kept. Never a device or a pipe:
+    replacing ``/dev/null`` as root, or blocking on a pipe, is worse than an error."""
     # a file name that is not UTF-8 reaches here as lone surrogates: show them as U+FFFD
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    directory = output.parent if str(output.parent) else Path(".")
-    temporary = None
     try:
-        handle, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{output.name}.", suffix=".tmp"
-        )
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, output)
+        safeio.write_into(output, text.encode("utf-8"))
     except OSError as exc:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
         raise _fail(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def _check_writable(output: Optional[Path]) -> None:
+    """Refuse an output that exists and is not a regular file before the analysis, not after."""
+    if output is None:
+        return
+    try:
+        info = os.stat(output)
+    except OSError:
+        return  # a new file (or an error the write itself reports)
+    if not stat.S_ISREG(info.st_mode):
+        raise _fail(f"cannot write {output}: not a regular file")
 
 
 @app.command()
@@ -175,9 +180,17 @@ def check(
         raise _fail(str(exc)) from exc
     if not found.files:
         raise _fail(f"no Python files found in {', '.join(paths)}")
+    _check_writable(output)
+    _check_writable(write_baseline)
     root = pyproject.parent if pyproject is not None else found.root
-    summaries = Summaries(resolve_cache_dir(cache_dir, root, no_cache), salt=settings.fingerprint())
-    report = engine.check(found.files, root, settings, summaries, found.explicit)
+    summaries = Summaries(
+        resolve_cache_dir(cache_dir, root, no_cache),
+        salt=settings.fingerprint(),
+        project_root=root,
+    )
+    report = _with_unreadable(
+        engine.check(found.files, root, settings, summaries, found.explicit), found, settings
+    )
     # paths in SARIF, annotations and baselines are relative to the repository, where GitHub
     # looks for them, even when pyproject.toml sits in a subdirectory (a monorepo)
     repo = repository_root(root)
@@ -192,6 +205,7 @@ def check(
             found.explicit,
             unsafe=unsafe_fixes,
             dry_run=diff,
+            checked=[Path(p) for p in paths],
         )
         for path, why in outcome.rejected:
             typer.echo(f"asynclint: warning: {path}: not fixed: {why}", err=True)
@@ -209,7 +223,11 @@ def check(
             err=True,
         )
         if outcome.applied:
-            report = engine.check(found.files, root, settings, summaries, found.explicit)
+            report = _with_unreadable(
+                engine.check(found.files, root, settings, summaries, found.explicit),
+                found,
+                settings,
+            )
     if write_baseline is not None:
         write_output(baseline_module.render(report.findings, repo), write_baseline)
         typer.echo(
@@ -245,6 +263,37 @@ def check(
         typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)
     if findings and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:
+    """The report plus one ASL001 per directory that could not be listed: the files in it
+    were never checked, so the run must not look clean (flake8 and ruff report E902)."""
+    extra = []
+    for directory, reason in found.unreadable:
+        if not settings.selects(PARSE_ERROR, directory, report.root):
+            continue
+        try:
+            shown = directory.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            shown = directory.as_posix()
+        extra.append(
+            Finding(
+                code=PARSE_ERROR,
+                path=shown,
+                line=1,
+                column=1,
+                end_line=1,
+                end_column=1,
+                message=f"directory cannot be read: {reason}",
+                advice="check that the directory exists and is readable (and its path is not "
+                "too long); nothing in it was checked",
+            )
+        )
+    if not extra:
+        return report
+    return dataclass_replace(
+        report, findings=tuple(sorted([*report.findings, *extra], key=Finding.sort_key))
+    )
 
 
 def _replace(settings: Settings, **changes: object) -> Settings:

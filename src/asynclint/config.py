@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
 from asynclint import catalog as catalog_module
-from asynclint import structural
+from asynclint import datafiles, structural
 from asynclint.catalog import Catalog, CatalogError
 from asynclint.codes import BY_CODE
 from asynclint.discover import DEFAULT_EXCLUDE, excluded
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 class ConfigError(Exception):
     """The configuration is malformed; the message names the file and the key."""
 
 
-_CODE_PREFIX = re.compile(r"^ASL[0-9]{0,3}$")
+_CODE_PREFIX = re.compile(r"ASL[0-9]{0,3}")  # fullmatch: `$` would allow a final newline
 DEFAULT_MAX_CHAIN = 8
 
 
@@ -97,15 +91,18 @@ def find_pyproject(start: Path) -> Optional[Path]:
 
 
 def load(pyproject: Optional[Path]) -> Settings:
+    """Settings from ``pyproject``; ConfigError (one line, naming the file) for anything wrong
+    in it, whatever other tools' tables hold: it is read within size and nesting limits."""
     if pyproject is None:
         return Settings()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("asynclint")
+        data = datafiles.load_toml(pyproject)
+    except datafiles.DataError as exc:
+        raise ConfigError(f"{pyproject}: {exc}") from exc
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: `tool` must be a table ([tool.asynclint])")
+    table = tool.get("asynclint")
     if table is None:
         return Settings(source=str(pyproject))
     if not isinstance(table, dict):
@@ -161,7 +158,7 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
     try:
         custom = structural.parse(table.get("rule", []), f"{source} [tool.asynclint]")
         custom += structural.load_files(
-            _strings(table, "custom-rules", source), Path(source).parent
+            _strings(table, "custom-rules", source), Path(source).parent, source
         )
     except structural.RuleError as exc:
         raise ConfigError(str(exc)) from exc
@@ -198,11 +195,11 @@ def _codes(table: Mapping[str, Any], key: str, source: str, prefix: str = "") ->
 
 def check_code(code: str, where: str) -> str:
     code = code.strip().upper()
-    if not _CODE_PREFIX.match(code):
+    if not _CODE_PREFIX.fullmatch(code):
         raise ConfigError(
             f"{where}: {code!r} is not an asynclint code or prefix (e.g. ASL101, ASL1)"
         )
-    if len(code) == 6 and code not in BY_CODE and not structural.USER_CODE.match(code):
+    if len(code) == 6 and code not in BY_CODE and not structural.USER_CODE.fullmatch(code):
         raise ConfigError(f"{where}: unknown code {code}; `asynclint rules` lists them")
     return code
 

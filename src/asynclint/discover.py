@@ -46,6 +46,9 @@ class Discovered:
     files: tuple[Path, ...]  # absolute, sorted
     root: Path  # the project root: nearest pyproject.toml or .git above the first path
     explicit: frozenset[Path] = frozenset()  # files named on the command line
+    # directories that could not be listed, with why (a path past PATH_MAX, no permission):
+    # the files in them were not checked, which the run must say
+    unreadable: tuple[tuple[Path, str], ...] = ()
 
 
 def find_root(start: Path) -> Path:
@@ -100,22 +103,36 @@ def discover(
     project_root = root or find_root(given[0])
     files: set[Path] = set()
     explicit: set[Path] = set()
+    unreadable: dict[Path, str] = {}
     for path in given:
         if path.is_file() or (path.is_symlink() and not path.is_dir()):
             # a file named explicitly is checked even when excluded, as ruff and flake8 do
             explicit.add(Path(os.path.abspath(path)))
             continue
-        files.update(_walk(Path(os.path.abspath(path)), project_root, exclude))
-    return Discovered(tuple(sorted(files | explicit)), project_root, frozenset(explicit))
+        files.update(_walk(Path(os.path.abspath(path)), project_root, exclude, unreadable))
+    return Discovered(
+        tuple(sorted(files | explicit)),
+        project_root,
+        frozenset(explicit),
+        tuple(sorted(unreadable.items())),
+    )
 
 
-def _walk(directory: Path, root: Path, exclude: Sequence[str]) -> Iterable[Path]:
+def _walk(
+    directory: Path, root: Path, exclude: Sequence[str], unreadable: dict[Path, str]
+) -> Iterable[Path]:
     seen: set[tuple[int, int]] = set()
-    for current, dirnames, filenames in os.walk(directory, followlinks=True, onerror=None):
+
+    def failed(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else directory
+        unreadable[where] = error.strerror or str(error)
+
+    for current, dirnames, filenames in os.walk(directory, followlinks=True, onerror=failed):
         here = Path(current)
         try:
             stat = here.stat()
-        except OSError:
+        except OSError as exc:
+            failed(exc)
             dirnames[:] = []
             continue
         identity = (stat.st_dev, stat.st_ino)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from asynclint import advice, structural
 from asynclint.cache import Summaries, read_source
@@ -23,7 +23,7 @@ from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import source_text
 from asynclint.findings import Finding, Hop
-from asynclint.fixes import Planner
+from asynclint.fixes import Planner, digest
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
 from asynclint.summary import (
@@ -159,7 +159,7 @@ def _analyse(
             if contexts.runs_on_loop(key, function):
                 roots.append((key, function))
     graph.explore(key for key, _ in roots)
-    builder = _Builder(project, graph, contexts, settings)
+    builder = _Builder(project, graph, contexts, settings, _reader(paths, contents))
     findings: list[Finding] = []
     # a checked file that was not analysed but that an analysed module imported was parsed then:
     # if it does not parse, say so (its functions could not be followed)
@@ -185,10 +185,20 @@ def _analyse(
                 continue
             noqa = maybe.noqa if maybe is not None else suppressions(text)
             findings += structural.check(
-                settings.custom_rules, text, project.display_path(str(path)), noqa
+                settings.custom_rules, text, project.display_path(str(path)), noqa, digest(data)
             )
     findings.sort(key=Finding.sort_key)
-    return findings, len(targets), set(project.loaded())
+    # the run depends on the files it read and on the absence of the ones imports looked for
+    return findings, len(targets), set(project.loaded()) | project.missing
+
+
+def _reader(
+    paths: Sequence[Path], contents: Sequence[tuple[Optional[bytes], Optional[str]]]
+) -> Callable[[str], Optional[bytes]]:
+    """The bytes the analysis read, by path: fixes are computed from (and later written only
+    over) exactly those, never from a second read that an editor's save could have changed."""
+    by_path = {str(path): data for path, (data, _) in zip(paths, contents)}
+    return lambda path: by_path[path] if path in by_path else read_source(Path(path))
 
 
 # Only these put code on the event loop: `async def` (and `async with/for` inside one), and
@@ -210,14 +220,19 @@ class _Builder:
     """Turns call-graph facts into findings with messages, advice and chains."""
 
     def __init__(
-        self, project: Project, graph: CallGraph, contexts: Contexts, settings: Settings
+        self,
+        project: Project,
+        graph: CallGraph,
+        contexts: Contexts,
+        settings: Settings,
+        read: Callable[[str], Optional[bytes]],
     ) -> None:
         self.project = project
         self.graph = graph
         self.contexts = contexts
         self.settings = settings
         self._lines: dict[str, list[str]] = {}
-        self.planner = Planner(lambda path: read_source(Path(path)))
+        self.planner = Planner(read, graph.resolver)
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)

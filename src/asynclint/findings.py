@@ -34,6 +34,9 @@ class Fix:
     description: str  # e.g. "replace with `await asyncio.sleep(1)`"
     safety: str  # "safe": same behaviour without blocking; "unsafe": needs review
     edits: tuple[Edit, ...]  # all in the finding's file
+    # sha256 of the file's bytes the edits were computed from: `--fix` writes them only over
+    # those same bytes (an edit saved meanwhile is never overwritten)
+    source: str = ""
 
 
 @dataclass(frozen=True)

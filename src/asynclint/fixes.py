@@ -10,18 +10,26 @@ A fix is only ever computed for a call site asynclint reported, located by its e
 * ``async def`` -> ``def`` for a route or dependency that awaits nothing and that nothing awaits:
   **unsafe**, FastAPI then runs it in its threadpool.
 
-Applying checks every file before writing: it still parses, the fixed findings are gone when
-asynclint runs again, the file did not change on disk meanwhile; writes are atomic, and line
-endings, encoding (BOM) and the final newline are kept.
+A fix is proven before it is written: the fixed module compiles (``compile``, not only
+``ast.parse``: ``await`` in a class body parses), the module the fix names (``asyncio``) is that
+module where the fix puts it (else it is imported under a free name), comments inside the
+replaced call are kept, and the fixed findings are gone when asynclint runs again. Writing is a
+compare-and-swap: the file is replaced only while its bytes are still the ones the fix was
+computed from (read again just before the atomic rename), only when it is a regular file with
+one link inside the checked paths, and with its owner and mode kept. Line endings, encoding
+(BOM) and the final newline are kept.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import difflib
+import hashlib
 import os
 import re
-import tempfile
+import secrets
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +37,10 @@ from typing import Callable, Optional
 
 from ast_grep_py import SgNode, SgRoot
 
+from asynclint import safeio
 from asynclint.catalog import FixSpec
 from asynclint.findings import Edit, Finding, Fix
+from asynclint.resolve import Ext, Resolver, Scope
 from asynclint.summary import CallSite, FunctionSummary, ModuleSummary
 
 _METAVARIABLE = re.compile(r"\$\$\$([A-Z_][A-Z0-9_]*)|\$([A-Z_][A-Z0-9_]*)")
@@ -39,6 +49,19 @@ _NEEDS_PARENS = {"attribute", "subscript", "call", "await", "unary_operator", "b
 # await is not allowed (lambda), or changes what the enclosing expression is (a generator
 # expression with an await becomes an async generator)
 _NO_AWAIT = {"lambda", "generator_expression"}
+# their `for` clauses bind names for the expressions inside them
+_COMPREHENSIONS = {
+    "list_comprehension",
+    "set_comprehension",
+    "dictionary_comprehension",
+    "generator_expression",
+}
+MAX_SOURCE_BYTES = 16 * 1024 * 1024  # the limit the analysis reads source files with
+
+
+def digest(raw: bytes) -> str:
+    """What a fix records of the bytes it was computed from (see ``Fix.source``)."""
+    return hashlib.sha256(raw).hexdigest()
 
 
 class SourceFile:
@@ -47,6 +70,7 @@ class SourceFile:
     def __init__(self, path: str, raw: bytes) -> None:
         self.path = path
         self.raw = raw
+        self.digest = digest(raw)
         self.bom = raw.startswith(b"\xef\xbb\xbf")
         self.text = raw.decode("utf-8-sig")
         self.newline = "\r\n" if "\r\n" in self.text else "\n"
@@ -100,13 +124,45 @@ def _edit(source: SourceFile, node: SgNode, content: str) -> Edit:
 
 
 def _awaitable_here(node: SgNode) -> bool:
-    """`await` is valid at ``node`` and means what it says: no lambda or genexp around it."""
+    """`await` is valid at ``node`` and means what it says: no lambda or genexp around it, and
+    no class body between it and its function (a class body is not the function's scope:
+    `await` there parses but does not compile)."""
     current = node.parent()
     while current is not None and current.kind() != "function_definition":
-        if current.kind() in _NO_AWAIT:
+        if current.kind() in _NO_AWAIT or current.kind() == "class_definition":
             return False
         current = current.parent()
     return current is not None
+
+
+def _comprehension_binds(node: SgNode, name: str) -> bool:
+    """A comprehension around ``node`` binds ``name`` (`[f(x) for asyncio in y]`)."""
+    current = node.parent()
+    while current is not None and current.kind() != "function_definition":
+        if current.kind() in _COMPREHENSIONS:
+            for clause in current.children():
+                left = clause.field("left") if clause.kind() == "for_in_clause" else None
+                if left is not None and (
+                    left.text() == name
+                    or any(n.text() == name for n in left.find_all(kind="identifier"))
+                ):
+                    return True
+        current = current.parent()
+    return False
+
+
+def _has_comment(node: SgNode) -> bool:
+    return node.find(kind="comment") is not None
+
+
+def free_name(text: str, wanted: str) -> str:
+    """``wanted``, or ``wanted_1``, ``wanted_2``...: the first that appears nowhere in ``text``,
+    so no binding in the file (or a star import of it) can shadow it."""
+    candidate, number = wanted, 0
+    while re.search(rf"(?<!\w){re.escape(candidate)}(?!\w)", text):
+        number += 1
+        candidate = f"{wanted}_{number}"
+    return candidate
 
 
 def _parenthesise(node: SgNode, text: str) -> str:
@@ -118,18 +174,34 @@ def _parenthesise(node: SgNode, text: str) -> str:
     return text
 
 
-def _arguments(node: SgNode) -> str:
-    arguments = node.field("arguments")
+def _offload(module: str, callee: str, call: SgNode) -> str:
+    """`await asyncio.to_thread(callee, <the call's arguments>)`, the arguments (with any
+    comments and line breaks between them) copied as they are written."""
+    arguments = call.field("arguments")
     if arguments is None:
-        return ""
-    text = arguments.text()
+        return f"await {module}.to_thread({callee})"
     if arguments.kind() == "generator_expression":
-        return text  # `f(x for x in y)`: the genexp is the one argument, keep its parens
-    return text[1:-1].strip()
+        # `f(x for x in y)`: the genexp is the one argument, keep its parens
+        return f"await {module}.to_thread({callee}, {arguments.text()})"
+    inner = arguments.text()[1:-1]
+    if not _has_comment(arguments) and "\n" not in inner and "\r" not in inner:
+        inner = inner.strip()
+        return f"await {module}.to_thread({callee}{', ' if inner else ''}{inner})"
+    if not any(c.is_named() and c.kind() != "comment" for c in arguments.children()):
+        return f"await {module}.to_thread({callee}{inner})"  # only comments: keep them
+    # a comment may end the last line: the closing parenthesis stays where it was
+    return f"await {module}.to_thread({callee},{inner if inner[:1].isspace() else ' ' + inner})"
 
 
-def _rewrite(spec: FixSpec, name: str, call: SgNode) -> Optional[str]:
-    """``spec.rewrite`` with metavariables bound by matching ``spec.pattern`` on ``call``."""
+def _rewrite(spec: FixSpec, name: str, call: SgNode, rewrite: str) -> Optional[tuple[str, str]]:
+    """``rewrite`` (``spec.rewrite``, its module names as this site must spell them) with
+    metavariables bound by matching ``spec.pattern`` on ``call``: the text to write, and the
+    same on one line for the fix's description.
+
+    When the rewrite keeps the pattern's argument list (`time.sleep($S)` -> `await
+    asyncio.sleep($S)`), only the part before the arguments is replaced, so comments and line
+    breaks inside the call stay as written; any other rewrite of a call holding a comment is not
+    offered (it would delete the comment)."""
     function = call.field("function")
     if function is None:
         return None
@@ -153,27 +225,28 @@ def _rewrite(spec: FixSpec, name: str, call: SgNode) -> Optional[str]:
         found = match.get_match(one)
         return found.text() if found is not None else m.group(0)
 
-    result = _METAVARIABLE.sub(bind, spec.rewrite)
-    return None if "$" in result and _METAVARIABLE.search(result) else result
-
-
-def _import_edit(source: SourceFile, summary: ModuleSummary, module: str) -> Optional[Edit]:
-    """Insert `import module` before the first import (after docstring and __future__)."""
-    if any(
-        (i.level, i.module, i.name, i.local) == (0, module, None, module) for i in summary.imports
-    ):
+    result = _METAVARIABLE.sub(bind, rewrite)
+    if "$" in result and _METAVARIABLE.search(result):
         return None
-    if module in summary.names:
-        return None  # the name means something else here: leave it to a human
-    line = summary.import_line
-    return Edit(line, 1, line, 1, f"import {module}{source.newline}")
+    arguments = spec.pattern[len(name) :]
+    if arguments.startswith("(") and rewrite.endswith(arguments):
+        head = rewrite[: len(rewrite) - len(arguments)]
+        return head + text[len(function.text()) :], result
+    if _has_comment(call):
+        return None
+    return result, result
 
 
 @dataclass
 class Planner:
-    """Computes the fix of each finding; one parse per file, on demand."""
+    """Computes the fix of each finding; one parse per file, on demand.
+
+    ``read`` must give the bytes the analysis read (the fix records their digest, and is
+    written only over those bytes); ``resolver`` proves what a module name means where a fix
+    uses it (without one, a fix that needs a module always imports it under a free name)."""
 
     read: Callable[[str], Optional[bytes]]
+    resolver: Optional[Resolver] = None
 
     def __post_init__(self) -> None:
         self._files: dict[str, Optional[SourceFile]] = {}
@@ -212,27 +285,95 @@ class Planner:
         if not function.is_async or not _awaitable_here(call):
             return None
         if spec is not None:
-            rewritten = _rewrite(spec, api_name, call)
-            if rewritten is not None:
-                edits = [_edit(source, call, _parenthesise(call, rewritten))]
-                for module in spec.imports:
-                    insert = _import_edit(source, summary, module)
-                    if insert is not None:
-                        edits.append(insert)
-                return Fix(f"replace with `{rewritten}`", spec.safety, tuple(edits))
+            named = self._modules(source, summary, function, call, spec.imports)
+            if named is not None:
+                spelled, imports = named
+                rewrite = spec.rewrite
+                for module, name in spelled.items():
+                    rewrite = re.sub(rf"(?<![\w.]){re.escape(module)}(?=\s*\.)", name, rewrite)
+                rewritten = _rewrite(spec, api_name, call, rewrite)
+                if rewritten is not None:
+                    text, shown = rewritten
+                    edits = [_edit(source, call, _parenthesise(call, text)), *imports]
+                    return Fix(f"replace with `{shown}`", spec.safety, tuple(edits), source.digest)
         callee = call.field("function")
         assert callee is not None
-        arguments = _arguments(call)
-        wrapped = f"await asyncio.to_thread({callee.text()}{', ' if arguments else ''}{arguments})"
-        edits = [_edit(source, call, _parenthesise(call, wrapped))]
-        insert = _import_edit(source, summary, "asyncio")
-        if insert is not None:
-            edits.append(insert)
+        named = self._modules(source, summary, function, call, ("asyncio",))
+        if named is None:
+            return None
+        spelled, imports = named
+        wrapped = _offload(spelled["asyncio"], callee.text(), call)
         return Fix(
             f"run `{callee_name}` in a worker thread with `await asyncio.to_thread(...)`",
             "unsafe",
-            tuple(edits),
+            (_edit(source, call, _parenthesise(call, wrapped)), *imports),
+            source.digest,
         )
+
+    def _modules(
+        self,
+        source: SourceFile,
+        summary: ModuleSummary,
+        function: FunctionSummary,
+        call: SgNode,
+        modules: Sequence[str],
+    ) -> Optional[tuple[dict[str, str], list[Edit]]]:
+        """How the fix at ``call`` must spell each module it uses, and the imports to add; None
+        when that cannot be proven (a dotted module whose name is taken)."""
+        spelled: dict[str, str] = {}
+        imports: list[Edit] = []
+        line = summary.import_line
+        for module in modules:
+            top = module.split(".")[0]
+            binding = self._binding(summary, function, call, top)
+            if binding == "module" and module == top:
+                spelled[module] = module
+                continue
+            if binding in ("module", "unbound"):
+                # `import a.b` binds `a`, which is `a` the module here (or nothing at all)
+                spelled[module] = module
+                imports.append(Edit(line, 1, line, 1, f"import {module}{source.newline}"))
+                continue
+            if "." in module:
+                return None
+            name = free_name(source.text, f"_{module}")
+            spelled[module] = name
+            imports.append(Edit(line, 1, line, 1, f"import {module} as {name}{source.newline}"))
+        return spelled, imports
+
+    def _binding(
+        self, summary: ModuleSummary, function: FunctionSummary, call: SgNode, name: str
+    ) -> str:
+        """What ``name`` is at ``call``: "module" (the module of that name, proven by name
+        resolution and by every binding of it in its scope being `import name`), "unbound"
+        (nothing binds it: an `import` at the top makes it the module), or "other"."""
+        if _comprehension_binds(call, name) or summary.star_imports:
+            return "other"  # a star import may bind it, and no summary says what it binds
+        scope_function: Optional[FunctionSummary] = function
+        while scope_function is not None and name not in scope_function.local_names:
+            parent = scope_function.parent
+            scope_function = summary.functions.get(parent) if parent else None
+        if scope_function is None and name not in summary.names:
+            return "unbound"
+        resolved = (
+            self.resolver.name(name, Scope(summary.path, function.qualname))
+            if self.resolver is not None
+            else None
+        )
+        if resolved != Ext(name):
+            return "other"
+        if scope_function is not None:
+            only_imports = (
+                name not in scope_function.param_map and name not in scope_function.assigned
+            )
+            imports = [i for i in scope_function.imports if i.local == name]
+        else:
+            only_imports = name not in summary.assigned
+            imports = [i for i in summary.imports if i.local == name]
+        plain = bool(imports) and all(
+            (i.level, i.module, i.name) == (0, name, None) for i in imports
+        )
+        return "module" if only_imports and plain else "other"
 
     def _plain_def(self, source: SourceFile, function: FunctionSummary) -> Optional[Fix]:
         for node in source.functions_on_line(function.line):
@@ -251,6 +392,7 @@ class Planner:
                 f"make `{function.name}` a plain `def`: FastAPI runs it in its threadpool",
                 "unsafe",
                 (edit,),
+                source.digest,
             )
         return None
 
@@ -275,17 +417,27 @@ def chosen(findings: Sequence[Finding], unsafe: bool) -> list[Finding]:
     return [f for f in findings if f.fix is not None and (unsafe or f.fix.safety == "safe")]
 
 
+CHANGED = "changed on disk, fix skipped"
+
+
 def plan(
-    findings: Sequence[Finding], unsafe: bool, read: Callable[[str], Optional[bytes]]
+    findings: Sequence[Finding],
+    unsafe: bool,
+    read: Callable[[str], Optional[bytes]],
+    rejected: Optional[list[tuple[str, str]]] = None,
 ) -> list[Change]:
-    """The new content of each file the applicable fixes touch (nothing is written)."""
+    """The new content of each file the applicable fixes touch (nothing is written). A file
+    whose bytes are no longer those its fixes were computed from is left out (and added to
+    ``rejected``): the fixes' positions and texts describe other content."""
     by_path: dict[str, list[Finding]] = {}
     for finding in chosen(findings, unsafe):
         by_path.setdefault(os.path.abspath(finding.path), []).append(finding)
     changes = []
     for path, group in sorted(by_path.items()):
         raw = read(path)
-        if raw is None:
+        if raw is None or any(f.fix is not None and f.fix.source != digest(raw) for f in group):
+            if rejected is not None:
+                rejected.append((path, CHANGED))
             continue
         source = SourceFile(path, raw)
         accepted: list[tuple[int, int, str]] = []
@@ -330,28 +482,102 @@ def _conflicts(span: tuple[int, int, str], accepted: list[tuple[int, int, str]])
 
 
 def verify(change: Change) -> Optional[str]:
-    """Why the new content must not be written, or None."""
+    """Why the new content must not be written, or None. It must compile, not only parse:
+    `ast.parse` accepts what only the compiler rejects (`await` in a class body, `return`
+    outside a function). Compiling runs none of the code."""
     try:
-        ast.parse(change.after)
+        compile(change.after, change.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         return f"the fixed file would not parse ({exc})"
+    except (RecursionError, MemoryError):
+        return "the fixed file is too deeply nested to check"
+    try:
+        compile(change.after, change.path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return f"the fixed file would not compile ({exc})"
+    except (RecursionError, MemoryError):
+        return "the fixed file is too deeply nested to check"
     return None
 
 
-def write(change: Change) -> Optional[str]:
-    """Write atomically unless the file changed since it was read; why not, or None."""
-    path = Path(change.path)
+def _inside(path: str, checked: Sequence[Path]) -> bool:
+    """``path`` is below (or is) one of the ``checked`` paths, with no symbolic link between:
+    its real path is the checked path's real path joined with the same relative part."""
+    real = os.path.realpath(path)
+    for given in checked:
+        absolute = os.path.abspath(given)
+        try:
+            relative = os.path.relpath(path, absolute)
+        except ValueError:  # another drive
+            continue
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            continue
+        base = os.path.realpath(absolute)
+        expected = base if relative == os.curdir else os.path.join(base, relative)
+        if expected == real:
+            return True
+    return False
+
+
+def write(change: Change, checked: Sequence[Path] = ()) -> Optional[str]:
+    """Write ``change`` atomically, as a compare-and-swap; why not, or None.
+
+    Only a regular file with one link, reached without symbolic links from one of the
+    ``checked`` paths (when given), is written, and only while its bytes are still
+    ``change.before``: they are read again just before the rename. The new file gets the old
+    one's owner and mode. Everything happens relative to the directory opened once, so a
+    directory swapped for a symlink meanwhile cannot redirect the write."""
+    path = os.path.abspath(change.path)
+    directory, name = os.path.split(path)
+    if os.path.islink(path):
+        return "is a symbolic link; fixes are written only to regular files"
+    if checked and not _inside(path, checked):
+        return "is outside the checked paths (reached through a symbolic link)"
+    temporary: Optional[str] = None
+    folder = -1
     try:
-        if path.read_bytes() != change.before:
-            return "the file changed on disk while asynclint ran"
-        mode = path.stat().st_mode
-        handle, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-        with os.fdopen(handle, "wb") as out:
-            out.write(change.after)
-        os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, path)
+        folder = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        fd, before = safeio.open_regular(name, follow_symlinks=False, dir_fd=folder)
+        try:
+            if before.st_nlink != 1:
+                return (
+                    f"has {before.st_nlink} hard links; rewriting it would break them "
+                    "or change the other names too"
+                )
+            if safeio.read_fd(fd, before.st_size, MAX_SOURCE_BYTES, path) != change.before:
+                return CHANGED
+        finally:
+            os.close(fd)
+        temporary = f".{name}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        out = os.open(temporary, flags, 0o600, dir_fd=folder)
+        try:
+            safeio.write_all(out, change.after)
+            mine = os.fstat(out)
+            if (mine.st_uid, mine.st_gid) != (before.st_uid, before.st_gid):
+                try:
+                    os.fchown(out, before.st_uid, before.st_gid)  # before chmod: it clears setuid
+                except PermissionError:
+                    return "cannot keep its owner (asynclint runs as another user)"
+            os.fchmod(out, stat.S_IMODE(before.st_mode))
+        finally:
+            os.close(out)
+        # compare-and-swap: the bytes and the inode must still be the ones the fix was made for
+        fd, now = safeio.open_regular(name, follow_symlinks=False, dir_fd=folder)
+        try:
+            same = (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino)
+            if not same or safeio.read_fd(fd, now.st_size, MAX_SOURCE_BYTES, path) != change.before:
+                return CHANGED
+        finally:
+            os.close(fd)
+        os.replace(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+        temporary = None
     except OSError as exc:
         return f"cannot write: {exc.strerror or exc}"
+    finally:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary, dir_fd=folder)
+        if folder >= 0:
+            os.close(folder)
     return None

@@ -74,7 +74,10 @@ def project_findings(
         return cached.findings.get(str(path), [])
     # flake8 already spreads files over processes: summarise in this one
     summaries = Summaries(
-        resolve_cache_dir(None, root, not use_cache), salt=settings.fingerprint(), jobs=1
+        resolve_cache_dir(None, root, not use_cache),
+        salt=settings.fingerprint(),
+        jobs=1,
+        project_root=root,
     )
     report = engine.check(files, root, settings, summaries)
     run: dict[str, list[Finding]] = {}
@@ -123,6 +126,17 @@ class AsyncLintChecker:
         except (ConfigError, CatalogError, DiscoveryError) as exc:
             # a broken configuration must not take every other flake8 check down with it
             yield 1, 0, f"{PARSE_ERROR} asynclint cannot run: {exc}", type(self)
+            return
+        except Exception as exc:
+            # flake8 aborts the whole run on a plugin's exception, losing every other
+            # plugin's findings; one finding that names the error loses nothing
+            yield (
+                1,
+                0,
+                f"{PARSE_ERROR} asynclint cannot run: internal error "
+                f"({type(exc).__name__}: {exc}); please report it",
+                type(self),
+            )
             return
         for finding in findings:
             yield finding.line, finding.column - 1, f"{finding.code} {finding.text}", type(self)

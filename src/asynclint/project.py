@@ -3,7 +3,8 @@
 Module names come from the file system the way Python's import system sees it: packages
 (``__init__.py``), ``src/`` layouts, namespace packages and script directories. Files are
 summarised only when the analysis first needs them, so a project's unrelated modules cost
-nothing.
+nothing. Every file a lookup tried and did not find is remembered (``missing``): creating one
+of them later can change the result, so the run cache depends on their absence too.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Project:
         self._by_name: dict[str, Optional[str]] = {}
         # probes are memoised: resolution asks the same questions many times (star imports)
         self._relative: dict[tuple[str, int, str], Optional[str]] = {}
+        self.missing: set[str] = set()  # files module lookups tried that did not exist
 
     # -- files ------------------------------------------------------------------------------
 
@@ -80,7 +82,7 @@ class Project:
         parts = name.split(".")
         if all(parts):
             for root in self.source_roots:
-                found = _probe(root.joinpath(*parts))
+                found = self._probe(root.joinpath(*parts))
                 if found is not None:
                     break
         self._by_name[name] = found
@@ -98,15 +100,15 @@ class Project:
         for _ in range(level - 1):
             directory = directory.parent
         if not module:
-            return _probe(directory)
-        return _probe(directory.joinpath(*module.split(".")))
+            return self._probe(directory)
+        return self._probe(directory.joinpath(*module.split(".")))
 
     def submodule(self, package_path: str, name: str) -> Optional[str]:
         """``package.name`` as a file, when ``package_path`` is a package's ``__init__.py``."""
         path = Path(package_path)
         if path.name != "__init__.py":
             return None
-        return _probe(path.parent / name)
+        return self._probe(path.parent / name)
 
     def display_path(self, path: str) -> str:
         try:
@@ -114,12 +116,11 @@ class Project:
         except ValueError:
             return Path(path).as_posix()
 
-
-def _probe(base: Path) -> Optional[str]:
-    module = base.with_name(base.name + ".py")
-    if module.is_file():
-        return str(module)
-    package = base / "__init__.py"
-    if package.is_file():
-        return str(package)
-    return None
+    def _probe(self, base: Path) -> Optional[str]:
+        """``base.py`` or ``base/__init__.py``, whichever exists first; the ones that do not
+        are added to ``missing``."""
+        for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return str(candidate)
+            self.missing.add(str(candidate))
+        return None

@@ -328,6 +328,10 @@ class Resolver:
             return self._combine(assigned, scope)
         for star in module.star_imports:
             target_path = self._module_path(path, star.level, star.module)
+            if target_path is None and not star.level:  # a library's star import
+                found = _star_imported(self.catalog, star.module, name)
+                if found is not None:
+                    return found
             if target_path is not None and target_path != path:
                 key = ("star", target_path, name)
                 if key in self._in_progress:
@@ -778,6 +782,22 @@ class Resolver:
                 return Inst(entry.returns)
             return Inst(target.name)
         return None
+
+
+def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
+    """``name`` after ``from module import *`` of a library (never read, never imported): the
+    library symbol when the catalog has an entry for ``module.name``, or for something below it
+    (``from os import *`` binds the submodule ``path``); None when nothing says the module
+    exports it. `import *` skips names that start with an underscore."""
+    if name.startswith("_"):
+        return None
+    qualified = f"{module}.{name}"
+    if catalog.function(qualified) is not None or catalog.cls(qualified) is not None:
+        return Ext(qualified)
+    below = qualified + "."
+    if any(key.startswith(below) for key in (*catalog.functions, *catalog.classes)):
+        return Ext(qualified)
+    return None
 
 
 _NONE_NAME = Name("None")

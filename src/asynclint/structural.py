@@ -19,7 +19,6 @@ nearest enclosing function is an ``async def`` (``async-only = false`` reports i
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,21 +26,18 @@ from typing import Any, Optional, cast
 
 from ast_grep_py import SgNode, SgRoot
 
+from asynclint import datafiles
 from asynclint.codes import BY_CODE, Rule
 from asynclint.findings import Edit, Finding, Fix
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 class RuleError(Exception):
     """A custom rule is malformed; the message names its file and the reason."""
 
 
-USER_CODE = re.compile(r"^ASL9[0-9]{2}$")
-_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# used with fullmatch: `$` would also match before a final newline ("ASL901\n")
+USER_CODE = re.compile(r"ASL9[0-9]{2}")
+_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _KEYS = {
     "code",
     "name",
@@ -93,19 +89,29 @@ def parse(tables: Sequence[Any], source: str) -> list[CustomRule]:
     return [_parse_one(table, source, index) for index, table in enumerate(tables, start=1)]
 
 
-def load_files(patterns: Sequence[str], root: Path) -> list[CustomRule]:
+def load_files(patterns: Sequence[str], root: Path, source: str = "") -> list[CustomRule]:
+    """The rules of the TOML files ``patterns`` (globs relative to ``root``) name; ``source``
+    (the pyproject.toml naming them) is where an error in a pattern itself is reported."""
+    where = f"{source or root / 'pyproject.toml'}: [tool.asynclint] `custom-rules`"
     rules: list[CustomRule] = []
     for pattern in patterns:
-        matches = sorted(root.glob(pattern))
+        if not pattern.strip():
+            raise RuleError(f"{where} has an empty pattern")
+        if Path(pattern).is_absolute() or Path(pattern).drive:
+            raise RuleError(
+                f"{where}: {pattern!r} must be relative to the directory of pyproject.toml"
+            )
+        try:
+            matches = sorted(p for p in root.glob(pattern) if p.is_file())
+        except (ValueError, NotImplementedError, OSError) as exc:
+            raise RuleError(f"{where}: {pattern!r} is not a usable glob: {exc}") from exc
         if not matches:
             raise RuleError(f"{root / pattern}: `custom-rules` names no file")
         for path in matches:
             try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise RuleError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise RuleError(f"{path}: not valid TOML: {exc}") from exc
+                data = datafiles.load_toml(path)
+            except datafiles.DataError as exc:
+                raise RuleError(f"{path}: {exc}") from exc
             unknown = set(data) - {"rule"}
             if unknown:
                 raise RuleError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
@@ -121,20 +127,20 @@ def _parse_one(table: Any, source: str, index: int) -> CustomRule:
     if unknown:
         raise RuleError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
     code = table.get("code")
-    if not isinstance(code, str) or not USER_CODE.match(code):
+    if not isinstance(code, str) or not USER_CODE.fullmatch(code):
         raise RuleError(f"{where}: `code` must be in the user range ASL900-ASL999, got {code!r}")
     where = f"{source}: rule {code}"
     name = table.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise RuleError(f"{where}: `name` must be kebab-case, e.g. `legacy-client-call`")
     message, advice = table.get("message"), table.get("advice", "")
     if not isinstance(message, str) or not message.strip():
         raise RuleError(f"{where}: `message` is required")
     if not isinstance(advice, str):
         raise RuleError(f"{where}: `advice` must be a string")
-    config: dict[str, Any] = dict(table.get("rule", {}))
     if not isinstance(table.get("rule", {}), dict):
         raise RuleError(f"{where}: `rule` must be a table (an ast-grep rule)")
+    config: dict[str, Any] = dict(table.get("rule", {}))
     if "pattern" in table:
         if not isinstance(table["pattern"], str) or not table["pattern"].strip():
             raise RuleError(f"{where}: `pattern` must be a non-empty string")
@@ -212,8 +218,10 @@ def check(
     text: str,
     display_path: str,
     noqa: Mapping[int, frozenset[str]],
+    source: str = "",
 ) -> list[Finding]:
-    """Findings of ``rules`` in one file's ``text``."""
+    """Findings of ``rules`` in one file's ``text``; ``source``: the digest of the bytes
+    ``text`` was decoded from, which the fixes record (see ``Fix.source``)."""
     if not rules:
         return []
     root = SgRoot(text, "python").root()
@@ -233,7 +241,7 @@ def check(
             if custom.fix is not None:
                 content = _rewrite(custom.fix, node, text)
                 edit = Edit(line, r.start.column + 1, r.end.line + 1, r.end.column + 1, content)
-                fix = Fix(f"replace with `{content}`", custom.fix_safety, (edit,))
+                fix = Fix(f"replace with `{content}`", custom.fix_safety, (edit,), source)
             out.append(
                 Finding(
                     code=custom.rule.code,
