@@ -93,3 +93,23 @@ def test_cache_dir_gets_a_gitignore(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     check(project, cache, ["app.py"])
     assert (cache / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "__init__.py").write_text("")
+    helper = root / "lib" / "net.py"
+    helper.write_text("import requests\n\n\ndef fetch():\n    return requests.get('http://x')\n")
+    main = root / "main.py"
+    main.write_text("from lib.net import fetch\n\n\nasync def handler():\n    return fetch()\n")
+    cache = tmp_path / "cache"
+
+    def codes() -> list[str]:
+        report = engine.check([main], root, Settings(), Summaries(cache))
+        return [f.code for f in report.findings]
+
+    assert codes() == ["ASL101"]
+    assert codes() == ["ASL101"]  # served by the run cache
+    helper.unlink()
+    assert codes() == []

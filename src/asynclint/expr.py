@@ -9,8 +9,8 @@ encoder's. Every node has ``children`` so one ``walk`` serves every consumer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
-from typing import Any, Optional, Union, cast
+from dataclasses import dataclass
+from typing import Optional, Union
 
 ConstValue = Union[str, int, float, bool, None]
 
@@ -28,9 +28,10 @@ class Node:
     def children(self) -> tuple[OptExpr, ...]:
         return ()
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+    def __reduce__(self) -> tuple[type[Node], tuple[object, ...]]:
         # the fields in declaration order (``__slots__`` is kept sorted, not in that order)
-        return (type(self), tuple(getattr(self, f.name) for f in fields(cast(Any, self))))
+        order: tuple[str, ...] = tuple(vars(type(self))["__dataclass_fields__"])
+        return (type(self), tuple(getattr(self, name) for name in order))
 
 
 OptExpr = Optional[Node]
@@ -59,7 +60,7 @@ class Keyword:
     name: str  # "**" for `**mapping`
     value: OptExpr
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+    def __reduce__(self) -> tuple[type[Keyword], tuple[object, ...]]:
         return (Keyword, (self.name, self.value))  # as Node.__reduce__
 
 

@@ -16,7 +16,7 @@ import tokenize
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
-from typing import Any, ClassVar, Optional, Union
+from typing import Callable, ClassVar, Optional, Union
 
 from asynclint.deep import run_deep
 from asynclint.expr import (
@@ -295,7 +295,7 @@ def _keywords(node: ast.Call) -> tuple[Keyword, ...]:
 
 
 def _index_items(node: ast.Subscript) -> list[ast.expr]:
-    index: Any = node.slice  # ast.Index on 3.8 and older; the expression itself since 3.9
+    index = node.slice  # the expression itself since Python 3.9 (no `ast.Index`)
     return list(index.elts) if isinstance(index, ast.Tuple) else [index]
 
 
@@ -432,18 +432,19 @@ def _skip(visitor: object, node: ast.AST) -> None:
 class _Summariser(ast.NodeVisitor):
     """Walks one module. Dispatch is cached per node type: this is the hot loop of a cold run."""
 
-    _dispatch: ClassVar[dict[type, Any]] = {}
+    _dispatch: ClassVar[dict[type[ast.AST], Callable[..., None]]] = {}
 
-    def visit(self, node: ast.AST) -> Any:
+    def visit(self, node: ast.AST) -> None:
         kind = type(node)
-        method: Any = self._dispatch.get(kind)
+        method = self._dispatch.get(kind)
         if method is None:
-            if issubclass(kind, _LEAVES):
-                method = _skip
-            else:
-                method = getattr(type(self), "visit_" + kind.__name__, type(self).generic_visit)
-            self._dispatch[kind] = method
-        return method(self, node)
+            found: Callable[..., None] = (
+                _skip
+                if issubclass(kind, _LEAVES)
+                else getattr(type(self), "visit_" + kind.__name__, type(self).generic_visit)
+            )
+            self._dispatch[kind] = method = found
+        method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
         for name in node._fields:
@@ -615,7 +616,7 @@ class _Summariser(ast.NodeVisitor):
         if isinstance(node.target, ast.Name):
             self.current.local_names.add(node.target.id)
 
-    def visit_NamedExpr(self, node: Any) -> None:
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
         self._bind(node.target.id, expr(node.value), node.lineno)
 
@@ -678,7 +679,9 @@ class _Summariser(ast.NodeVisitor):
         self.visit(iterable)
         self._site(iterable, expr(iterable), (), (), kind=SiteKind.ITER)
 
-    def _comprehension(self, node: Any) -> None:
+    def _comprehension(
+        self, node: Union[ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp]
+    ) -> None:
         for generator in node.generators:
             if generator.is_async:
                 self.current.awaits = True
