@@ -50,6 +50,8 @@ OFFLOADS = frozenset(
         "threading.Thread",
     }
 )
+# in-memory streams: a file API given one as its first argument touches no file system
+MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO"})
 # method names that offload whatever the receiver (an event loop is rarely typed)
 OFFLOAD_METHODS = frozenset({"run_in_executor"})
 
@@ -112,6 +114,11 @@ class CallGraph:
         if self.is_offload(site, scope):
             return []
         targets = self._call_targets(self.resolver.value(site.func, scope))
+        if site.first is not None and any(_is_file_api(t) for t in targets):
+            given = self.resolver.value(site.first, scope)
+            if isinstance(given, Inst) and given.type in MEMORY_STREAMS and not given.path:
+                # `Image.open(io.BytesIO(data))`: the data is already in memory
+                targets = [t for t in targets if not _is_file_api(t)]
         if site.awaited or (
             isinstance(site.func, Attr) and site.func.value in self._async_receivers(key, function)
         ):
@@ -364,3 +371,7 @@ _MEMOISERS = frozenset({"cache", "lru_cache"})
 
 def _runs_once(function: FunctionSummary) -> bool:
     return not function.params and bool(decorator_names(function) & _MEMOISERS)
+
+
+def _is_file_api(target: Target) -> bool:
+    return target.api is not None and target.api.info.category == "file"

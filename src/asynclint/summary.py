@@ -102,6 +102,9 @@ class CallSite:
     # index (in the function's calls) of the call whose arguments hold the lambda this call
     # sits in; -1 when inside a lambda that is not a call argument; None outside lambdas
     lambda_owner: Optional[int] = None
+    # the first positional argument, shallow (a name, an attribute, or the callee of a call):
+    # what a file API is given decides whether it touches the file system (`io.BytesIO(...)`)
+    first: OptExpr = None
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,16 @@ def _keywords(node: ast.Call) -> tuple[Keyword, ...]:
 def _index_items(node: ast.Subscript) -> list[ast.expr]:
     index = node.slice  # the expression itself since Python 3.9 (no `ast.Index`)
     return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def _shallow(node: ast.expr) -> OptExpr:
+    """A cheap form of an argument: names and attributes whole, a call by its callee only
+    (enough to type `io.BytesIO(data)`); anything else None. Every call site keeps one."""
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return expr(node)
+    if isinstance(node, ast.Call):
+        return Call(expr(node.func), (), ())
+    return None
 
 
 def annotation(node: Optional[ast.AST]) -> OptExpr:
@@ -757,6 +770,7 @@ class _Summariser(ast.NodeVisitor):
             _keywords(node) if keep else (),
             kind=SiteKind.CALL,
             awaited=awaited,
+            first=_shallow(node.args[0]) if node.args else None,
         )
         self.call_stack.append(index)
         for argument in node.args:
@@ -773,6 +787,7 @@ class _Summariser(ast.NodeVisitor):
         kwargs: tuple[Keyword, ...],
         kind: SiteKind,
         awaited: bool = False,
+        first: OptExpr = None,
     ) -> int:
         start_line = getattr(anchor, "lineno", 1)
         start_col = getattr(anchor, "col_offset", 0)
@@ -792,6 +807,7 @@ class _Summariser(ast.NodeVisitor):
                 kind=kind,
                 awaited=awaited,
                 lambda_owner=self.lambda_owner[-1] if self.lambda_owner else None,
+                first=first,
             )
         )
         return len(self.current.calls) - 1
