@@ -254,3 +254,34 @@ def test_every_message_and_advice_keeps_the_style() -> None:
             assert not text.endswith("."), text
             assert text.count("`") % 2 == 0, text
             assert not re.search(r"\.\s+[A-Z]", text.replace("e.g. ", "")), text
+
+
+def test_an_awaited_plain_def_is_never_made_async_nor_offloaded_as_is(tmp_path: Path) -> None:
+    # `await fetch(url)`: a decorator makes `fetch` a coroutine function already, so
+    # `to_thread(fetch, ...)` would return an un-awaited coroutine
+    (tmp_path / "deco.py").write_text(
+        dedent(
+            """
+            import asyncio
+            import functools
+            import requests
+
+            def threaded(fn):
+                @functools.wraps(fn)
+                async def wrapper(*args, **kwargs):
+                    return fn(*args, **kwargs)
+                return wrapper
+
+            @threaded
+            def fetch(url):
+                return requests.get(url)
+
+            async def route(url):
+                await fetch(url)
+            """
+        )
+    )
+    for finding in run(tmp_path):
+        assert "make `fetch` async" not in finding.advice
+        assert "to_thread(fetch" not in finding.advice
+        assert finding.advice.startswith("`fetch` is awaited, so its decorator returns a coroutine")

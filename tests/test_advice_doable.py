@@ -94,13 +94,14 @@ def _definitions(root: Path) -> dict[str, list[_Def]]:
     return out
 
 
-def _entered_or_iterated(path: Path, line: int, column: int) -> Optional[str]:
-    """The source of the `with` item or `for` iterable at (line, 1-based column), if it is one."""
+def _entered_or_iterated(path: Path, line: int, column: int) -> tuple[Optional[str], bool]:
+    """The source of the `with` item or `for` iterable at (line, 1-based column), if it is one,
+    and whether it is a `with` item."""
     try:
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source)
     except (OSError, SyntaxError):
-        return None
+        return None, False
     for node in ast.walk(tree):
         candidates: list[ast.expr] = []
         if isinstance(node, ast.With):
@@ -109,8 +110,8 @@ def _entered_or_iterated(path: Path, line: int, column: int) -> Optional[str]:
             candidates = [node.iter]
         for expression in candidates:
             if expression.lineno == line and expression.col_offset + 1 == column:
-                return ast.get_source_segment(source, expression)
-    return None
+                return ast.get_source_segment(source, expression), isinstance(node, ast.With)
+    return None, False
 
 
 def _dotted(node: ast.expr) -> str:
@@ -138,7 +139,9 @@ def _offloaded(call: ast.Call) -> tuple[bool, Optional[ast.expr]]:
     return False, None
 
 
-def _callable_problem(argument: Optional[ast.expr], source: str, entered: Optional[str]) -> str:
+def _callable_problem(
+    argument: Optional[ast.expr], source: str, entered: Optional[str], with_item: bool
+) -> str:
     if argument is None:
         return "names no function"
     if isinstance(argument, ast.Lambda):
@@ -156,7 +159,8 @@ def _callable_problem(argument: Optional[ast.expr], source: str, entered: Option
         return "is a dunder method"
     if entered is not None and text == entered:
         return "is the object the `with` enters / the `for` iterates"
-    if entered is not None and entered.startswith(text + "("):
+    if with_item and entered is not None and entered.startswith(text + "("):
+        # (a `for` over what a plain function returns is fine: the list is built in the thread)
         return "builds what the `with` enters: the block would still run on the loop"
     return ""
 
@@ -167,6 +171,9 @@ def problems(finding: Finding, definitions: dict[str, list[_Def]], base: Path) -
     for name in re.findall(r"make `([^`]+)` (?:async|an async|an `@asynccontextmanager`)", advice):
         if _is_dunder(name):
             yield f"asks to make the dunder `{name}` async"
+        awaited = finding.snippet[: finding.column - 1].rstrip().endswith("await")
+        if awaited and finding.chain and finding.chain[0].function == name:
+            yield f"asks to make `{name}` async, but the call already awaits it"
         # every function from the call site down to `name` would have to await the next one
         stuck = [h.function for h in finding.chain if _is_dunder(h.function)]
         if stuck and not _is_dunder(name):
@@ -181,7 +188,7 @@ def problems(finding: Finding, definitions: dict[str, list[_Def]], base: Path) -
             yield f"asks to make `{name}` a plain `def`, but it is not an `async def`"
     path = Path(finding.path)
     path = path if path.is_absolute() else Path.cwd() / path
-    entered = _entered_or_iterated(path, finding.line, finding.column)
+    entered, with_item = _entered_or_iterated(path, finding.line, finding.column)
     for snippet in re.findall(r"`([^`]+)`", advice):
         if not re.search(
             r"\b(to_thread|run_in_threadpool|run_sync|asyncify|run_in_executor)\(", snippet
@@ -196,7 +203,7 @@ def problems(finding: Finding, definitions: dict[str, list[_Def]], base: Path) -
             if not isinstance(node, ast.Call):
                 continue
             is_offload, function = _offloaded(node)
-            problem = _callable_problem(function, snippet, entered) if is_offload else ""
+            problem = _callable_problem(function, snippet, entered, with_item) if is_offload else ""
             if problem:
                 yield f"offload `{snippet}`: its function {problem}"
 

@@ -109,6 +109,7 @@ class Facts:
     awaited: bool = False  # some analysed function awaits ``function``
     async_with: bool = False  # the object a `with` enters defines `__aenter__`/`__aexit__`
     in_with: bool = False  # the call builds what a `with` enters (`with open(p) as f:`)
+    awaited_call: bool = False  # the call is awaited (`await fetch(url)`)
     fastapi: bool = False  # FastAPI / Starlette code: say which pool an offload uses
 
 
@@ -234,6 +235,13 @@ def _fix(facts: Facts) -> str:
                 f"and use {twin} there"
             )
         return fix
+    if facts.awaited_call and facts.via is Via.CALL:
+        # `await fetch(url)` on a plain `def fetch`: a decorator already makes it a coroutine
+        # function, so neither "make it async" nor `to_thread(fetch)` (a coroutine) would do
+        return (
+            f"`{first.name}` is awaited, so its decorator returns a coroutine: have the wrapper "
+            f"run the function in a worker thread (`await asyncio.to_thread(fn, *args, **kwargs)`)"
+        )
     if facts.via is Via.CONSTRUCTOR:
         # `__init__` / `__post_init__` cannot be async: the construction itself moves
         return f"offload the construction with {offload(facts.callee)}"

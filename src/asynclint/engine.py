@@ -365,6 +365,7 @@ class _Builder:
             awaited=self.contexts.is_awaited(key),
             async_with=site.kind is SiteKind.WITH and self._async_with(key, function, site),
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
+            awaited_call=site.awaited,
             fastapi=context.framework or self._imports_fastapi(key.path),
         )
         return Finding(
