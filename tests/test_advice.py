@@ -285,3 +285,19 @@ def test_an_awaited_plain_def_is_never_made_async_nor_offloaded_as_is(tmp_path: 
         assert "make `fetch` async" not in finding.advice
         assert "to_thread(fetch" not in finding.advice
         assert finding.advice.startswith("`fetch` is awaited, so its decorator returns a coroutine")
+
+
+def test_the_message_counts_the_other_blocking_apis() -> None:
+    others = [("ASL501", "time.sleep"), ("ASL301", "os.stat"), ("ASL701", "bcrypt.hashpw")]
+    chain = "`sync` blocks the event loop in route `GET /`: it reaches `requests.get`"
+    assert (
+        advice.with_others(chain, others[:1]) == f"{chain} and 1 other blocking API (`time.sleep`)"
+    )
+    assert advice.with_others(chain, others) == (
+        f"{chain} and 3 other blocking APIs (`time.sleep`, `os.stat`, …)"
+    )
+    direct = "`threading.Lock.__enter__` blocks the event loop in route `GET /`"
+    assert advice.with_others(direct, others[:1]) == (
+        f"{direct}, and the call reaches 1 other blocking API (`time.sleep`)"
+    )
+    assert advice.with_others(direct, []) == direct
