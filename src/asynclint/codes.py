@@ -233,7 +233,7 @@ RULES: tuple[Rule, ...] = (
         bad="@app.post('/login')\nasync def login(form: LoginForm):\n"
         "    ok = pwd_context.verify(form.password, user.hashed_password)",
         good="@app.post('/login')\nasync def login(form: LoginForm):\n"
-        "    ok = await run_in_threadpool(pwd_context.verify, form.password, user.hashed_password)",
+        "    ok = await asyncio.to_thread(pwd_context.verify, form.password, user.hashed_password)",
     ),
 )
 

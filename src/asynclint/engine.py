@@ -5,6 +5,7 @@ Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it re
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Collection, Sequence
@@ -21,15 +22,16 @@ from asynclint.config import Settings
 from asynclint.contexts import Context, Contexts
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
-from asynclint.expr import source_text
+from asynclint.expr import Call, source_text
 from asynclint.findings import Finding, Hop
 from asynclint.fixes import Planner, digest
 from asynclint.project import Project
-from asynclint.resolve import FuncKey, Resolver
+from asynclint.resolve import ClassKey, FuncKey, Inst, Resolver, Scope
 from asynclint.summary import (
     CallSite,
     FunctionSummary,
     ModuleSummary,
+    SiteKind,
     decode_source,
     display_name,
     source_lines,
@@ -109,7 +111,10 @@ def one_per_call(findings: Sequence[Finding]) -> list[Finding]:
     for group in by_site.values():
         group.sort(key=lambda f: (cost_rank(f.code), len(f.chain) + f.chain_cut, f.code))
         first, rest = group[0], group[1:]
-        out.append(replace(first, also=tuple((f.code, f.api) for f in rest)) if rest else first)
+        if rest:
+            also = tuple((f.code, f.api) for f in rest)
+            first = replace(first, also=also, message=advice.with_others(first.message, also))
+        out.append(first)
     out.sort(key=Finding.sort_key)
     return out
 
@@ -330,6 +335,9 @@ class _Builder:
         code: str,
     ) -> Optional[Finding]:
         hops: list[Hop] = []
+        steps: list[advice.Step] = []
+        callee = self._source(key.path, site)
+        api_callee, api_site = callee, site.kind
         if target.api is not None:
             api = target.api
         else:
@@ -341,6 +349,7 @@ class _Builder:
             for step_key, link in chain:
                 step = self.graph.resolver.function(step_key)
                 name = display_name(step.qualname if step else step_key.qualname)
+                steps.append(advice.step(name, step))
                 hops.append(
                     Hop(
                         function=name,
@@ -349,12 +358,31 @@ class _Builder:
                         column=self._column(step_key.path, link.site.line, link.site.column),
                     )
                 )
+            last_key, last_link = chain[-1]
+            api_callee = self._source(last_key.path, last_link.site)
+            api_site = last_link.site.kind
         cut = max(len(hops) - self.settings.max_chain, 0)
         lines = self.lines(key.path)
         snippet = lines[site.line - 1] if 0 < site.line <= len(lines) else ""
         column = self._column(key.path, site.line, site.column)
-        callee = source_text(site.func)
         end_column = self._column(key.path, site.end_line, site.end_column)
+        facts = advice.Facts(
+            api=api,
+            function=function,
+            context=context,
+            hops=hops,
+            steps=steps,
+            via=target.via,
+            site=site.kind,
+            callee=callee,
+            api_callee=api_callee,
+            api_site=api_site,
+            awaited=self.contexts.is_awaited(key),
+            async_with=site.kind is SiteKind.WITH and self._async_with(key, function, site),
+            in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
+            awaited_call=site.awaited,
+            fastapi=context.framework or self._imports_fastapi(key.path),
+        )
         return Finding(
             code=api.info.code,
             path=self.project.display_path(key.path),
@@ -362,10 +390,8 @@ class _Builder:
             column=column,
             end_line=site.end_line,
             end_column=end_column,
-            message=advice.message(api, context, hops, target.via),
-            advice=advice.remedy(
-                api, function, context, hops, callee, self.contexts.is_awaited(key)
-            ),
+            message=advice.message(facts),
+            advice=advice.remedy(facts),
             api=api.name,
             function=display_name(function.qualname),
             context=context.label,
@@ -373,6 +399,44 @@ class _Builder:
             chain_cut=cut,
             snippet=snippet,
         )
+
+    def _source(self, path: str, site: CallSite) -> str:
+        """The site's callee (or the object entered / iterated) as written, on one line."""
+        lines = self.lines(path)
+        if 0 < site.line <= site.end_line <= len(lines):
+            chunk = [line.encode("utf-8") for line in lines[site.line - 1 : site.end_line]]
+            chunk[-1] = chunk[-1][: site.end_column - 1]
+            chunk[0] = chunk[0][site.column - 1 :]
+            try:
+                text = b"\n".join(chunk).decode("utf-8")
+                tree = ast.parse(f"({text})", mode="eval")
+                return text if len(chunk) == 1 else ast.unparse(tree)
+            except (SyntaxError, UnicodeDecodeError, ValueError):
+                pass
+        return source_text(site.func)
+
+    def _async_with(self, key: FuncKey, function: FunctionSummary, site: CallSite) -> bool:
+        """The project class a `with` enters defines `__aenter__` and `__aexit__`."""
+        resolver = self.graph.resolver
+        value = resolver.value(site.func, Scope(key.path, function.qualname))
+        if not isinstance(value, Inst) or not isinstance(value.type, ClassKey):
+            return False
+        return all(resolver.find_method(value.type, m) for m in ("__aenter__", "__aexit__"))
+
+    def _imports_fastapi(self, path: str) -> bool:
+        module = self.graph.resolver.module(path)
+        return any(i.module.split(".")[0] in ("fastapi", "starlette") for i in module.imports)
+
+
+def _builds_with_item(function: FunctionSummary, site: CallSite) -> bool:
+    """``site`` is the call of a `with` item: `open(p)` in `with open(p) as f:`."""
+    return any(
+        other.kind is SiteKind.WITH
+        and isinstance(other.func, Call)
+        and other.func.func == site.func
+        and (other.line, other.column) == (site.line, site.column)
+        for other in function.calls
+    )
 
 
 _PARSE_ADVICE = {
