@@ -26,10 +26,12 @@ import ast
 import contextlib
 import difflib
 import hashlib
+import io
 import os
 import re
 import secrets
 import stat
+import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,6 +157,34 @@ def _has_comment(node: SgNode) -> bool:
     return node.find(kind="comment") is not None
 
 
+def _without_comments(text: str) -> str:
+    """``text`` (a call expression) with its comments removed, layout otherwise kept."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    out, last = [], (1, 0)
+    lines = text.split("\n")
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            start = token.start
+            out.append(_span(lines, last, start))
+            last = token.end
+    out.append(_span(lines, last, (len(lines), len(lines[-1]))))
+    return "".join(out)
+
+
+def _span(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    """The text between two (1-based line, column) positions."""
+    (first_line, first_col), (last_line, last_col) = start, end
+    if first_line == last_line:
+        return lines[first_line - 1][first_col:last_col]
+    parts = [lines[first_line - 1][first_col:]]
+    parts += lines[first_line : last_line - 1]
+    parts.append(lines[last_line - 1][:last_col])
+    return "\n".join(parts)
+
+
 def free_name(text: str, wanted: str) -> str:
     """``wanted``, or ``wanted_1``, ``wanted_2``...: the first that appears nowhere in ``text``,
     so no binding in the file (or a star import of it) can shadow it."""
@@ -208,6 +238,10 @@ def _rewrite(spec: FixSpec, name: str, call: SgNode, rewrite: str) -> Optional[t
     # the catalog names the API as `time.sleep`; the site may spell it `pause` or `t.sleep`
     pattern = function.text() + spec.pattern[len(name) :]
     text = call.text()
+    if _has_comment(call):
+        # older ast-grep releases (the last for Python 3.9) match no pattern across a comment:
+        # match the call without its comments; the text written keeps them (see below)
+        text = _without_comments(text)
     try:
         match = SgRoot(text, "python").root().find(pattern=pattern)
     except BaseException:  # a pattern ast-grep cannot read is a catalog bug: no fix
@@ -231,7 +265,7 @@ def _rewrite(spec: FixSpec, name: str, call: SgNode, rewrite: str) -> Optional[t
     arguments = spec.pattern[len(name) :]
     if arguments.startswith("(") and rewrite.endswith(arguments):
         head = rewrite[: len(rewrite) - len(arguments)]
-        return head + text[len(function.text()) :], result
+        return head + call.text()[len(function.text()) :], result
     if _has_comment(call):
         return None
     return result, result
