@@ -19,10 +19,15 @@ from asynclint.summary import ModuleSummary
 Loader = Callable[[Path], ModuleSummary]
 
 
-def package_root(path: Path) -> Path:
-    """The directory that must be on ``sys.path`` for ``path`` to import by its package name."""
+def package_root(path: Path, stop: Optional[Path] = None) -> Path:
+    """The directory that must be on ``sys.path`` for ``path`` to import by its package name
+    (never above ``stop``, the project root: a stray `__init__.py` there is not a package)."""
     directory = path.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
+    while (
+        (directory / "__init__.py").is_file()
+        and directory != stop
+        and directory.parent != directory
+    ):
         directory = directory.parent
     return directory
 
@@ -42,17 +47,23 @@ class Project:
         self.root = root
         self.load = load
         self.targets = [Path(os.path.abspath(t)) for t in targets]
+        # a project root marked as one (pyproject.toml, .git) bounds package roots: an
+        # `__init__.py` there does not make the repository a package of its parent directory
+        marked = (root / "pyproject.toml").is_file() or (root / ".git").exists()
+        self._stop: Optional[Path] = root if marked else None
         roots: list[Path] = []
         for target in self.targets:
-            candidate = package_root(target)
+            candidate = package_root(target, self._stop)
             if candidate not in roots:
                 roots.append(candidate)
         for extra in (root, root / "src"):
             if extra.is_dir() and extra not in roots:
                 roots.append(extra)
+        # every root any checked file implies: only for lookups with no importing file
         self.source_roots = roots
         self._summaries: dict[str, ModuleSummary] = {}
-        self._by_name: dict[str, Optional[str]] = {}
+        self._by_name: dict[tuple[str, tuple[Path, ...]], Optional[str]] = {}
+        self._roots: dict[tuple[Path, bool], tuple[Path, ...]] = {}
         # probes are memoised: resolution asks the same questions many times (star imports)
         self._relative: dict[tuple[str, int, str], Optional[str]] = {}
         self.missing: set[str] = set()  # files module lookups tried that did not exist
@@ -74,19 +85,49 @@ class Project:
 
     # -- module names -----------------------------------------------------------------------
 
-    def find_module(self, name: str) -> Optional[str]:
-        """The file of project module ``name`` (``a.b`` -> ``.../a/b.py``), or None."""
-        if name in self._by_name:
-            return self._by_name[name]
-        found: Optional[str] = None
-        parts = name.split(".")
-        if all(parts):
-            for root in self.source_roots:
-                found = self._probe(root.joinpath(*parts))
-                if found is not None:
-                    break
-        self._by_name[name] = found
+    def roots_for(self, importer: Optional[str]) -> tuple[Path, ...]:
+        """Where ``import name`` in ``importer`` is looked for, nearest first, as `sys.path`
+        would hold it when that file runs: its own directory when it is a script (not inside
+        a package), the root of its package, each directory above up to the project root,
+        and the project's `src/`. Roots of unrelated services in the same repository are not
+        among them, so one service's `app` or `redis.py` never shadows another's imports."""
+        if importer is None:
+            return tuple(self.source_roots)
+        directory = Path(importer).parent
+        script = not (directory / "__init__.py").is_file()
+        key = (directory, script)
+        found = self._roots.get(key)
+        if found is None:
+            roots: list[Path] = [directory] if script else []
+            top = package_root(Path(importer), self._stop)
+            roots.append(top)
+            above = top.parent
+            while self.root in above.parents or above == self.root:
+                roots.append(above)
+                above = above.parent
+            roots.append(self.root / "src")
+            found = tuple(dict.fromkeys(roots))
+            self._roots[key] = found
         return found
+
+    def find_module(self, name: str, importer: Optional[str] = None) -> Optional[str]:
+        """The file of project module ``name`` (``a.b`` -> ``.../a/b.py``) as ``importer``
+        would import it, or None (a library). A module never imports itself by its own name:
+        `import redis` in `clients/redis.py` is the library."""
+        roots = self.roots_for(importer)
+        key = (name, roots)
+        if key in self._by_name:
+            found = self._by_name[key]
+        else:
+            found = None
+            parts = name.split(".")
+            if all(parts):
+                for root in roots:
+                    found = self._probe(root.joinpath(*parts))
+                    if found is not None:
+                        break
+            self._by_name[key] = found
+        return None if found is not None and found == importer else found
 
     def find_relative(self, from_path: str, level: int, module: str) -> Optional[str]:
         """The file that ``from <level dots><module> import ...`` in ``from_path`` means."""

@@ -350,12 +350,12 @@ class Resolver:
     def _module_path(self, path: str, level: int, module: str) -> Optional[str]:
         if level:
             return self.project.find_relative(path, level, module)
-        return self.project.find_module(module)
+        return self.project.find_module(module, path)
 
     def imported(self, path: str, target: Import) -> Value:
         level, module, name = target.level, target.module, target.name
         if name is None:  # `import a.b` binds `a`; `import a.b as c` binds `a.b`
-            found = self.project.find_module(module)
+            found = self.project.find_module(module, path)
             if found is not None:
                 return PMod(found, module)
             return Ext(module)
@@ -364,10 +364,10 @@ class Resolver:
             if base is None:
                 return None
             return self._from_module(PMod(base, ""), name)
-        base = self.project.find_module(module) if module else None
+        base = self.project.find_module(module, path) if module else None
         if base is not None:
             return self._from_module(PMod(base, module), name)
-        sub = self.project.find_module(f"{module}.{name}")
+        sub = self.project.find_module(f"{module}.{name}", path)
         if sub is not None:
             return PMod(sub, f"{module}.{name}")
         return Ext(f"{module}.{name}")
