@@ -212,3 +212,24 @@ def test_checked_in_labels_are_valid(score: ModuleType) -> None:
         assert app.name == app.repo.replace("/", "__")
         keys = [(x.path, x.line, x.code, x.api) for x in app.labels]
         assert len(keys) == len(set(keys)), f"{app.name}: a finding is labelled twice"
+
+
+def test_related_locations_are_judged_like_findings(score: ModuleType) -> None:
+    report = json.dumps(
+        {
+            "findings": [
+                {
+                    "path": "app/a.py",
+                    "line": 5,
+                    "code": "ASL301",
+                    "api": "builtins.open",
+                    "related": [{"line": 6, "column": 9, "api": "io.TextIOWrapper.write"}],
+                }
+            ]
+        }
+    )
+    reported = score.parse_report(report)
+    assert [(r.path, r.line, r.code, r.api) for r in reported] == [
+        ("app/a.py", 5, "ASL301", "builtins.open"),
+        ("app/a.py", 6, "ASL301", "io.TextIOWrapper.write"),
+    ]

@@ -264,17 +264,17 @@ def score(app: App, reported: Sequence[Reported]) -> Score:
 
 
 def parse_report(text: str) -> list[Reported]:
-    """The findings of asynclint's ``--format json`` output."""
+    """The findings of asynclint's ``--format json`` output. A finding's related locations
+    (later calls on the handle it opened, shown with it) are claims of their own and are
+    judged like findings: each is one more (path, line, code) of the same code."""
     document = json.loads(text)
-    return [
-        Reported(
-            path=item["path"].replace("\\", "/"),
-            line=int(item["line"]),
-            code=item["code"],
-            api=item.get("api", ""),
-        )
-        for item in document["findings"]
-    ]
+    out = []
+    for item in document["findings"]:
+        path = item["path"].replace("\\", "/")
+        out.append(Reported(path, int(item["line"]), item["code"], item.get("api", "")))
+        for related in item.get("related", []):
+            out.append(Reported(path, int(related["line"]), item["code"], related["api"]))
+    return out
 
 
 def run_asynclint(command: Sequence[str], checkout: Path, paths: Sequence[str]) -> list[Reported]:

@@ -22,8 +22,8 @@ from asynclint.config import Settings
 from asynclint.contexts import Context, Contexts
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
-from asynclint.expr import Call, source_text
-from asynclint.findings import Finding, Hop
+from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
+from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.project import Project
 from asynclint.resolve import ClassKey, FuncKey, Inst, Resolver, Scope
@@ -296,6 +296,7 @@ class _Builder:
                     spec = entry.fix if entry is not None else None
                 found.append((finding, site, spec))
                 reported.add((id(site), code))
+        found = _one_per_operation(function, found, self._opened_type)
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
         plain_def = advice.can_be_plain_def(
@@ -304,6 +305,11 @@ class _Builder:
         module = self.graph.resolver.module(key.path)
         out = []
         for finding, site, spec in found:
+            if finding.related:
+                # the operation spans several calls on one handle: offloading one of them is
+                # not sound (thread-bound objects such as sqlite3 connections, open files)
+                out.append(finding)
+                continue
             position = (finding.line, finding.column, finding.end_line, finding.end_column)
             fix = self.planner.fix(
                 key.path,
@@ -318,6 +324,17 @@ class _Builder:
             )
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
+
+    def _opened_type(self, api: str) -> Optional[str]:
+        """The class of the handle ``api`` opens: what a catalogued function returns
+        (`open` -> `io.TextIOWrapper`, `sqlite3.connect` -> `sqlite3.Connection`), or the class
+        itself for a blocking constructor (`smtplib.SMTP(host)`); None for a method call."""
+        catalog = self.graph.catalog
+        entry = catalog.function(api)
+        if entry is not None:
+            return entry.returns
+        cls = catalog.cls(api)
+        return cls.name if cls is not None and cls.constructor else None
 
     def _codes(self, target: Target) -> list[str]:
         if target.api is not None:
@@ -445,3 +462,80 @@ _PARSE_ADVICE = {
     "nesting": "split the deeply nested expression; nothing in this file was checked",
     "read": "check that the file exists and is readable; nothing in it was checked",
 }
+
+
+_Found = tuple[Finding, CallSite, Optional[FixSpec]]
+
+
+def _one_per_operation(
+    function: FunctionSummary, found: list[_Found], opened_type: Callable[[str], Optional[str]]
+) -> list[_Found]:
+    """One finding per blocking operation: a call that opens a handle (`with open(p) as f`,
+    `conn = sqlite3.connect(...)`) is reported once, and the later calls of the same code on
+    that handle (`f.write(...)`, `conn.execute(...)`) become its
+    related locations instead of findings of their own."""
+    handles = _handles(function)
+    if not handles:
+        return found
+    opened: dict[int, list[str]] = {}  # index in `found` -> handle names its call made
+    for index, (finding, site, _) in enumerate(found):
+        if site.kind is not SiteKind.CALL or finding.chain or not opened_type(finding.api):
+            continue
+        for name, (line, callee) in handles.items():
+            if (
+                site.func == callee
+                and site.line >= line
+                and not _opened_by_other(found, name, index, opened)
+            ):
+                opened.setdefault(index, []).append(name)
+    if not opened:
+        return found
+    folded: dict[int, list[Related]] = {}
+    dropped: set[int] = set()
+    for index, names in opened.items():
+        finding, site, _ = found[index]
+        handle_type = opened_type(finding.api)
+        for other, (candidate, later, _) in enumerate(found):
+            if other == index or other in dropped or candidate.code != finding.code:
+                continue
+            if later.line <= site.line or not _on_handle(later, names) or candidate.chain:
+                continue
+            if candidate.api.rpartition(".")[0] != handle_type:
+                continue  # a method of another class: another operation
+            folded.setdefault(index, []).append(
+                Related(candidate.line, candidate.column, candidate.api)
+            )
+            dropped.add(other)
+    out: list[_Found] = []
+    for index, (finding, site, spec) in enumerate(found):
+        if index in dropped:
+            continue
+        if index in folded:
+            finding = replace(finding, related=tuple(folded[index]))
+        out.append((finding, site, spec))
+    return out
+
+
+def _handles(function: FunctionSummary) -> dict[str, tuple[int, OptExpr]]:
+    """Names bound once, to a call or to what entering a call gives: name -> (line, callee)."""
+    out: dict[str, tuple[int, OptExpr]] = {}
+    for binding in function.assigns:
+        if len(function.assigned.get(binding.name, ())) != 1:
+            continue
+        value = binding.value.value if isinstance(binding.value, Enter) else binding.value
+        if isinstance(value, Call):
+            out[binding.name] = (binding.line, value.func)
+    return out
+
+
+def _opened_by_other(
+    found: Sequence[_Found], name: str, index: int, opened: dict[int, list[str]]
+) -> bool:
+    return any(name in names for other, names in opened.items() if other != index)
+
+
+def _on_handle(site: CallSite, names: Sequence[str]) -> bool:
+    """The call is a method of one of ``names`` (`f.write`, `conn.execute`). Passing the
+    handle to another function (`service.save(user)`) is another operation, not this one."""
+    func = site.func
+    return isinstance(func, Attr) and isinstance(func.value, Name) and func.value.id in names

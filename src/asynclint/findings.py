@@ -19,6 +19,16 @@ class Hop:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another call of the same blocking operation (a read or write on the handle the reported
+    call opened), shown with the finding instead of as a finding of its own."""
+
+    line: int  # 1-based, in the finding's file
+    column: int  # 1-based
+    api: str  # e.g. "io.TextIOWrapper.write"
+
+
+@dataclass(frozen=True)
 class Edit:
     """Replace the text from (line, column) up to (end_line, end_column) with ``content``."""
 
@@ -59,6 +69,7 @@ class Finding:
     custom: Optional[Rule] = None  # the rule, for a project's own structural rules (ASL9xx)
     # other blocking APIs the same call reaches, under other (selected) codes: (code, api)
     also: tuple[tuple[str, str], ...] = ()
+    related: tuple[Related, ...] = ()  # later calls on the handle this call opened
 
     @property
     def rule(self) -> Rule:

@@ -74,6 +74,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         ],
         "chain_cut": finding.chain_cut,
         "also": [{"code": code, "api": api} for code, api in finding.also],
+        "related": [{"line": r.line, "column": r.column, "api": r.api} for r in finding.related],
         "snippet": finding.snippet,
         "fix": None
         if finding.fix is None

@@ -168,6 +168,20 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
             {**_hop_location(hop, root), "id": index, "message": {"text": f"`{hop.function}`"}}
             for index, hop in enumerate(finding.chain, start=1)
         ]
+    if finding.related:
+        # later calls of the same operation (the handle the reported call opened)
+        first = len(finding.chain) + 1
+        result.setdefault("relatedLocations", []).extend(
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact_location(finding.path, root),
+                    "region": {"startLine": max(r.line, 1), "startColumn": max(r.column, 1)},
+                },
+                "id": first + offset,
+                "message": {"text": f"`{r.api}` on the same handle"},
+            }
+            for offset, r in enumerate(finding.related)
+        )
     if finding.also:
         result["properties"] = {"alsoReaches": [f"{api} ({code})" for code, api in finding.also]}
     if finding.fix is not None:

@@ -81,6 +81,9 @@ def _finding(finding: Finding, color: bool) -> list[str]:
         lines.append(f"  = chain: {finding.chain_text()}")
         if finding.context:
             lines.append(f"  = runs in: {finding.context}")
+    if finding.related:
+        calls = ", ".join(f"line {r.line} `{r.api}`" for r in finding.related)
+        lines.append(f"  = same handle: {calls}")
     if finding.also:
         others = ", ".join(f"`{api}` ({code})" for code, api in finding.also)
         lines.append(f"  = also reaches: {others}")
