@@ -13,7 +13,7 @@ from conftest import FIXTURES, run
 from asynclint import advice
 from asynclint.callgraph import Api
 from asynclint.catalog import Info
-from asynclint.contexts import Context, ContextKind
+from asynclint.fastapi_model import Context, ContextKind
 from asynclint.findings import Finding, Hop
 from asynclint.summary import FunctionSummary, summarise
 

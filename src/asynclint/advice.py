@@ -29,13 +29,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from asynclint.callgraph import Api, Via
-from asynclint.contexts import Context, ContextKind
+from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def
 from asynclint.findings import Hop
 from asynclint.resolve import decorator_names
 from asynclint.summary import FunctionSummary, SiteKind, display_name
 
-# handlers FastAPI runs in its threadpool when they are a plain `def`
-PLAIN_DEF_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY)
 # the one offload form advice uses; FastAPI code is also told about the other pool
 OFFLOAD = "asyncio.to_thread"
 POOL_NOTE = (
@@ -146,17 +144,6 @@ def with_others(text: str, others: Sequence[tuple[str, str]]) -> str:
     if ": it reaches `" in text:
         return f"{text} and {count} ({names})"
     return f"{text}, and the call reaches {count} ({names})"
-
-
-def can_be_plain_def(function: FunctionSummary, context: Context, awaited: bool) -> bool:
-    """An `async def` route or dependency that awaits nothing, and that nothing awaits, can
-    become a plain `def`: FastAPI then runs it in its threadpool."""
-    return (
-        function.is_async
-        and not function.awaits
-        and context.kind in PLAIN_DEF_KINDS
-        and not awaited
-    )
 
 
 def remedy(facts: Facts) -> str:

@@ -9,8 +9,6 @@ middleware …) so a message can say why it matters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from typing import NamedTuple, Optional
 
 from asynclint.expr import (
@@ -24,45 +22,16 @@ from asynclint.expr import (
     last_name,
     walk,
 )
+from asynclint.fastapi_model import (
+    MIDDLEWARE_BASES,
+    ROUTE_METHODS,
+    WEBSOCKET_METHODS,
+    Context,
+    ContextKind,
+    event_kind,
+)
 from asynclint.resolve import ClassKey, FuncKey, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
-
-ROUTE_METHODS = {
-    "get": "GET",
-    "post": "POST",
-    "put": "PUT",
-    "patch": "PATCH",
-    "delete": "DELETE",
-    "head": "HEAD",
-    "options": "OPTIONS",
-    "trace": "TRACE",
-    "api_route": "",
-    "route": "",
-}
-_MIDDLEWARE_BASES = {
-    "starlette.middleware.base.BaseHTTPMiddleware",
-    "fastapi.middleware.base.BaseHTTPMiddleware",
-}
-
-
-class ContextKind(str, Enum):
-    ROUTE = "route"
-    WEBSOCKET = "websocket"
-    DEPENDENCY = "dependency"
-    MIDDLEWARE = "middleware"
-    EXCEPTION_HANDLER = "exception handler"
-    STARTUP_HANDLER = "startup handler"
-    SHUTDOWN_HANDLER = "shutdown handler"
-    EVENT_HANDLER = "event handler"  # another event name passed to `add_event_handler`
-    LIFESPAN = "lifespan"
-    ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
-
-
-@dataclass(frozen=True)
-class Context:
-    kind: ContextKind
-    label: str  # e.g. "route `GET /users/{user_id}`"
-    framework: bool  # FastAPI calls it (a plain `def` would run in the threadpool instead)
 
 
 class _DecoratorCall(NamedTuple):
@@ -76,14 +45,6 @@ def _decorator_call(decorator: OptExpr) -> Optional[_DecoratorCall]:
     if not isinstance(decorator, Call) or not isinstance(decorator.func, Attr):
         return None
     return _DecoratorCall(decorator.func.value, decorator.func.attr, decorator)
-
-
-def _event_kind(event: str) -> ContextKind:
-    if event == "startup":
-        return ContextKind.STARTUP_HANDLER
-    if event == "shutdown":
-        return ContextKind.SHUTDOWN_HANDLER
-    return ContextKind.EVENT_HANDLER
 
 
 class Contexts:
@@ -224,7 +185,7 @@ class Contexts:
                 full = self._prefix(receiver, scope) + path
                 label = f"route `{verb} {full}`".replace("  ", " ")
                 return Context(ContextKind.ROUTE, label, True)
-            if method in ("websocket", "websocket_route") and path is not None:
+            if method in WEBSOCKET_METHODS and path is not None:
                 full = self._prefix(receiver, scope) + path
                 return Context(ContextKind.WEBSOCKET, f"websocket `{full}`", True)
             if method == "middleware":
@@ -234,7 +195,7 @@ class Contexts:
                 return Context(ContextKind.EXCEPTION_HANDLER, label, True)
         event = self._event(key, function)
         if event:
-            return Context(_event_kind(event), f"{event} handler `{name}`", True)
+            return Context(event_kind(event), f"{event} handler `{name}`", True)
         if key in self._added_routes:
             path, verb = self._added_routes[key]
             label = f"route `{verb} {path}`".replace("  ", " ")
@@ -247,7 +208,7 @@ class Contexts:
             return Context(ContextKind.LIFESPAN, f"lifespan `{name}`", True)
         if function.class_name and function.name == "dispatch":
             bases = self.resolver.library_bases(ClassKey(key.path, function.class_name))
-            if _MIDDLEWARE_BASES & set(bases):
+            if MIDDLEWARE_BASES & set(bases):
                 return Context(ContextKind.MIDDLEWARE, f"middleware `{name}`", True)
         return Context(ContextKind.ASYNC_FUNCTION, f"`{name}`", False)
 

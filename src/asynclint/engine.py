@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,10 +18,11 @@ from asynclint.callgraph import CallGraph, Target
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR, cost_rank
 from asynclint.config import Settings
-from asynclint.contexts import Context, Contexts
+from asynclint.contexts import Contexts
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
+from asynclint.fastapi_model import Context, can_be_plain_def, can_reach_loop
 from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.project import Project
@@ -206,21 +206,6 @@ def _reader(
     return lambda path: by_path[path] if path in by_path else read_source(Path(path))
 
 
-# Only these put code on the event loop: `async def` (and `async with/for` inside one), and
-# a plain `def` registered as a startup/shutdown handler. A file with none of them can hold no
-# finding, so it is not parsed at all; modules it would import are read only when an analysed
-# file needs them. Files that mount routers (`include_router`) are read for the route prefixes.
-_LOOP_MARKERS = re.compile(rb"\basync\s+def\b|on_event|add_event_handler|include_router")
-# substrings every marker contains: most files hold none, and `in` is far cheaper than a regex
-_MARKER_WORDS = (b"async", b"on_event", b"add_event_handler", b"include_router")
-
-
-def can_reach_loop(source: bytes) -> bool:
-    if not any(word in source for word in _MARKER_WORDS):
-        return False
-    return _LOOP_MARKERS.search(source) is not None
-
-
 class _Builder:
     """Turns call-graph facts into findings with messages, advice and chains."""
 
@@ -299,9 +284,9 @@ class _Builder:
         found = _one_per_operation(function, found, self._opened_type)
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
-        plain_def = advice.can_be_plain_def(
-            function, context, self.contexts.is_awaited(key)
-        ) and not any(spec is not None for _, _, spec in found)
+        plain_def = can_be_plain_def(function, context, self.contexts.is_awaited(key)) and not any(
+            spec is not None for _, _, spec in found
+        )
         module = self.graph.resolver.module(key.path)
         out = []
         for finding, site, spec in found:

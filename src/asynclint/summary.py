@@ -38,6 +38,7 @@ from asynclint.expr import (
     TypeUnion,
     last_name,
 )
+from asynclint.fastapi_model import ARGUMENTS_READ, KEYWORDS_READ
 
 
 class SiteKind(str, Enum):
@@ -332,12 +333,6 @@ def annotation(node: Optional[ast.AST]) -> OptExpr:
 
 
 _Function = Union[ast.FunctionDef, ast.AsyncFunctionDef]
-
-# calls whose arguments the analysis reads (contexts: how FastAPI registers handlers)
-ARGUMENTS_READ = frozenset(
-    {"add_event_handler", "add_api_route", "add_route", "include_router", "add_exception_handler"}
-)
-KEYWORDS_READ = frozenset({"lifespan", "exception_handlers"})
 
 
 class _FunctionBuilder:

@@ -1,0 +1,107 @@
+"""FastAPI's (and Starlette's) execution model, as data: how handlers are registered, which
+kinds of function the framework calls, which of them it would run in its threadpool if they
+were a plain `def`, and the byte markers that tell the pre-scan a file can put code on the
+loop. `contexts` applies it to a project; `summary` and `engine` read the registration forms
+and markers from here, so the model lives in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the summaries read this module's data: no import back at run time
+    from asynclint.summary import FunctionSummary
+
+# `@app.get("/p")`, `@router.api_route("/p", methods=[...])`: decorator name -> HTTP verb
+ROUTE_METHODS = {
+    "get": "GET",
+    "post": "POST",
+    "put": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "head": "HEAD",
+    "options": "OPTIONS",
+    "trace": "TRACE",
+    "api_route": "",
+    "route": "",
+}
+WEBSOCKET_METHODS = frozenset({"websocket", "websocket_route"})
+MIDDLEWARE_BASES = frozenset(
+    {
+        "starlette.middleware.base.BaseHTTPMiddleware",
+        "fastapi.middleware.base.BaseHTTPMiddleware",
+    }
+)
+# registrations by call: their arguments name the handler (the summaries keep them)
+EVENT_REGISTRATIONS = frozenset({"add_event_handler"})
+ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_route"})
+ROUTER_MOUNTS = frozenset({"include_router"})
+HANDLER_REGISTRATIONS = frozenset({"add_exception_handler"})
+ARGUMENTS_READ = EVENT_REGISTRATIONS | ROUTE_REGISTRATIONS | ROUTER_MOUNTS | HANDLER_REGISTRATIONS
+# registrations by keyword: `FastAPI(lifespan=f, exception_handlers={Exc: handler})`
+KEYWORDS_READ = frozenset({"lifespan", "exception_handlers"})
+EVENT_DECORATOR = "on_event"
+
+
+class ContextKind(str, Enum):
+    ROUTE = "route"
+    WEBSOCKET = "websocket"
+    DEPENDENCY = "dependency"
+    MIDDLEWARE = "middleware"
+    EXCEPTION_HANDLER = "exception handler"
+    STARTUP_HANDLER = "startup handler"
+    SHUTDOWN_HANDLER = "shutdown handler"
+    EVENT_HANDLER = "event handler"  # another event name passed to `add_event_handler`
+    LIFESPAN = "lifespan"
+    ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
+
+
+@dataclass(frozen=True)
+class Context:
+    kind: ContextKind
+    label: str  # e.g. "route `GET /users/{user_id}`"
+    framework: bool  # FastAPI calls it (a plain `def` would run in the threadpool instead)
+
+
+def event_kind(event: str) -> ContextKind:
+    if event == "startup":
+        return ContextKind.STARTUP_HANDLER
+    if event == "shutdown":
+        return ContextKind.SHUTDOWN_HANDLER
+    return ContextKind.EVENT_HANDLER
+
+
+# handlers FastAPI runs in its threadpool when they are a plain `def`
+PLAIN_DEF_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY)
+
+
+def can_be_plain_def(function: FunctionSummary, context: Context, awaited: bool) -> bool:
+    """An `async def` route or dependency that awaits nothing, and that nothing awaits, can
+    become a plain `def`: FastAPI then runs it in its threadpool."""
+    return (
+        function.is_async
+        and not function.awaits
+        and context.kind in PLAIN_DEF_KINDS
+        and not awaited
+    )
+
+
+# The pre-scan. Only these put code on the event loop: `async def` (and `async with/for`
+# inside one), and a plain `def` registered as a startup/shutdown handler. A file with none of
+# them can hold no finding, so it is not parsed at all; modules it would import are read only
+# when an analysed file needs them. Files that mount routers are read for the route prefixes.
+_MARKER_NAMES = sorted({EVENT_DECORATOR, *EVENT_REGISTRATIONS, *ROUTER_MOUNTS})
+_LOOP_MARKERS = re.compile(
+    rb"\basync\s+def\b|" + b"|".join(re.escape(name.encode()) for name in _MARKER_NAMES)
+)
+# substrings every marker contains: most files hold none, and `in` is far cheaper than a regex
+_MARKER_WORDS = (b"async", *(name.encode() for name in _MARKER_NAMES))
+
+
+def can_reach_loop(source: bytes) -> bool:
+    if not any(word in source for word in _MARKER_WORDS):
+        return False
+    return _LOOP_MARKERS.search(source) is not None
