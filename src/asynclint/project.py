@@ -67,6 +67,10 @@ class Project:
         # probes are memoised: resolution asks the same questions many times (star imports)
         self._relative: dict[tuple[str, int, str], Optional[str]] = {}
         self.missing: set[str] = set()  # files module lookups tried that did not exist
+        # the files given to the analysis (not those loaded on demand), in the order given:
+        # facts read "across the project" come from these, so they never depend on what
+        # happened to be loaded first
+        self.added: list[str] = []
 
     # -- files ------------------------------------------------------------------------------
 
@@ -78,6 +82,8 @@ class Project:
         return found
 
     def add(self, summary: ModuleSummary) -> None:
+        if summary.path not in self._summaries:
+            self.added.append(summary.path)
         self._summaries[summary.path] = summary
 
     def loaded(self) -> dict[str, ModuleSummary]:

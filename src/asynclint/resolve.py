@@ -28,9 +28,17 @@ from asynclint.expr import (
     Or,
     Subscript,
     TypeUnion,
+    last_name,
 )
 from asynclint.project import Project
-from asynclint.summary import ClassSummary, FunctionSummary, Import, ModuleSummary
+from asynclint.summary import (
+    CallSite,
+    ClassSummary,
+    FunctionSummary,
+    Import,
+    ModuleSummary,
+    SiteKind,
+)
 
 
 class FuncKey(NamedTuple):
@@ -169,6 +177,7 @@ class Resolver:
         self.catalog = catalog
         self._memo: dict[tuple[Node, Scope], Value] = {}
         self._cuts = 0  # cycles cut so far: a value computed across a cut is not memoised
+        self._call_index: Optional[dict[str, list[tuple[str, Optional[str], CallSite]]]] = None
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
@@ -276,6 +285,9 @@ class Resolver:
             typed = self.param_type(function, name, scope.path)
             if typed is not None:
                 return typed
+            if name not in function.assigned and name not in function.annotated:
+                # unannotated, never rebound: what every project call passes for it
+                return self.passed(FuncKey(scope.path, function.qualname), function, name)
             # an untyped parameter may still be rebound: `c = c or Client()`
         for hint in function.annotated.get(name, ()):
             typed = self.annotation_type(hint, scope)
@@ -679,6 +691,66 @@ class Resolver:
             )
             return self._weigh(typed, dependency)
         return None
+
+    def passed(self, key: FuncKey, function: FunctionSummary, name: str) -> Value:
+        """The type of unannotated parameter ``name`` from what the project's calls pass for
+        it: known only when every call of ``key`` in the analysed files passes it (by position
+        or keyword) and all of them agree on a type the analysis can use."""
+        marker = ("passed", key, name)
+        if marker in self._in_progress:
+            self._cuts += 1
+            return None
+        self._in_progress.add(marker)
+        try:
+            return self._passed(key, function, name)
+        finally:
+            self._in_progress.discard(marker)
+
+    def _passed(self, key: FuncKey, function: FunctionSummary, name: str) -> Value:
+        index = [p.name for p in function.params].index(name)
+        bound = function.class_name is not None and not _is_static_or_class(function)
+        target = PFunc(key)
+        found: set[Value] = set()
+        for path, caller, site in self._calls_named(function.name):
+            scope = Scope(path, caller)
+            if self.value(site.func, scope) != target:
+                continue
+            argument = next((k.value for k in site.keywords if k.name == name), None)
+            if argument is None:
+                # `obj.method(a)` passes `self` implicitly; `Class.method(obj, a)` does not
+                implicit = (
+                    bound
+                    and isinstance(site.func, Attr)
+                    and not isinstance(self.value(site.func.value, scope), PClass)
+                )
+                position = index - 1 if implicit else index
+                if 0 <= position < len(site.positional):
+                    argument = site.positional[position]
+            if argument is None:
+                return None  # a call passes nothing we can read (or relies on a default)
+            found.add(self.value(argument, scope))
+            if len(found) > 1:
+                return None
+        value = found.pop() if found else None
+        return value if self.informative(value) else None
+
+    def _calls_named(self, name: str) -> list[tuple[str, Optional[str], CallSite]]:
+        """Plain calls spelled with ``name`` in the analysed files (an index built once)."""
+        if self._call_index is None:
+            index: dict[str, list[tuple[str, Optional[str], CallSite]]] = {}
+            for path in self.project.added:
+                summary = self.module(path)
+                scopes: list[tuple[Optional[str], tuple[CallSite, ...]]] = [
+                    (None, summary.module_calls)
+                ]
+                scopes += [(f.qualname, f.calls) for f in summary.functions.values()]
+                for qualname, calls in scopes:
+                    for site in calls:
+                        spelled = last_name(site.func)
+                        if spelled and site.kind is SiteKind.CALL and not site.spread:
+                            index.setdefault(spelled, []).append((path, qualname, site))
+            self._call_index = index
+        return self._call_index.get(name, [])
 
     def _weigh(self, annotated: Value, provided: Value) -> Value:
         """A parameter's type from its annotation and from what its `Depends` provider

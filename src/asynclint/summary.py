@@ -103,9 +103,16 @@ class CallSite:
     # index (in the function's calls) of the call whose arguments hold the lambda this call
     # sits in; -1 when inside a lambda that is not a call argument; None outside lambdas
     lambda_owner: Optional[int] = None
-    # the first positional argument, shallow (a name, an attribute, or the callee of a call):
-    # what a file API is given decides whether it touches the file system (`io.BytesIO(...)`)
-    first: OptExpr = None
+    # the arguments, shallow (a name, an attribute, or the callee of a call; None for anything
+    # else, and for `*args`): what a file API is given decides whether it touches the file
+    # system (`io.BytesIO(...)`), and what callers pass types unannotated parameters
+    positional: tuple[OptExpr, ...] = ()
+    keywords: tuple[Keyword, ...] = ()
+    spread: bool = False  # `*args` or `**kwargs` among them: positions are not known
+
+    @property
+    def first(self) -> OptExpr:
+        return self.positional[0] if self.positional else None
 
 
 @dataclass(frozen=True)
@@ -305,7 +312,8 @@ def _index_items(node: ast.Subscript) -> list[ast.expr]:
 
 def _shallow(node: ast.expr) -> OptExpr:
     """A cheap form of an argument: names and attributes whole, a call by its callee only
-    (enough to type `io.BytesIO(data)`); anything else None. Every call site keeps one."""
+    (enough to type `io.BytesIO(data)`); anything else None (`*args` too, as its position is
+    unknown). Every call site keeps these."""
     if isinstance(node, (ast.Name, ast.Attribute)):
         return expr(node)
     if isinstance(node, ast.Call):
@@ -765,7 +773,10 @@ class _Summariser(ast.NodeVisitor):
             _keywords(node) if keep else (),
             kind=SiteKind.CALL,
             awaited=awaited,
-            first=_shallow(node.args[0]) if node.args else None,
+            positional=tuple(_shallow(a) for a in node.args),
+            keywords=tuple(Keyword(k.arg or "**", _shallow(k.value)) for k in node.keywords),
+            spread=any(isinstance(a, ast.Starred) for a in node.args)
+            or any(k.arg is None for k in node.keywords),
         )
         self.call_stack.append(index)
         for argument in node.args:
@@ -782,7 +793,9 @@ class _Summariser(ast.NodeVisitor):
         kwargs: tuple[Keyword, ...],
         kind: SiteKind,
         awaited: bool = False,
-        first: OptExpr = None,
+        positional: tuple[OptExpr, ...] = (),
+        keywords: tuple[Keyword, ...] = (),
+        spread: bool = False,
     ) -> int:
         start_line = getattr(anchor, "lineno", 1)
         start_col = getattr(anchor, "col_offset", 0)
@@ -802,7 +815,9 @@ class _Summariser(ast.NodeVisitor):
                 kind=kind,
                 awaited=awaited,
                 lambda_owner=self.lambda_owner[-1] if self.lambda_owner else None,
-                first=first,
+                positional=positional,
+                keywords=keywords,
+                spread=spread,
             )
         )
         return len(self.current.calls) - 1
