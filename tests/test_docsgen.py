@@ -152,7 +152,8 @@ def test_catalog_page_rows() -> None:
                         {
                             "name": "acme.Conn",
                             "aliases": ["acme.conn.Conn"],
-                            "blocking": ["query", "__enter__"],
+                            "blocking": ["query"],
+                            "enter_blocks": True,
                             "safe": ["close"],
                             "constructor": True,
                             "why": "talks to the server",

@@ -657,6 +657,16 @@ CATALOG_ERRORS = [
         ["`aliases`"],
         id="aliases-a-string",
     ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nexit_blocks = 'yes'\n" + CATALOG,
+        ["`exit_blocks`", "true or false"],
+        id="exit-blocks-not-bool",
+    ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nblocking = ['__iter__']\n" + CATALOG,
+        ["`blocking`", "iter_blocks = true"],
+        id="hook-listed-by-hand",
+    ),
 ]
 
 

@@ -141,7 +141,20 @@ class Catalog:
 _INFO_FIELDS = ("category", "why", "replacement", "anchor")
 _FUNCTION_KEYS = {"name", "names", "blocking", "returns", "fix", *_INFO_FIELDS}
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
-_CLASS_KEYS = {"name", "aliases", "blocking", "safe", "constructor", "returns", *_INFO_FIELDS}
+# `with` and `for` as facts of a class: each flag stands for the protocol method the engine
+# looks up at a `with` / `for` site, so the call graph needs no special case for them.
+HOOKS = {"enter_blocks": "__enter__", "exit_blocks": "__exit__", "iter_blocks": "__iter__"}
+_HOOK_FLAGS = {method: flag for flag, method in HOOKS.items()}
+_CLASS_KEYS = {
+    "name",
+    "aliases",
+    "blocking",
+    "safe",
+    "constructor",
+    "returns",
+    *HOOKS,
+    *_INFO_FIELDS,
+}
 _FILE_KEYS = {"defaults", "function", "class"}
 
 
@@ -360,6 +373,17 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         raise where.error("aliases", "must be a list of dotted names")
     aliases = tuple(_alias(a, where) for a in raw_aliases)
     blocking = _names(item, "blocking", where)
+    for method in blocking:
+        if method in _HOOK_FLAGS:
+            raise where.error(
+                "blocking", f"lists {method!r}; say `{_HOOK_FLAGS[method]} = true` instead"
+            )
+    for flag, method in HOOKS.items():
+        value = item.get(flag, False)
+        if not isinstance(value, bool):
+            raise where.error(flag, "must be true or false")
+        if value:
+            blocking.append(method)
     safe = _names(item, "safe", where)
     both = set(blocking) & set(safe)
     if both:
