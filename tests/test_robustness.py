@@ -667,6 +667,16 @@ CATALOG_ERRORS = [
         ["`blocking`", "iter_blocks = true"],
         id="hook-listed-by-hand",
     ),
+    pytest.param(
+        "[[tool.asynclint.function]]\nname = 'a.b'\ntwin = 'a.{name}.{name}'\n" + CATALOG,
+        ["`twin`"],
+        id="twin-two-placeholders",
+    ),
+    pytest.param(
+        "[[tool.asynclint.function]]\nname = 'a.b'\ntwin = 'a b'\n" + CATALOG,
+        ["`twin`", "dotted name"],
+        id="twin-not-a-name",
+    ),
 ]
 
 

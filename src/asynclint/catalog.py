@@ -59,6 +59,7 @@ class FunctionEntry:
     info: Info | None  # None: a pure factory that does not block, only gives a type
     returns: str | None = None
     fix: FixSpec | None = None
+    twin: str | None = None  # the async function to use instead (`aiofiles.os.stat`)
 
     @property
     def blocking(self) -> bool:
@@ -139,7 +140,7 @@ class Catalog:
 
 
 _INFO_FIELDS = ("category", "why", "replacement", "anchor")
-_FUNCTION_KEYS = {"name", "names", "blocking", "returns", "fix", *_INFO_FIELDS}
+_FUNCTION_KEYS = {"name", "names", "blocking", "returns", "fix", "twin", *_INFO_FIELDS}
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
 # `with` and `for` as facts of a class: each flag stands for the protocol method the engine
 # looks up at a `with` / `for` site, so the call graph needs no special case for them.
@@ -335,7 +336,18 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         raise where.error("returns", "is required when `blocking = false` (a pure factory)")
     info = _info(item, where) if blocking else None
     fix = _fix(item, names, where) if "fix" in item else None
-    return [FunctionEntry(name, info, returns, fix) for name in names]
+    twin = item.get("twin")
+    if twin is not None and (not isinstance(twin, str) or twin.count("{name}") > 1):
+        raise where.error("twin", "must be a dotted name, `{name}` standing for the entry's name")
+    if twin is not None and info is None:
+        raise where.error("twin", "is only for a blocking function")
+    out = []
+    for name in names:
+        twin_name = twin.replace("{name}", name) if twin is not None else None
+        if twin_name is not None:
+            twin_name = _qualname(twin_name, "twin", where)
+        out.append(FunctionEntry(name, info, returns, fix, twin_name))
+    return out
 
 
 def _fix(item: Mapping[str, Any], names: list[str], where: _Where) -> FixSpec:
