@@ -74,6 +74,7 @@ WRAPPERS = ("with_raw_response", "with_streaming_response")
 @dataclass(frozen=True)
 class Region:
     key: str  # the marker name in the rules file
+    module: str  # the library whose release the marker records
     candidates: Callable[[], set[str]]
     returns: str = ""  # a `[class.returns]` region: `name = "<returns>"` lines
     prefix: str = ""  # a `names` region of function entries: the names get this prefix
@@ -245,44 +246,52 @@ _BEDROCK = {"aws_region": "us-east-1", "aws_access_key": "d", "aws_secret_key": 
 _VERTEX = {"region": "us-east5", "project_id": "dummy", "access_token": "dummy"}
 
 REGIONS = [
-    Region("redis-commands", lambda: redis_commands("redis.Redis")),
-    Region("redis-cluster-commands", lambda: redis_commands("redis.RedisCluster")),
-    Region("redis-pipeline-buffered", lambda: redis_commands("redis.client.Pipeline")),
+    Region("redis-commands", "redis", lambda: redis_commands("redis.Redis")),
+    Region("redis-cluster-commands", "redis", lambda: redis_commands("redis.RedisCluster")),
+    Region("redis-pipeline-buffered", "redis", lambda: redis_commands("redis.client.Pipeline")),
     Region(
         "redis-pipeline-returns",
+        "redis",
         lambda: redis_commands("redis.client.Pipeline"),
         returns="redis.client.Pipeline",
     ),
     Region(
         "openai-api",
+        "openai",
         resource_tree("openai:OpenAI", _OPENAI, "openai._resource:SyncAPIResource"),
     ),
     Region(
         "azure-openai-api",
+        "openai",
         resource_tree("openai:AzureOpenAI", _AZURE, "openai._resource:SyncAPIResource"),
     ),
     Region(
         "anthropic-api",
+        "anthropic",
         resource_tree(
             "anthropic:Anthropic", {"api_key": "d"}, "anthropic._resource:SyncAPIResource"
         ),
     ),
     Region(
         "anthropic-bedrock-api",
+        "anthropic",
         resource_tree(
             "anthropic:AnthropicBedrock", _BEDROCK, "anthropic._resource:SyncAPIResource"
         ),
     ),
     Region(
         "anthropic-vertex-api",
+        "anthropic",
         resource_tree("anthropic:AnthropicVertex", _VERTEX, "anthropic._resource:SyncAPIResource"),
     ),
     Region(
-        "groq-api", resource_tree("groq:Groq", {"api_key": "d"}, "groq._resource:SyncAPIResource")
+        "groq-api",
+        "groq",
+        resource_tree("groq:Groq", {"api_key": "d"}, "groq._resource:SyncAPIResource"),
     ),
-    Region("elasticsearch-api", elasticsearch_api),
-    Region("stripe-resources", stripe_resources, prefix="stripe."),
-    Region("aws-operations", aws_operations),
+    Region("elasticsearch-api", "elasticsearch", elasticsearch_api),
+    Region("stripe-resources", "stripe", stripe_resources, prefix="stripe."),
+    Region("aws-operations", "botocore", aws_operations),
 ]
 
 COVERED = [
@@ -300,7 +309,8 @@ COVERED = [
 # --- the rules files -------------------------------------------------------------------------
 
 _REGION = re.compile(
-    r"^(?P<indent>[ \t]*)# generated \((?P<key>[a-z0-9-]+)\)[^\n]*\n"
+    r"^(?P<indent>[ \t]*)# generated \((?P<key>[a-z0-9-]+)\)"
+    r"(?: from (?P<module>\w+) (?P<release>[0-9][0-9.]*))?[^\n]*\n"
     r"(?P<body>.*?)"
     r"^[ \t]*# end generated \((?P=key)\)[^\n]*\n",
     re.MULTILINE | re.DOTALL,
@@ -317,6 +327,9 @@ class Found:
     indent: str
     kind: str  # "function" | "class"
     index: int  # of the entry among the file's entries of that kind
+    header: tuple[int, int]  # the marker line (start, end)
+    module: str  # the library (and release) the region was generated from
+    release: tuple[int, ...]
 
 
 def find_regions(texts: dict[Path, str]) -> dict[str, Found]:
@@ -338,8 +351,39 @@ def find_regions(texts: dict[Path, str]) -> dict[str, Found]:
                 match["indent"],
                 kind,
                 index,
+                (match.start(), match.start("body")),
+                match["module"] or "",
+                release(match["release"] or ""),
             )
     return found
+
+
+def release(text: str) -> tuple[int, ...]:
+    """`8.1.0` -> (8, 1, 0); a pre-release suffix (`1.0rc1`) ends it."""
+    out = []
+    for piece in text.split("."):
+        digits = re.match(r"[0-9]*", piece)
+        if digits is None or not digits.group(0):
+            break
+        out.append(int(digits.group(0)))
+        if digits.group(0) != piece:
+            break
+    return tuple(out)
+
+
+def region_versions(rules: Path = RULES) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """`redis.Redis.hincrbyfloat` (or a function's name) -> the library and release its region
+    was generated from: names newer than an installed release may be missing there."""
+    texts = {path: path.read_text(encoding="utf-8") for path in sorted(rules.glob("*.toml"))}
+    out: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for place in find_regions(texts).values():
+        names = _names(texts[place.path][place.start : place.end])
+        if place.kind == "class":
+            owner = tomllib.loads(texts[place.path])["class"][place.index]["name"]
+            names = {f"{owner}.{name}" for name in names}
+        for name in names:
+            out[name] = (place.module, place.release)
+    return out
 
 
 def _emptied(text: str) -> str:
@@ -349,6 +393,12 @@ def _emptied(text: str) -> str:
 def _entry(text: str, kind: str, index: int) -> dict[str, Any]:
     entry: dict[str, Any] = tomllib.loads(text)[kind][index]
     return entry
+
+
+def _installed_release(module: str) -> tuple[int, ...]:
+    import importlib.metadata
+
+    return release(importlib.metadata.version(module))
 
 
 def hand_listed(text: str, place: Found) -> set[str]:
@@ -405,12 +455,21 @@ def generate(rules: Path) -> tuple[dict[Path, str], dict[Path, str], list[str]]:
         hand = hand_listed(old[place.path], place)
         names = {region.prefix + name for name in region.candidates()} - hand
         body = render(names, place.indent, region.returns)
-        edits.setdefault(place.path, []).append((place.start, place.end, body))
+        installed = _installed_release(region.module)
+        marker = (
+            f"{place.indent}# generated ({region.key}) from {region.module} "
+            f"{'.'.join(map(str, installed))}: tests/catalog_gen.py, do not edit (`make catalog`)\n"
+        )
+        edits.setdefault(place.path, []).append((place.header[0], place.end, marker + body))
         before = _names(old[place.path][place.start : place.end])
-        if before != names:
+        new_names = names - before
+        # names of a newer release than the one installed are expected to be missing here
+        gone = before - names if installed >= place.release else set()
+        if new_names or gone:
             problems.append(
-                f"{place.path.name}: region {region.key} is stale: "
-                f"new {_few(names - before)}, gone {_few(before - names)}"
+                f"{place.path.name}: region {region.key} (from {place.module} "
+                f"{'.'.join(map(str, place.release))}) is stale for {region.module} "
+                f"{'.'.join(map(str, installed))}: new {_few(new_names)}, gone {_few(gone)}"
             )
     new = dict(old)
     for path, changes in edits.items():

@@ -78,7 +78,8 @@ def test_check_fails_when_a_generated_name_is_missing(rules_copy: Path) -> None:
     cache.write_text(text.replace('"hincrbyfloat",', "", 1), encoding="utf-8")
     done = check(rules_copy)
     assert done.returncode == 1
-    assert "cache.toml: region redis-commands is stale: new hincrbyfloat, gone -" in done.stderr
+    assert "cache.toml: region redis-commands (from redis " in done.stderr
+    assert ": new hincrbyfloat, gone -" in done.stderr
 
 
 def test_check_fails_when_a_public_method_is_unclassified(rules_copy: Path) -> None:

@@ -48,6 +48,9 @@ REPLACEMENT_LIBRARIES = {
     "httpx",
 }
 
+# replacements that exist only from some release on: (module, first release)
+REPLACEMENT_SINCE = {"asyncio.Barrier": ("python", (3, 11))}
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _USE = re.compile(
     rf"(?P<how>await|async with|async for [A-Za-z_][A-Za-z0-9_]* in)\s+(?P<name>{_NAME})\("
@@ -161,8 +164,18 @@ def probed() -> dict[str, Any]:
         and entry.returns
         and entry.name.split(".")[0] in INSTALLED
     ]
-    claims = [c for c in CLAIMS if c["name"].split(".")[0] in INSTALLED]
+    claims = [
+        c
+        for c in CLAIMS
+        if c["name"].split(".")[0] in INSTALLED
+        and sys.version_info[:2] >= REPLACEMENT_SINCE.get(c["name"], ("python", (3,)))[1]
+    ]
     return run({"claims": claims, "methods": methods, "returns": returns})
+
+
+def test_replacement_since_names_replacements() -> None:
+    named = {c["name"] for c in CLAIMS}
+    assert sorted(set(REPLACEMENT_SINCE) - named) == []
 
 
 def test_replacement_libraries_are_installed() -> None:

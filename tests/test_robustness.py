@@ -677,6 +677,23 @@ CATALOG_ERRORS = [
         ["`twin`", "dotted name"],
         id="twin-not-a-name",
     ),
+    pytest.param(
+        "[[tool.asynclint.function]]\nname = 'a.b'\nsince = 'five'\n" + CATALOG,
+        ["`since`", "redis 5.0"],
+        id="since-not-a-release",
+    ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nblocking = ['get']\nsince = { put = 'a 1.0' }\n"
+        + CATALOG,
+        ["`since`", "'put'", "does not list"],
+        id="since-unlisted-method",
+    ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nblocking = ['get']\n"
+        "since = { get = 'a 2.0' }\nuntil = { get = 'a 1.0' }\n" + CATALOG,
+        ["`until`", "later release"],
+        id="until-before-since",
+    ),
 ]
 
 

@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional, Union
 
-from asynclint.catalog import Catalog, CatalogError, ClassEntry, FunctionEntry, load_builtin
+from asynclint.catalog import (
+    ALWAYS,
+    Catalog,
+    CatalogError,
+    ClassEntry,
+    FunctionEntry,
+    load_builtin,
+)
 from asynclint.codes import BY_CODE, RULES, Rule
 
 INDEX = "README.md"
@@ -202,17 +209,26 @@ def _entry_row(entry: Entry, same: Sequence[Entry] = ()) -> str:
     info = entry.info
     assert info is not None
     name = ", ".join(f"`{e.name}`" for e in (entry, *same))
+    if isinstance(entry, FunctionEntry) and entry.versions != ALWAYS:
+        name += f" ({entry.versions})"
     if isinstance(entry, ClassEntry):
+        ranges = entry.versions
+
+        def dated(text: str, key: str) -> str:
+            return f"{text} ({ranges[key]})" if key in ranges else text
+
+        name = dated(name, "")
         if entry.aliases:
-            name += " (also " + ", ".join(f"`{alias}`" for alias in entry.aliases) + ")"
+            also = ", ".join(dated(f"`{alias}`", alias) for alias in entry.aliases)
+            name += f" (also {also})"
         listed, views = _shown(entry.blocking)
-        blocks = [_method(method) for method in listed]
+        blocks = [dated(_method(method), method) for method in listed]
         if entry.constructor:
             blocks.insert(0, "the constructor")
         if views:
             through = " and ".join(f"`{view}`" for view in views)
             blocks.append(f"and each of these through {through} where the SDK has it")
-        safe = ", ".join(_method(method) for method in sorted(entry.safe)) or "-"
+        safe = ", ".join(dated(_method(m), m) for m in sorted(entry.safe)) or "-"
         kind = "class"
         blocking = ", ".join(blocks)
     else:
@@ -233,7 +249,7 @@ def _rows(entries: list[Entry]) -> list[tuple[Entry, list[Entry]]]:
         if isinstance(entry, ClassEntry) or entry.info is None:
             out.append((entry, []))
             continue
-        key = (entry.info, entry.returns)
+        key = (entry.info, entry.returns, entry.versions)
         if key in first_of:
             first_of[key].append(entry)
             continue
