@@ -124,6 +124,22 @@ def redis_commands(class_name: str) -> set[str]:
     }
 
 
+def mixin_commands(class_name: str, mixin_module: str) -> Callable[[], set[str]]:
+    """The methods a redis module command class (`r.json()`, `r.ft()`, `r.ts()`) gets from its
+    commands mixin."""
+
+    def read() -> set[str]:
+        import importlib
+
+        module, _, name = class_name.rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+        return {
+            n for n, owner in _public_callables(cls).items() if owner.__module__ == mixin_module
+        }
+
+    return read
+
+
 def public_methods(class_name: str) -> Callable[[], set[str]]:
     def read() -> set[str]:
         import importlib
@@ -254,6 +270,23 @@ REGIONS = [
         "redis",
         lambda: redis_commands("redis.client.Pipeline"),
         returns="redis.client.Pipeline",
+    ),
+    Region(
+        "redis-json-commands",
+        "redis",
+        mixin_commands("redis.commands.json.JSON", "redis.commands.json.commands"),
+    ),
+    Region(
+        "redis-search-commands",
+        "redis",
+        mixin_commands("redis.commands.search.Search", "redis.commands.search.commands"),
+    ),
+    Region(
+        "redis-timeseries-commands",
+        "redis",
+        mixin_commands(
+            "redis.commands.timeseries.TimeSeries", "redis.commands.timeseries.commands"
+        ),
     ),
     Region(
         "openai-api",
@@ -529,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
             if old[path] != new[path]:
                 path.write_text(new[path], encoding="utf-8")
                 print(f"rewrote {path}")
-        problems = [p for p in problems if " is stale: " not in p]
+        problems = [p for p in problems if " is stale for " not in p]
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
