@@ -135,6 +135,13 @@ def test_catalog_page_has_a_section_and_an_anchor_per_library() -> None:
             assert any(f"`{entry.name}`" in row.split(" | ")[0] for row in rows), entry.name
 
 
+def test_version_ranges_are_shown_next_to_the_name() -> None:
+    page = docsgen.render_catalog(load_builtin())
+    (row,) = [line for line in page.splitlines() if line.startswith("| `redis.client.PubSub`")]
+    assert "`ssubscribe()` (redis >= 5.0)" in row
+    assert "`openai.Completion.create`" in page and "(openai < 1.0)" in page
+
+
 def test_functions_that_share_every_field_share_a_row() -> None:
     page = docsgen.render_catalog(load_builtin())
     (row,) = [line for line in page.splitlines() if line.startswith("| `os.access`, ")]

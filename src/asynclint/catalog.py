@@ -62,9 +62,6 @@ class Version:
     module: str
     release: tuple[int, ...]
 
-    def __str__(self) -> str:
-        return f"{self.module} {'.'.join(map(str, self.release))}"
-
 
 @dataclass(frozen=True)
 class Versions:
@@ -73,13 +70,6 @@ class Versions:
 
     since: Version | None = None
     until: Version | None = None
-
-    def exists_in(self, module: str, release: tuple[int, ...]) -> bool:
-        if self.since is not None and self.since.module == module and release < self.since.release:
-            return False
-        return not (
-            self.until is not None and self.until.module == module and release >= self.until.release
-        )
 
     def __str__(self) -> str:
         parts = []
