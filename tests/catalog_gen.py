@@ -236,6 +236,32 @@ def stripe_resources() -> set[str]:
     return out
 
 
+def stripe_client_api() -> set[str]:
+    """`v1.customers.create`, ...: the methods of the StripeClient service tree with an `_async`
+    twin (the deprecated unversioned paths, `client.customers`, are written by hand)."""
+    import stripe
+    from stripe._stripe_service import StripeService
+
+    out: set[str] = set()
+
+    def visit(service: Any, prefix: str) -> None:
+        # sub-services are loaded on first access from the module's `_subservices` table
+        lazy = getattr(sys.modules[type(service).__module__], "_subservices", {})
+        for name in sorted(set(dir(service)) | set(lazy)):
+            if name.startswith("_"):
+                continue
+            value = getattr(service, name)
+            if isinstance(value, StripeService):
+                visit(value, f"{prefix}{name}.")
+            elif callable(value) and hasattr(service, name + "_async"):
+                out.add(prefix + name)
+
+    client = stripe.StripeClient("sk_test_dummy")
+    for version in ("v1", "v2"):
+        visit(getattr(client, version), f"{version}.")
+    return out
+
+
 def aws_operations() -> set[str]:
     """The operations of the services' clients (built locally with dummy keys); an operation of
     the service model that the client does not expose (bidirectional streams) is left out."""
@@ -324,6 +350,7 @@ REGIONS = [
     ),
     Region("elasticsearch-api", "elasticsearch", elasticsearch_api),
     Region("stripe-resources", "stripe", stripe_resources, prefix="stripe."),
+    Region("stripe-client-api", "stripe", stripe_client_api),
     Region("aws-operations", "botocore", aws_operations),
 ]
 
@@ -338,6 +365,7 @@ COVERED = [
     Covered("anthropic.AnthropicBedrock", public_methods("anthropic.AnthropicBedrock")),
     Covered("anthropic.AnthropicVertex", public_methods("anthropic.AnthropicVertex")),
     Covered("groq.Groq", public_methods("groq.Groq")),
+    Covered("stripe.StripeClient", public_methods("stripe.StripeClient")),
     Covered("pymongo.MongoClient", public_methods("pymongo.MongoClient")),
     Covered("pymongo.database.Database", public_methods("pymongo.database.Database")),
     Covered("pymongo.collection.Collection", public_methods("pymongo.collection.Collection")),
