@@ -47,11 +47,23 @@ def _lookup(name: str) -> tuple[Any, str | None]:
         return None, f"{type(exc).__name__}: {exc}"
 
 
-def _return_hint(func: Any) -> Any:
-    try:
-        return typing.get_type_hints(func).get("return")
-    except Exception:  # unresolvable forward references: no usable annotation
-        return None
+def _return_hint(func: Any, known: dict[str, Any] | None = None) -> Any:
+    """The evaluated return annotation, or None. Only the return annotation is evaluated, so an
+    unresolvable parameter annotation (pandas' `FilePath`) does not hide it; ``known`` binds
+    names that a module imports only for type checkers (`DataFrame` in `pandas.io.html`)."""
+    func = _unwrap(func)
+    annotations = getattr(func, "__annotations__", None)
+    hint = annotations.get("return") if isinstance(annotations, dict) else None
+    if isinstance(hint, str):
+        try:
+            hint = eval(hint, {**(known or {}), **getattr(func, "__globals__", {})})
+        except Exception:  # a forward reference of TYPE_CHECKING imports, `X | None` on 3.9
+            return None
+    return hint
+
+
+# `Union[X, Y]`, and `X | Y` from Python 3.10 on
+_UNIONS = (typing.Union, *((types.UnionType,) if hasattr(types, "UnionType") else ()))
 
 
 def _classes(hint: Any) -> list[type]:
@@ -60,11 +72,7 @@ def _classes(hint: Any) -> list[type]:
     if hint is Any:
         return []
     origin = typing.get_origin(hint)
-    if isinstance(origin, type):
-        return [origin]
-    if isinstance(hint, type):
-        return [hint]
-    if origin in (typing.Union, getattr(types, "UnionType", None)):
+    if origin is not None and origin in _UNIONS:
         out = []
         for arg in typing.get_args(hint):
             if arg is type(None):
@@ -74,6 +82,10 @@ def _classes(hint: Any) -> list[type]:
                 return []
             out += found
         return out
+    if isinstance(origin, type):
+        return [origin]
+    if isinstance(hint, type):
+        return [hint]
     return []
 
 
@@ -160,7 +172,7 @@ def check_returns(func: Any, type_name: str) -> tuple[bool | None, str | None]:
     expected, error = _lookup(type_name)
     if error is not None or not isinstance(expected, type):
         return False, error or f"`{type_name}` is not a class"
-    hint = _return_hint(func)
+    hint = _return_hint(func, {expected.__name__: expected})
     if hint is None:
         return None, None
     classes = _classes(hint)
