@@ -8,7 +8,8 @@
   name(...)`` an async iterable; a name mentioned otherwise must exist. The ``twin`` of a function
   entry must exist and be async (a coroutine function, an async context manager or iterable);
 - every method a class entry lists as blocking or safe is callable (not a data attribute);
-- a ``returns`` type agrees with the function's return annotation, where it has one.
+- a ``returns`` type agrees with the function's (or method's) return annotation, where it has
+  one (for a ``@contextmanager``, with the type it yields).
 
 The libraries are imported in a subprocess (``tests/meaning_probe.py``), never here. Names whose
 top-level module is not installed are skipped, except the replacement libraries of
@@ -46,6 +47,12 @@ REPLACEMENT_LIBRARIES = {
     "asyncpg",
     "asyncssh",
     "httpx",
+}
+
+# class entries whose `returns` deliberately differ from the library's annotations, with why
+OWN_RETURNS = {
+    "redis.client.Pipeline": "a buffered command returns the pipeline; the annotations describe "
+    "the client's immediate commands",
 }
 
 # replacements that exist only from some release on: (module, first release)
@@ -163,6 +170,14 @@ def probed() -> dict[str, Any]:
         if isinstance(entry, FunctionEntry)
         and entry.returns
         and entry.name.split(".")[0] in INSTALLED
+    ] + [
+        {"entry": entry.name, "function": f"{entry.name}.{method}", "type": type_name}
+        for entry in ENTRIES
+        if isinstance(entry, ClassEntry)
+        and entry.name.split(".")[0] in INSTALLED
+        and entry.name not in OWN_RETURNS
+        for method, type_name in sorted(entry.returns.items())
+        if "." not in method and not method.startswith("__")
     ]
     claims = [
         c
@@ -171,6 +186,11 @@ def probed() -> dict[str, Any]:
         and sys.version_info[:2] >= REPLACEMENT_SINCE.get(c["name"], ("python", (3,)))[1]
     ]
     return run({"claims": claims, "methods": methods, "returns": returns})
+
+
+def test_own_returns_names_class_entries_with_returns() -> None:
+    classes = {e.name: e for e in ENTRIES if isinstance(e, ClassEntry)}
+    assert all(name in classes and classes[name].returns for name in OWN_RETURNS)
 
 
 def test_replacement_since_names_replacements() -> None:
