@@ -358,6 +358,7 @@ COVERED = [
     Covered("redis.Redis", public_methods("redis.Redis")),
     Covered("redis.RedisCluster", public_methods("redis.RedisCluster")),
     Covered("redis.client.Pipeline", public_methods("redis.client.Pipeline")),
+    Covered("redis.sentinel.Sentinel", public_methods("redis.sentinel.Sentinel")),
     Covered("elasticsearch.Elasticsearch", public_methods("elasticsearch.Elasticsearch")),
     Covered("openai.OpenAI", public_methods("openai.OpenAI")),
     Covered("openai.AzureOpenAI", public_methods("openai.AzureOpenAI")),
