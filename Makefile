@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs catalog clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py
 
 docs: $(VENV)/.installed
+	$(BIN)/python -m asynclint.docsgen
+
+# regenerate the method lists of the big clients in rules/*.toml from the installed libraries
+catalog: $(VENV)/.installed
+	$(BIN)/python tests/catalog_gen.py
 	$(BIN)/python -m asynclint.docsgen
 
 clean:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import builtins
 import functools
 import importlib
+import importlib.metadata
 import importlib.util
 import json
 import socket
@@ -88,7 +89,12 @@ def module_info(top: str) -> dict[str, Any]:
             info["import_error"] = f"{type(exc).__name__}: {exc}"
         else:
             version = getattr(module, "__version__", None)
-            info["version"] = version if isinstance(version, str) else None
+            if not isinstance(version, str):
+                try:  # elasticsearch has none; the distribution usually shares the name
+                    version = importlib.metadata.version(top)
+                except importlib.metadata.PackageNotFoundError:
+                    version = None
+            info["version"] = version
     return info
 
 

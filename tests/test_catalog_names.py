@@ -22,8 +22,10 @@ fail.
 Aliases with a ``*`` (``mypy_boto3_*.*Client``) are patterns for the classes of type-stub packages,
 which exist only for type checkers; they match many names and are not resolved.
 
-Names that exist only in some versions are in ``VERSION_SPECIFIC``, each with its reason and the
-condition under which it may be missing; anywhere else a missing name fails.
+Names that exist only in some releases carry a version range in the catalog (``since`` /
+``until``, see docs/catalog-format.md), and a generated name (``tests/catalog_gen.py``) exists from
+at the latest the release its region was generated from; such a name may be missing only when the
+installed release is outside its range. Anywhere else a missing name fails.
 """
 
 from __future__ import annotations
@@ -34,38 +36,16 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from catalog_gen import AWS_SERVICES, region_versions
 
-from asynclint.catalog import ClassEntry, FunctionEntry, load_builtin
+from asynclint.catalog import ALWAYS, ClassEntry, FunctionEntry, Version, Versions, load_builtin
 
 PROBE = Path(__file__).with_name("catalog_probe.py")
 
 _AWS = "region_name='us-east-1', aws_access_key_id='dummy', aws_secret_access_key='dummy'"
-# the services whose methods `botocore.client.BaseClient` lists in rules/sdk.toml
-_AWS_SERVICES = [
-    "s3",
-    "sqs",
-    "sns",
-    "dynamodb",
-    "ssm",
-    "secretsmanager",
-    "sts",
-    "kms",
-    "lambda",
-    "bedrock-runtime",
-    "textract",
-    "rekognition",
-    "comprehend",
-    "translate",
-    "cognito-idp",
-    "stepfunctions",
-    "cloudwatch",
-    "events",
-    "kinesis",
-    "ses",
-]
 
 # Sample instances for classes whose methods cannot be read from the class alone: expressions
 # evaluated by the probe (a bare name imports that module). Each builds its object locally,
@@ -97,7 +77,7 @@ SAMPLES: dict[str, list[str]] = {
     "starlette.datastructures.UploadFile": [
         "starlette.datastructures.UploadFile(file=io.BytesIO())"
     ],
-    "botocore.client.BaseClient": [f"boto3.client({s!r}, {_AWS})" for s in _AWS_SERVICES],
+    "botocore.client.BaseClient": [f"boto3.client({s!r}, {_AWS})" for s in AWS_SERVICES],
     "boto3.resources.base.ServiceResource": [
         f"boto3.resource('s3', {_AWS})",
         f"boto3.resource('s3', {_AWS}).Bucket('bucket')",
@@ -113,68 +93,37 @@ SAMPLES: dict[str, list[str]] = {
 # reads the key from the environment (a dummy one: nothing is sent).
 PROBE_ENV = {"OPENAI_API_KEY": "sk-dummy"}
 
-Versions = dict[str, Any]  # {"python": (3, 13, 0), "sqlalchemy": (2, 0, 36), ...}
+Found = dict[str, Any]  # {"python": (3, 13, 0), "sqlalchemy": (2, 0, 36), ...}
 
 
-def _below(module: str, version: tuple[int, ...]) -> Callable[[Versions], bool]:
-    return lambda v: module in v and v[module] < version
+def version_ranges(entries: Iterable[FunctionEntry | ClassEntry]) -> dict[str, Versions]:
+    """Names that exist only in some releases: the catalog's `since` / `until`, and every
+    generated name, which exists from (at the latest) the release it was generated from."""
+    out: dict[str, Versions] = {}
+    for entry in entries:
+        if isinstance(entry, FunctionEntry):
+            if entry.versions != ALWAYS:
+                out[entry.name] = entry.versions
+            continue
+        for key, ranges in entry.versions.items():
+            name = key if key in entry.aliases else f"{entry.name}.{key}" if key else entry.name
+            out[name] = ranges
+    for name, (module, release) in region_versions().items():
+        out.setdefault(name, Versions(since=Version(module, release)))
+    return out
 
 
-def _at_least(module: str, version: tuple[int, ...]) -> Callable[[Versions], bool]:
-    return lambda v: module in v and v[module] >= version
+def absent_in(ranges: Versions, found: Found) -> bool:
+    """Whether the installed releases (``found``) are outside ``ranges``."""
+    since, until = ranges.since, ranges.until
+    if since is not None and since.module in found and found[since.module] < since.release:
+        return True
+    return until is not None and until.module in found and found[until.module] >= until.release
 
-
-_SQLITE_311 = ("sqlite3.Connection method added in Python 3.11", _below("python", (3, 11)))
-_SA_1X = (
-    "SQLAlchemy 1.x `Engine` method, removed in 2.0 (kept for 1.x code)",
-    _at_least("sqlalchemy", (2, 0)),
-)
-_SA_21 = ("`Session` method added in SQLAlchemy 2.1", _below("sqlalchemy", (2, 1)))
-_OPENAI_0X = (
-    "openai < 1.0 module-level API (kept for old code); openai >= 1.0 keeps the name as a proxy "
-    "that raises APIRemovedInV1 on any use, so it answers every attribute",
-    _at_least("openai", (1, 0)),
-)
-_ANTHROPIC_0X = (
-    "legacy Text Completions API, removed from the client in anthropic 1.0 (kept for old code)",
-    _at_least("anthropic", (1, 0)),
-)
-_REDIS_81 = ("`Sentinel` method added in redis-py 8.1", _below("redis", (8, 1)))
-
-# name -> (reason, when it may be missing). Methods are keyed by the entry's own name and hold for
-# its aliases too.
-VERSION_SPECIFIC: dict[str, tuple[str, Callable[[Versions], bool]]] = {
-    "pathlib.Path.walk": ("added in Python 3.12", _below("python", (3, 12))),
-    "pathlib.Path.is_junction": ("added in Python 3.12", _below("python", (3, 12))),
-    "pathlib.Path.hardlink_to": ("added in Python 3.10", _below("python", (3, 10))),
-    "sqlite3.Connection.blobopen": _SQLITE_311,
-    "sqlite3.Connection.serialize": _SQLITE_311,
-    "sqlite3.Connection.deserialize": _SQLITE_311,
-    "sqlite3.Connection.getlimit": _SQLITE_311,
-    "sqlite3.Connection.setlimit": _SQLITE_311,
-    "sqlite3.Connection.create_window_function": _SQLITE_311,
-    "sqlalchemy.engine.Engine.execute": _SA_1X,
-    "sqlalchemy.engine.Engine.scalar": _SA_1X,
-    "sqlalchemy.engine.Engine.has_table": _SA_1X,
-    "sqlalchemy.engine.Engine.table_names": _SA_1X,
-    "sqlalchemy.orm.Session.merge_all": _SA_21,
-    "sqlalchemy.orm.Session.delete_all": _SA_21,
-    "sqlalchemy.orm.scoped_session.merge_all": _SA_21,
-    "sqlalchemy.orm.scoped_session.delete_all": _SA_21,
-    "redis.sentinel.Sentinel.discover_replicas": _REDIS_81,
-    "redis.sentinel.Sentinel.replica_for": _REDIS_81,
-    "openai.ChatCompletion.create": _OPENAI_0X,
-    "openai.Completion.create": _OPENAI_0X,
-    "openai.Embedding.create": _OPENAI_0X,
-    "openai.Image.create": _OPENAI_0X,
-    "openai.Moderation.create": _OPENAI_0X,
-    "openai.Audio.transcribe": _OPENAI_0X,
-    "anthropic.Anthropic.completions.create": _ANTHROPIC_0X,
-    "anthropic.AnthropicBedrock.completions.create": _ANTHROPIC_0X,
-}
 
 CATALOG = load_builtin()
 ENTRIES = CATALOG.entries()
+VERSION_RANGES = version_ranges(ENTRIES)
 
 
 def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[str, Any]]:
@@ -215,8 +164,8 @@ def run_probe(
     return result
 
 
-def versions(result: dict[str, Any]) -> Versions:
-    out: Versions = {"python": tuple(result["python"])}
+def versions(result: dict[str, Any]) -> Found:
+    out: Found = {"python": tuple(result["python"])}
     for module, info in result["modules"].items():
         numbers = []
         for piece in (info.get("version") or "").split("."):
@@ -237,14 +186,17 @@ def allowed_key(check: dict[str, Any]) -> str:
     return str(check["subject"])
 
 
-def problems(checks: Iterable[dict[str, Any]], found: Versions) -> list[str]:
-    """Failed checks that no `VERSION_SPECIFIC` condition explains."""
+def problems(
+    checks: Iterable[dict[str, Any]], found: Found, ranges: dict[str, Versions] | None = None
+) -> list[str]:
+    """Failed checks that no version range (of a release other than the installed one) explains."""
+    ranges = VERSION_RANGES if ranges is None else ranges
     out = []
     for check in checks:
         if check["ok"]:
             continue
-        allowed = VERSION_SPECIFIC.get(allowed_key(check))
-        if allowed is not None and allowed[1](found):
+        allowed = ranges.get(allowed_key(check))
+        if allowed is not None and absent_in(allowed, found):
             continue
         out.append(f"{check['what']} {check['subject']}: {check['error']}")
     return out
@@ -292,15 +244,18 @@ def test_standard_library_entries_are_always_checked(probed: dict[str, Any]) -> 
             assert any(check["entry"] == entry.name for check in probed["checks"]), entry.name
 
 
-def test_version_specific_names_are_in_the_catalog() -> None:
-    """The allow-list names only what the catalog describes, so it cannot go stale."""
+def test_version_ranges_name_what_the_catalog_lists() -> None:
+    """A range names something probed: an entry, an alias or a listed method."""
     known: set[str] = set()
     for entry in ENTRIES:
         known.add(entry.name)
         if isinstance(entry, ClassEntry):
+            known.update(entry.aliases)
             for method in (*entry.blocking, *entry.safe, *entry.returns):
                 known.add(f"{entry.name}.{method}")
-    assert sorted(set(VERSION_SPECIFIC) - known) == []
+    assert sorted(set(VERSION_RANGES) - known) == []
+    assert "sqlalchemy.engine.Engine.execute" in VERSION_RANGES  # from `until`
+    assert "redis.Redis.hincrbyfloat" in VERSION_RANGES  # generated
 
 
 def test_every_sample_belongs_to_a_catalog_class() -> None:
@@ -372,7 +327,7 @@ def test_probe_fails_names_that_do_not_exist() -> None:
     assert problems(result["checks"], versions(result)) != []
 
 
-def test_version_specific_names_are_allowed_only_under_their_condition() -> None:
+def test_version_ranges_allow_a_missing_name_only_outside_their_releases() -> None:
     missing = {
         "entry": "pathlib.Path",
         "subject": "pathlib.PosixPath.walk",
@@ -388,3 +343,4 @@ def test_version_specific_names_are_allowed_only_under_their_condition() -> None
     engine["subject"] = "sqlalchemy.engine.Engine.execute"
     assert problems([engine], {"python": (3, 12, 0), "sqlalchemy": (2, 0, 36)}) == []
     assert problems([engine], {"python": (3, 12, 0), "sqlalchemy": (1, 4, 54)}) != []
+    assert problems([engine], {"python": (3, 12, 0)}) != []  # not installed: nothing proven

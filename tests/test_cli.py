@@ -183,8 +183,12 @@ def test_rules_lists_every_code() -> None:
 def test_catalog_lists_entries() -> None:
     result = runner.invoke(app, ["catalog", "--format", "json"])
     assert result.exit_code == 0
-    names = {row["name"] for row in json.loads(result.output)}
-    assert {"requests.get", "time.sleep", "requests.Session"} <= names
+    rows = {row["name"]: row for row in json.loads(result.output)}
+    assert {"requests.get", "time.sleep", "requests.Session"} <= set(rows)
+    assert rows["os.stat"]["twin"] == "aiofiles.os.stat"
+    assert rows["openai.Completion.create"]["versions"] == "openai < 1.0"
+    assert rows["redis.client.PubSub"]["versions"]["ssubscribe"] == "redis >= 5.0"
+    assert "__exit__" in rows["concurrent.futures.ThreadPoolExecutor"]["blocking"]
 
 
 def test_files_that_cannot_reach_the_loop_are_parsed_only_when_named(project: Path) -> None:

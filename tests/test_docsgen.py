@@ -129,9 +129,24 @@ def test_catalog_page_has_a_section_and_an_anchor_per_library() -> None:
         start = lines.index(f'<a id="{anchor}"></a>')
         assert lines[start + 2] == f"## {anchor}"
         assert f"| [{anchor}](#{anchor}) |" in page
+    rows = [line for line in lines if line.startswith("| `")]
     for entry in catalog.entries():
-        if entry.info is not None:
-            assert f"| `{entry.name}`" in page, entry.name
+        if entry.info is not None:  # first in its row, or among functions sharing every field
+            assert any(f"`{entry.name}`" in row.split(" | ")[0] for row in rows), entry.name
+
+
+def test_version_ranges_are_shown_next_to_the_name() -> None:
+    page = docsgen.render_catalog(load_builtin())
+    (row,) = [line for line in page.splitlines() if line.startswith("| `redis.client.PubSub`")]
+    assert "`ssubscribe()` (redis >= 5.0)" in row
+    assert "`openai.Completion.create`" in page and "(openai < 1.0)" in page
+
+
+def test_functions_that_share_every_field_share_a_row() -> None:
+    page = docsgen.render_catalog(load_builtin())
+    (row,) = [line for line in page.splitlines() if line.startswith("| `os.access`, ")]
+    assert "`os.listdir`, `os.makedirs`" in row and "`os.stat`" in row
+    assert not any(line.startswith("| `os.listdir`") for line in page.splitlines())
 
 
 def test_catalog_page_rows() -> None:
@@ -152,7 +167,8 @@ def test_catalog_page_rows() -> None:
                         {
                             "name": "acme.Conn",
                             "aliases": ["acme.conn.Conn"],
-                            "blocking": ["query", "__enter__"],
+                            "blocking": ["query"],
+                            "enter_blocks": True,
                             "safe": ["close"],
                             "constructor": True,
                             "why": "talks to the server",

@@ -658,6 +658,43 @@ CATALOG_ERRORS = [
         ["`aliases`"],
         id="aliases-a-string",
     ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nexit_blocks = 'yes'\n" + CATALOG,
+        ["`exit_blocks`", "true or false"],
+        id="exit-blocks-not-bool",
+    ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nblocking = ['__iter__']\n" + CATALOG,
+        ["`blocking`", "iter_blocks = true"],
+        id="hook-listed-by-hand",
+    ),
+    pytest.param(
+        "[[tool.asynclint.function]]\nname = 'a.b'\ntwin = 'a.{name}.{name}'\n" + CATALOG,
+        ["`twin`"],
+        id="twin-two-placeholders",
+    ),
+    pytest.param(
+        "[[tool.asynclint.function]]\nname = 'a.b'\ntwin = 'a b'\n" + CATALOG,
+        ["`twin`", "dotted name"],
+        id="twin-not-a-name",
+    ),
+    pytest.param(
+        "[[tool.asynclint.function]]\nname = 'a.b'\nsince = 'five'\n" + CATALOG,
+        ["`since`", "redis 5.0"],
+        id="since-not-a-release",
+    ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nblocking = ['get']\nsince = { put = 'a 1.0' }\n"
+        + CATALOG,
+        ["`since`", "'put'", "does not list"],
+        id="since-unlisted-method",
+    ),
+    pytest.param(
+        "[[tool.asynclint.class]]\nname = 'a.B'\nblocking = ['get']\n"
+        "since = { get = 'a 2.0' }\nuntil = { get = 'a 1.0' }\n" + CATALOG,
+        ["`until`", "later release"],
+        id="until-before-since",
+    ),
 ]
 
 

@@ -10,8 +10,9 @@ chain such as ``psycopg2.connect(...).cursor().execute(...)`` resolves step by s
 from __future__ import annotations
 
 import fnmatch
+import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,12 +54,43 @@ class FixSpec:
     safety: str = "safe"  # safe | unsafe
 
 
+@dataclass(frozen=True, order=True)
+class Version:
+    """``since`` / ``until`` of a name: `redis 5.0` is release 5.0 of the module `redis`
+    (`python 3.12` for the standard library)."""
+
+    module: str
+    release: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The releases a name exists in: ``since`` (first release with it) up to, not including,
+    ``until`` (first release without it)."""
+
+    since: Version | None = None
+    until: Version | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.since is not None:
+            parts.append(f"{self.since.module} >= {'.'.join(map(str, self.since.release))}")
+        if self.until is not None:
+            parts.append(f"{self.until.module} < {'.'.join(map(str, self.until.release))}")
+        return ", ".join(parts)
+
+
+ALWAYS = Versions()
+
+
 @dataclass(frozen=True)
 class FunctionEntry:
     name: str
     info: Info | None  # None: a pure factory that does not block, only gives a type
     returns: str | None = None
     fix: FixSpec | None = None
+    twin: str | None = None  # the async function to use instead (`aiofiles.os.stat`)
+    versions: Versions = ALWAYS
 
     @property
     def blocking(self) -> bool:
@@ -74,6 +106,8 @@ class ClassEntry:
     constructor: bool = False  # calling the class itself blocks (e.g. `smtplib.SMTP(host)`)
     returns: Mapping[str, str] = field(default_factory=dict)
     aliases: tuple[str, ...] = ()
+    # the releases the class (key "") and some of its methods or aliases exist in
+    versions: Mapping[str, Versions] = field(default_factory=dict)
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -133,15 +167,41 @@ class Catalog:
                     ctor,
                     entry.returns,
                     entry.aliases,
+                    entry.versions,
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
 
 
 _INFO_FIELDS = ("category", "why", "replacement", "anchor")
-_FUNCTION_KEYS = {"name", "names", "blocking", "returns", "fix", *_INFO_FIELDS}
+_FUNCTION_KEYS = {
+    "name",
+    "names",
+    "blocking",
+    "returns",
+    "fix",
+    "twin",
+    "since",
+    "until",
+    *_INFO_FIELDS,
+}
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
-_CLASS_KEYS = {"name", "aliases", "blocking", "safe", "constructor", "returns", *_INFO_FIELDS}
+# `with` and `for` as facts of a class: each flag stands for the protocol method the engine
+# looks up at a `with` / `for` site, so the call graph needs no special case for them.
+HOOKS = {"enter_blocks": "__enter__", "exit_blocks": "__exit__", "iter_blocks": "__iter__"}
+_HOOK_FLAGS = {method: flag for flag, method in HOOKS.items()}
+_CLASS_KEYS = {
+    "name",
+    "aliases",
+    "blocking",
+    "safe",
+    "constructor",
+    "returns",
+    "since",
+    "until",
+    *HOOKS,
+    *_INFO_FIELDS,
+}
 _FILE_KEYS = {"defaults", "function", "class"}
 
 
@@ -322,7 +382,64 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         raise where.error("returns", "is required when `blocking = false` (a pure factory)")
     info = _info(item, where) if blocking else None
     fix = _fix(item, names, where) if "fix" in item else None
-    return [FunctionEntry(name, info, returns, fix) for name in names]
+    twin = item.get("twin")
+    if twin is not None and (not isinstance(twin, str) or twin.count("{name}") > 1):
+        raise where.error("twin", "must be a dotted name, `{name}` standing for the entry's name")
+    if twin is not None and info is None:
+        raise where.error("twin", "is only for a blocking function")
+    out = []
+    for name in names:
+        twin_name = twin.replace("{name}", name) if twin is not None else None
+        if twin_name is not None:
+            twin_name = _qualname(twin_name, "twin", where)
+        out.append(FunctionEntry(name, info, returns, fix, twin_name))
+    ranges = _versions(item, where, lambda key: False)
+    if set(ranges) - {""}:
+        raise where.error("since", "must be a string such as `redis 5.0` on a function entry")
+    if "" in ranges:
+        out = [FunctionEntry(e.name, e.info, e.returns, e.fix, e.twin, ranges[""]) for e in out]
+    return out
+
+
+_VERSION = re.compile(r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*) (?P<release>[0-9]+(?:\.[0-9]+)*)$")
+
+
+def _version(value: Any, key: str, where: _Where) -> Version:
+    match = _VERSION.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise where.error(key, f"must be a module and a release such as `redis 5.0`, got {value!r}")
+    release = tuple(int(part) for part in match["release"].split("."))
+    return Version(match["module"], release)
+
+
+def _versions(
+    item: Mapping[str, Any], where: _Where, known: Callable[[str], bool]
+) -> dict[str, Versions]:
+    """`since` / `until`: a string for the whole entry (key ""), or a table of method (or
+    alias) = string; ``known`` says whether a table key is something the entry lists."""
+    bounds: dict[str, dict[str, Version]] = {}
+    for key in ("since", "until"):
+        raw = item.get(key)
+        if raw is None:
+            continue
+        table = raw if isinstance(raw, dict) else {"": raw}
+        for name, value in table.items():
+            if name and not known(name):
+                raise where.error(key, f"names {name!r}, which the entry does not list")
+            bounds.setdefault(name, {})[key] = _version(
+                value, f"{key}.{name}" if name else key, where
+            )
+    out = {}
+    for name, pair in bounds.items():
+        since, until = pair.get("since"), pair.get("until")
+        if (
+            since is not None
+            and until is not None
+            and (since.module != until.module or since.release >= until.release)
+        ):
+            raise where.error("until", f"must be a later release of {since.module} than `since`")
+        out[name] = Versions(since, until)
+    return out
 
 
 def _fix(item: Mapping[str, Any], names: list[str], where: _Where) -> FixSpec:
@@ -360,6 +477,17 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         raise where.error("aliases", "must be a list of dotted names")
     aliases = tuple(_alias(a, where) for a in raw_aliases)
     blocking = _names(item, "blocking", where)
+    for method in blocking:
+        if method in _HOOK_FLAGS:
+            raise where.error(
+                "blocking", f"lists {method!r}; say `{_HOOK_FLAGS[method]} = true` instead"
+            )
+    for flag, method in HOOKS.items():
+        value = item.get(flag, False)
+        if not isinstance(value, bool):
+            raise where.error(flag, "must be true or false")
+        if value:
+            blocking.append(method)
     safe = _names(item, "safe", where)
     both = set(blocking) & set(safe)
     if both:
@@ -375,6 +503,8 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
     info = _info(item, where) if (blocking or constructor) else None
+    listed = {*blocking, *safe, *returns, *aliases}
+    versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
         name=name,
         info=info,
@@ -383,4 +513,5 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         constructor=constructor,
         returns=dict(returns),
         aliases=aliases,
+        versions=versions,
     )

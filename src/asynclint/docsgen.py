@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional, Union
 
-from asynclint.catalog import Catalog, CatalogError, ClassEntry, FunctionEntry, load_builtin
+from asynclint.catalog import (
+    ALWAYS,
+    Catalog,
+    CatalogError,
+    ClassEntry,
+    FunctionEntry,
+    load_builtin,
+)
 from asynclint.codes import BY_CODE, RULES, Rule
 
 INDEX = "README.md"
@@ -181,17 +188,47 @@ def _method(method: str) -> str:
     return _DUNDERS.get(method, f"`{method}()`")
 
 
-def _entry_row(entry: Entry) -> str:
+# views of a client's methods that send the same request (OpenAI, Anthropic and Groq SDKs)
+_VIEWS = ("with_raw_response", "with_streaming_response")
+
+
+def _shown(methods: frozenset[str]) -> tuple[list[str], list[str]]:
+    """The methods to list, and the views through which every listed method also blocks."""
+    views = [view for view in _VIEWS if any(f".{view}." in f".{m}" for m in methods)]
+    hidden = {
+        m
+        for m in methods
+        if any(f".{view}." in f".{m}" for view in views)
+        and ".".join(p for p in m.split(".") if p not in _VIEWS) in methods
+    }
+    return sorted(methods - hidden), views
+
+
+def _entry_row(entry: Entry, same: Sequence[Entry] = ()) -> str:
+    """One table row; ``same`` are further functions that share every field with ``entry``."""
     info = entry.info
     assert info is not None
-    name = f"`{entry.name}`"
+    name = ", ".join(f"`{e.name}`" for e in (entry, *same))
+    if isinstance(entry, FunctionEntry) and entry.versions != ALWAYS:
+        name += f" ({entry.versions})"
     if isinstance(entry, ClassEntry):
+        ranges = entry.versions
+
+        def dated(text: str, key: str) -> str:
+            return f"{text} ({ranges[key]})" if key in ranges else text
+
+        name = dated(name, "")
         if entry.aliases:
-            name += " (also " + ", ".join(f"`{alias}`" for alias in entry.aliases) + ")"
-        blocks = [_method(method) for method in sorted(entry.blocking)]
+            also = ", ".join(dated(f"`{alias}`", alias) for alias in entry.aliases)
+            name += f" (also {also})"
+        listed, views = _shown(entry.blocking)
+        blocks = [dated(_method(method), method) for method in listed]
         if entry.constructor:
             blocks.insert(0, "the constructor")
-        safe = ", ".join(_method(method) for method in sorted(entry.safe)) or "-"
+        if views:
+            through = " and ".join(f"`{view}`" for view in views)
+            blocks.append(f"and each of these through {through} where the SDK has it")
+        safe = ", ".join(dated(_method(m), m) for m in sorted(entry.safe)) or "-"
         kind = "class"
         blocking = ", ".join(blocks)
     else:
@@ -202,6 +239,24 @@ def _entry_row(entry: Entry) -> str:
         f"| {_cell(name)} | {kind} | {_cell(blocking)} | {_cell(safe)} | "
         f"{_code_link(info.code)} | {_cell(info.replacement)} |\n"
     )
+
+
+def _rows(entries: list[Entry]) -> list[tuple[Entry, list[Entry]]]:
+    """Functions that differ only in name (a `names = [...]` family) share one row."""
+    out: list[tuple[Entry, list[Entry]]] = []
+    first_of: dict[object, list[Entry]] = {}
+    for entry in entries:
+        if isinstance(entry, ClassEntry) or entry.info is None:
+            out.append((entry, []))
+            continue
+        key = (entry.info, entry.returns, entry.versions)
+        if key in first_of:
+            first_of[key].append(entry)
+            continue
+        same: list[Entry] = []
+        first_of[key] = same
+        out.append((entry, same))
+    return out
 
 
 def _by_anchor(catalog: Catalog) -> dict[str, list[Entry]]:
@@ -225,7 +280,7 @@ def render_catalog(catalog: Optional[Catalog] = None) -> str:
         if len(entries) > 3:
             names += f" and {len(entries) - 3} more"
         index_rows.append(f"| [{anchor}](#{anchor}) | {links} | {_cell(names)} |\n")
-        rows = "".join(_entry_row(entry) for entry in entries)
+        rows = "".join(_entry_row(first, same) for first, same in _rows(entries))
         sections.append(
             f'<a id="{anchor}"></a>\n\n'
             f"## {anchor}\n\n"
