@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 ConstValue = Union[str, int, float, bool, None]
 
@@ -54,14 +54,9 @@ class Attr(Node):
         return (self.value,)
 
 
-@dataclass(frozen=True)
-class Keyword:
-    __slots__ = ("name", "value")
+class Keyword(NamedTuple):
     name: str  # "**" for `**mapping`
     value: OptExpr
-
-    def __reduce__(self) -> tuple[type[Keyword], tuple[object, ...]]:
-        return (Keyword, (self.name, self.value))  # as Node.__reduce__
 
 
 @dataclass(frozen=True)

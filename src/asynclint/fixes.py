@@ -34,6 +34,7 @@ import stat
 import tokenize
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -189,10 +190,17 @@ def free_name(text: str, wanted: str) -> str:
     """``wanted``, or ``wanted_1``, ``wanted_2``...: the first that appears nowhere in ``text``,
     so no binding in the file (or a star import of it) can shadow it."""
     candidate, number = wanted, 0
-    while re.search(rf"(?<!\w){re.escape(candidate)}(?!\w)", text):
+    taken = _identifiers(text)
+    while candidate in taken:
         number += 1
         candidate = f"{wanted}_{number}"
     return candidate
+
+
+@lru_cache(maxsize=8)
+def _identifiers(text: str) -> frozenset[str]:
+    """Every word in ``text`` (one scan per file, however many fixes need a free name)."""
+    return frozenset(re.findall(r"\w+", text))
 
 
 def _parenthesise(node: SgNode, text: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
 from asynclint.catalog import Catalog
@@ -178,6 +179,7 @@ class Resolver:
         self._memo: dict[tuple[Node, Scope], Value] = {}
         self._cuts = 0  # cycles cut so far: a value computed across a cut is not memoised
         self._call_index: Optional[dict[str, list[tuple[str, Optional[str], CallSite]]]] = None
+        self._reach_memo: dict[tuple[str, str, str], bool] = {}
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
@@ -711,7 +713,14 @@ class Resolver:
         bound = function.class_name is not None and not _is_static_or_class(function)
         target = PFunc(key)
         found: set[Value] = set()
-        for path, caller, site in self._calls_named(function.name):
+        candidates = [
+            (path, caller, site)
+            for path, caller, site in self._calls_named(function.name)
+            if self._may_import(path, key.path, function)
+        ]
+        if len(candidates) > _CALLERS_BUDGET:
+            return None  # a name called everywhere: proving each call is not worth it
+        for path, caller, site in candidates:
             scope = Scope(path, caller)
             if self.value(site.func, scope) != target:
                 continue
@@ -733,6 +742,31 @@ class Resolver:
                 return None
         value = found.pop() if found else None
         return value if self.informative(value) else None
+
+    def _may_import(self, path: str, target: str, function: FunctionSummary) -> bool:
+        """A cheap test that code in ``path`` can reach ``function`` of module ``target``: the
+        same file, or an import that names the module, its package, the function or its class
+        (the calls of files that cannot are never resolved)."""
+        if path == target:
+            return True
+        key = (path, target, function.name)
+        known = self._reach_memo.get(key)
+        if known is None:
+            stem = (
+                Path(target).stem if Path(target).stem != "__init__" else Path(target).parent.name
+            )
+            wanted = {stem, function.name}
+            if function.class_name:
+                wanted.add(function.class_name.rsplit(".", 1)[-1])
+            summary = self.module(path)
+            imports = [*summary.imports]
+            for caller in summary.functions.values():
+                imports += caller.imports
+            known = any(
+                wanted & {item.local, item.name or "", *item.module.split(".")} for item in imports
+            )
+            self._reach_memo[key] = known
+        return known
 
     def _calls_named(self, name: str) -> list[tuple[str, Optional[str], CallSite]]:
         """Plain calls spelled with ``name`` in the analysed files (an index built once)."""
@@ -873,6 +907,8 @@ def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
 
 
 _NONE_NAME = Name("None")
+# at most this many calls are resolved to type one unannotated parameter
+_CALLERS_BUDGET = 400
 
 
 def _names_in(value: OptExpr) -> set[Name]:

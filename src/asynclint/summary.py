@@ -16,7 +16,7 @@ import tokenize
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
-from typing import Callable, ClassVar, Optional, Union
+from typing import Callable, ClassVar, NamedTuple, Optional, Union
 
 from asynclint.deep import run_deep
 from asynclint.expr import (
@@ -47,8 +47,7 @@ class SiteKind(str, Enum):
     ITER = "iter"  # sync iteration (`for`, comprehensions, `yield from`)
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """``name = value`` (or ``name: value`` for annotations), at ``line``."""
 
     name: str
@@ -56,8 +55,7 @@ class Binding:
     line: int
 
 
-@dataclass(frozen=True)
-class Import:
+class Import(NamedTuple):
     """``import module`` (``name`` None) or ``from module import name`` bound to ``local``."""
 
     local: str
@@ -67,8 +65,7 @@ class Import:
     line: int
 
 
-@dataclass(frozen=True)
-class StarImport:
+class StarImport(NamedTuple):
     level: int
     module: str
     line: int
@@ -82,15 +79,13 @@ def by_name(bindings: tuple[Binding, ...]) -> dict[str, tuple[OptExpr, ...]]:
     return {name: tuple(values) for name, values in out.items()}
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     name: str
     annotation: OptExpr
     default: OptExpr
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(NamedTuple):
     func: OptExpr  # the callee; for `with`/`iter` sites, the object entered or iterated
     args: tuple[OptExpr, ...]  # kept only for calls a later stage reads (registrations)
     kwargs: tuple[Keyword, ...]
