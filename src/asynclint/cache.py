@@ -46,7 +46,7 @@ from asynclint.summary import ModuleSummary, ParseError, summarise
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 4  # bumped whenever the summary or finding types change shape
+FORMAT = 5  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
@@ -82,6 +82,12 @@ def _key_homes() -> list[Path]:
     if getuid is not None:
         homes.append(Path(tempfile.gettempdir()) / f"asynclint-{getuid()}")
     return homes
+
+
+def library_cache_dir() -> Path:
+    """Where summaries of installed libraries are kept, shared by every project: they are
+    keyed by distribution name and version, so they hold wherever that version is installed."""
+    return _key_homes()[0] / "libraries"
 
 
 def _private(directory: Path, shared: bool) -> bool:

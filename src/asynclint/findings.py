@@ -59,6 +59,9 @@ class Finding:
     custom: Optional[Rule] = None  # the rule, for a project's own structural rules (ASL9xx)
     # other blocking APIs the same call reaches, under other (selected) codes: (code, api)
     also: tuple[tuple[str, str], ...] = ()
+    # inferred from library source, not from a catalog entry: the distribution whose source
+    # the chain runs through ("fakesdk 1.0"); "" for a catalogued finding
+    inferred: str = ""
 
     @property
     def rule(self) -> Rule:

@@ -55,6 +55,7 @@ def test_direct_finding() -> None:
         "chain": [],
         "chain_cut": 0,
         "also": [],
+        "inferred": "",
         "snippet": "    return requests.get(url).json()",
         "fix": None,
         "docs": "https://github.com/asynclint/asynclint/blob/main/docs/rules/ASL101.md",

@@ -168,8 +168,15 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
             {**_hop_location(hop, root), "id": index, "message": {"text": f"`{hop.function}`"}}
             for index, hop in enumerate(finding.chain, start=1)
         ]
+    properties: JSONDict = {}
     if finding.also:
-        result["properties"] = {"alsoReaches": [f"{api} ({code})" for code, api in finding.also]}
+        properties["alsoReaches"] = [f"{api} ({code})" for code, api in finding.also]
+    if finding.inferred:
+        # inferred from library source: users and dashboards can tell it from a catalogued one
+        properties["inferred"] = True
+        properties["inferredFrom"] = finding.inferred
+    if properties:
+        result["properties"] = properties
     if finding.fix is not None:
         result["fixes"] = [
             {
