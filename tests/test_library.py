@@ -352,3 +352,18 @@ def test_call_sites_say_why_they_are_off_the_normal_path() -> None:
         "h": "",  # a local rebuilt when missing is a cache miss, on every call
         "q.get": "nonblocking",
     }
+
+
+def test_allow_stops_the_analysis_at_a_library_name() -> None:
+    send = _line("return client.send(payload)")
+    # the name as the project calls it, or as the chain shows it
+    for allowed in ("fakesdk.Client.send", "fakesdk._transport.Transport.post", "fakesdk"):
+        report = _check(APP, _settings(allow=(allowed,)))
+        assert send not in _by_line(report), allowed
+    assert send in _by_line(_check(APP, _settings(allow=("fakesdk.Client.ping",))))
+
+
+def test_github_annotations_say_inferred() -> None:
+    [finding] = [f for f in _check(APP, _settings()).findings if f.line == _line("send_all(items)")]
+    github = FORMATS["github"]([finding], root=APP)
+    assert "inferred from fakesdk 1.0 source" in github

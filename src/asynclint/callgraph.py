@@ -135,7 +135,9 @@ class CallGraph:
         if libraries is None or not libraries.owns(key.path):
             return False
         function = self.resolver.function(key)
-        return function is None or libraries.rules.cold_function(function)
+        if function is None or libraries.rules.cold_function(function):
+            return True
+        return bool(libraries.allow) and libraries.allowed(libraries.display(key))
 
     def _site_targets(self, key: FuncKey, function: FunctionSummary, index: int) -> list[Target]:
         site = function.calls[index]
@@ -266,6 +268,9 @@ class CallGraph:
         """Calling ``inst`` (an instance of an uncatalogued library type, or an attribute path
         on one): the method's body in the library's source."""
         assert isinstance(inst.type, str)
+        libraries = self.libraries
+        if libraries is not None and libraries.allowed(f"{inst.type}.{inst.path or default}"):
+            return []
         found = self._locate(inst.type)
         value: Value = None
         if isinstance(found, PClass):

@@ -194,6 +194,7 @@ def _analyse(
             catalog,
             Summaries(cache_dir) if cache_dir is not None else None,
             Budget(settings.library_max_files, settings.library_max_seconds),
+            allow=settings.allow,
         )
         project.libraries = libraries
     resolver = Resolver(project, catalog)

@@ -314,6 +314,7 @@ class Libraries:
         cache: Optional[Summaries] = None,
         budget: Optional[Budget] = None,
         rules: Optional[Rules] = None,
+        allow: Iterable[str] = (),
     ) -> None:
         self.environment = environment
         self.roots = environment.site_packages
@@ -322,6 +323,9 @@ class Libraries:
         self.budget = budget or Budget()
         self.rules = rules or load_rules()
         self.stats = Stats()
+        # allow-listed names (`allow` in [tool.asynclint]): the analysis stops there, as at a
+        # catalog entry that does not block; a name covers everything below it
+        self.allow = tuple(allow)
         self.distributions = Distributions(self.roots)
         self._prefixes = tuple(f"{root}{os.sep}" for root in self.roots)
         self._files: dict[str, Optional[str]] = {}
@@ -428,9 +432,14 @@ class Libraries:
 
     # -- names ------------------------------------------------------------------------------
 
+    def allowed(self, name: str) -> bool:
+        return any(name == a or name.startswith(a + ".") for a in self.allow)
+
     def locate(self, name: str, resolver: Resolver) -> Value:
         """The library function, class or module ``name`` (a qualified name as the project
         imports it: `fakesdk.Client.send`), following the package's own re-exports."""
+        if self.allowed(name):
+            return None
         parts = name.split(".")
         for depth in range(len(parts), 0, -1):
             module = ".".join(parts[:depth])
