@@ -307,6 +307,15 @@ class Summaries:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
 
+    # -- entries by name (library summaries, keyed by distribution and version) -------------
+
+    def get_entry(self, key: str) -> Any:
+        """The entry stored under ``key`` (signed by this user), or None."""
+        return self._load(self._entry(key)) if self.directory is not None else None
+
+    def put_entry(self, key: str, value: object) -> None:
+        self._put(key, value)
+
     # -- whole runs ------------------------------------------------------------------------
     # A run's findings are kept under a key made of every checked file's content hash; the
     # files the run read besides those (modules imported on demand) are stored with their

@@ -29,7 +29,7 @@ import sys
 import sysconfig
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
@@ -37,12 +37,22 @@ from typing import Optional
 from asynclint import datafiles
 from asynclint.cache import Summaries, read_source
 from asynclint.catalog import Catalog
-from asynclint.resolve import ClassKey, FuncKey, PClass, PFunc, PMod, Resolver, Value
+from asynclint.config import DEFAULT_LIBRARY_MAX_FILES, DEFAULT_LIBRARY_MAX_SECONDS
+from asynclint.resolve import (
+    ClassKey,
+    FuncKey,
+    PClass,
+    PFunc,
+    PMod,
+    Resolver,
+    Value,
+    decorator_names,
+)
 from asynclint.summary import FunctionSummary, ModuleSummary, summarise
 
 RULES_FILE = Path(__file__).with_name("library_rules.toml")
-DEFAULT_MAX_FILES = 600
-DEFAULT_MAX_SECONDS = 15.0
+DEFAULT_MAX_FILES = DEFAULT_LIBRARY_MAX_FILES
+DEFAULT_MAX_SECONDS = DEFAULT_LIBRARY_MAX_SECONDS
 # sibling modules that hold a distribution's async API (`pkg.aio.Client` for `pkg.Client`)
 _ASYNC_MODULES = ("aio", "asyncio", "_async", "async_", "aio_client", "async_client")
 
@@ -241,7 +251,7 @@ class Rules:
             return True
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.function_patterns):
             return True
-        return bool(_decorator_names(function) & self.decorators)
+        return bool(decorator_names(function) & self.decorators)
 
     def cold_callee(self, name: str) -> bool:
         return name.startswith(self.callee_prefixes)
@@ -267,17 +277,13 @@ def load_rules(path: Path = RULES_FILE) -> Rules:
     )
 
 
-def _decorator_names(function: FunctionSummary) -> set[str]:
-    from asynclint.resolve import decorator_names
-
-    return decorator_names(function)
-
-
 # -- the library side of a run ------------------------------------------------------------------
 
 
 @dataclass
 class Budget:
+    """How much library source one run may read: files, and seconds from the first one."""
+
     max_files: int = DEFAULT_MAX_FILES
     max_seconds: float = DEFAULT_MAX_SECONDS
     files: int = 0
@@ -294,13 +300,6 @@ class Budget:
             return False
         self.files += 1
         return True
-
-
-@dataclass
-class Stats:
-    hits: int = 0  # library summaries read from the cache
-    parsed: int = 0  # library files parsed this run
-    modules: set[str] = field(default_factory=set)  # distributions read
 
 
 class Libraries:
@@ -322,7 +321,6 @@ class Libraries:
         self.cache = cache
         self.budget = budget or Budget()
         self.rules = rules or load_rules()
-        self.stats = Stats()
         # allow-listed names (`allow` in [tool.asynclint]): the analysis stops there, as at a
         # catalog entry that does not block; a name covers everything below it
         self.allow = tuple(allow)
@@ -360,23 +358,19 @@ class Libraries:
         if not self.budget.spend():
             return ModuleSummary(name, path.name == "__init__.py", (), (), (), ())
         dist = self.distribution(name)
-        if dist is not None:
-            self.stats.modules.add(dist.label)
         key = None
         if dist is not None and not dist.editable and self.cache is not None:
             tag = f"{dist.name}=={dist.version}/{self.relative(name)}"
             key = "lib-" + hashlib.sha256(tag.encode()).hexdigest()
-            cached = self.cache._load(self.cache._entry(key)) if self.cache.directory else None
+            cached = self.cache.get_entry(key)
             if isinstance(cached, ModuleSummary):
-                self.stats.hits += 1
                 return cached if cached.path == name else replace(cached, path=name)
         data = read_source(path)
         if data is None:
             return ModuleSummary(name, path.name == "__init__.py", (), (), (), ())
         summary = summarise(data, name)
-        self.stats.parsed += 1
         if key is not None and self.cache is not None and summary.error is None:
-            self.cache._put(key, summary)
+            self.cache.put_entry(key, summary)
         return summary
 
     def find(self, module: str) -> Optional[str]:
