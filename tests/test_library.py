@@ -367,3 +367,44 @@ def test_github_annotations_say_inferred() -> None:
     [finding] = [f for f in _check(APP, _settings()).findings if f.line == _line("send_all(items)")]
     github = FORMATS["github"]([finding], root=APP)
     assert "inferred from fakesdk 1.0 source" in github
+
+
+SDK_APP = """\
+from fastapi import FastAPI
+from websockets.sync.client import connect
+from werkzeug.security import generate_password_hash
+
+app = FastAPI()
+
+
+@app.get("/ws")
+async def ws() -> None:
+    with connect("ws://localhost:8765") as websocket:
+        websocket.send("hi")
+
+
+@app.post("/users")
+async def create_user(password: str) -> str:
+    return generate_password_hash(password)
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "code", "api", "dist"),
+    [
+        (10, "ASL102", "socket.socket.connect", "websockets"),  # the sync client opens a socket
+        (16, "ASL701", "hashlib.scrypt", "Werkzeug"),  # the default method is scrypt
+    ],
+)
+def test_real_sdks_without_catalog_entries(
+    tmp_path: Path, line: int, code: str, api: str, dist: str
+) -> None:
+    pytest.importorskip("websockets.sync.client")
+    werkzeug = pytest.importorskip("werkzeug")
+    site = Path(werkzeug.__file__).parent.parent
+    (tmp_path / "main.py").write_text(SDK_APP)
+    finding = _by_line(_check(tmp_path, _settings(site)))[line]
+    assert finding.code == code
+    if finding.inferred:  # until the catalog describes it (then the catalog wins)
+        assert finding.api == api
+        assert finding.inferred.startswith(dist + " ")
