@@ -408,3 +408,12 @@ def test_real_sdks_without_catalog_entries(
     if finding.inferred:  # until the catalog describes it (then the catalog wins)
         assert finding.api == api
         assert finding.inferred.startswith(dist + " ")
+
+
+def test_an_abstract_method_runs_the_implementations_the_library_assigns() -> None:
+    finding = _by_line(_check(APP, _settings()))[_line("fakesdk.Storage(remote=True).upload")]
+    assert [hop.function for hop in finding.chain] == [
+        "fakesdk._backends.Storage.upload",
+        "fakesdk._backends.HttpBackend.store",
+    ]
+    assert finding.api == "requests.put"

@@ -17,7 +17,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Optional
 
 from asynclint.catalog import Info
-from asynclint.expr import Attr, Call, Node, OptExpr
+from asynclint.expr import Attr, Call, Name, Node, OptExpr
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -127,7 +127,66 @@ class CallGraph:
         if libraries.owns(key.path):
             skip = libraries.rules.skip_apis
             targets = [t for t in targets if t.api is None or t.api.name not in skip]
+            targets = self._implemented(key, function, site, targets)
         return [t for t in targets if t.function is None or not self._cold_library(t.function)]
+
+    def _implemented(
+        self, key: FuncKey, function: FunctionSummary, site: CallSite, targets: list[Target]
+    ) -> list[Target]:
+        """`self._client.upsert(...)` where `_client` is annotated with an abstract base
+        (`QdrantBase`, whose `upsert` only raises `NotImplementedError`) but assigned concrete
+        classes in the library's own methods (`QdrantRemote(...)`): the implementations those
+        assignments name run, not the abstract method."""
+        out: list[Target] = []
+        for target in targets:
+            if target.function is None or not self._abstract(target.function):
+                out.append(target)
+                continue
+            found = self._assigned_implementations(key, function, site, target.function)
+            out += found if found else [target]
+        return out
+
+    def _abstract(self, key: FuncKey) -> bool:
+        function = self.resolver.function(key)
+        if function is None or function.return_values:
+            return False
+        if "abstractmethod" in decorator_names(function):
+            return True
+        return bool(function.calls) and all(
+            isinstance(s.func, Name) and s.func.id == "NotImplementedError" for s in function.calls
+        )
+
+    def _assigned_implementations(
+        self, key: FuncKey, function: FunctionSummary, site: CallSite, abstract: FuncKey
+    ) -> list[Target]:
+        receiver = site.func.value if isinstance(site.func, Attr) else None
+        if not (
+            isinstance(receiver, Attr)
+            and isinstance(receiver.value, Name)
+            and function.class_name is not None
+            and function.params
+            and receiver.value.id == function.params[0].name
+        ):
+            return []
+        method = abstract.qualname.rsplit(".", 1)[-1]
+        owner = ClassKey(key.path, function.class_name)
+        found: list[Target] = []
+        for cls in self.resolver.mro(owner):
+            if not isinstance(cls, ClassKey):
+                continue
+            summary = self.resolver.cls(cls)
+            module = self.resolver.module(cls.path)
+            for _, qualname in summary.methods if summary is not None else ():
+                body = module.functions.get(qualname)
+                for binding in body.self_assigns if body is not None else ():
+                    if binding.name != receiver.attr:
+                        continue
+                    value = self.resolver.value(binding.value, Scope(cls.path, qualname))
+                    if isinstance(value, Inst) and isinstance(value.type, ClassKey):
+                        implementation = self.resolver.find_method(value.type, method)
+                        if implementation is not None and implementation != abstract:
+                            found += self._sync_body(implementation, Via.CALL)
+        return list(dict.fromkeys(found))
 
     def _cold_library(self, key: FuncKey) -> bool:
         """A library function that runs off the normal path of a call (see ``Rules``)."""

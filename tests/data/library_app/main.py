@@ -32,6 +32,12 @@ async def report() -> str:
     return fetch_report("daily")  # error: ASL501
 
 
+@app.put("/blob")
+async def blob(data: bytes) -> str:
+    # `_backend` is annotated with the abstract `Backend`; `Storage` assigns the implementations
+    return fakesdk.Storage(remote=True).upload(data)  # error: ASL101
+
+
 @app.get("/quiet")
 async def quiet() -> dict:
     client.describe()  # ok: the request is only made in an exception handler
