@@ -212,3 +212,26 @@ def test_checked_in_labels_are_valid(score: ModuleType) -> None:
         assert app.name == app.repo.replace("/", "__")
         keys = [(x.path, x.line, x.code, x.api) for x in app.labels]
         assert len(keys) == len(set(keys)), f"{app.name}: a finding is labelled twice"
+
+
+def test_library_labels_count_only_with_an_environment(score: ModuleType, tmp_path: Path) -> None:
+    extra = textwrap.dedent(
+        """
+        [[finding]]
+        path = "app/lib.py"
+        line = 3
+        code = "ASL401"
+        verdict = "TRUE"
+        environment = "library"
+        reason = "only library analysis follows pdf2image"
+        """
+    )
+    path = tmp_path / "acme__shop.toml"
+    path.write_text(LABELS + extra)
+    app = score.load_app(path)
+    assert [label.environment for label in app.labels][-1] == "library"
+    plain = score.without_library_labels(app)
+    assert len(plain.labels) == len(app.labels) - 1
+    path.write_text(LABELS + extra.replace('"library"', '"venv"'))
+    with pytest.raises(score.LabelError, match="environment"):
+        score.load_app(path)
