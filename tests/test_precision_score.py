@@ -233,3 +233,26 @@ def test_related_locations_are_judged_like_findings(score: ModuleType) -> None:
         ("app/a.py", 5, "ASL301", "builtins.open"),
         ("app/a.py", 6, "ASL301", "io.TextIOWrapper.write"),
     ]
+
+
+def test_library_labels_count_only_with_an_environment(score: ModuleType, tmp_path: Path) -> None:
+    extra = textwrap.dedent(
+        """
+        [[finding]]
+        path = "app/lib.py"
+        line = 3
+        code = "ASL401"
+        verdict = "TRUE"
+        environment = "library"
+        reason = "only library analysis follows pdf2image"
+        """
+    )
+    path = tmp_path / "acme__shop.toml"
+    path.write_text(LABELS + extra)
+    app = score.load_app(path)
+    assert [label.environment for label in app.labels][-1] == "library"
+    plain = score.without_library_labels(app)
+    assert len(plain.labels) == len(app.labels) - 1
+    path.write_text(LABELS + extra.replace('"library"', '"venv"'))
+    with pytest.raises(score.LabelError, match="environment"):
+        score.load_app(path)

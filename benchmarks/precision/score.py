@@ -27,7 +27,7 @@ import sys
 import tarfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -69,6 +69,9 @@ class Label:
     api: str
     verdict: str
     reason: str
+    # "library": a finding only library analysis makes (it needs the app's dependencies
+    # installed); such labels count only in a run with `--python`
+    environment: str = ""
 
     @property
     def key(self) -> Key:
@@ -185,6 +188,7 @@ def load_app(path: Path) -> App:
                 api=_text(table, "api", where, required=False),
                 verdict=verdict,
                 reason=_text(table, "reason", where),
+                environment=_environment(table, where),
             )
         )
     missed = []
@@ -212,6 +216,18 @@ def load_app(path: Path) -> App:
         missed=missed,
         source=path,
     )
+
+
+def _environment(table: dict[str, Any], where: str) -> str:
+    value = _text(table, "environment", where, required=False)
+    if value not in ("", "library"):
+        raise LabelError(f'{where}: `environment` must be "library" when set, not {value!r}')
+    return value
+
+
+def without_library_labels(app: App) -> App:
+    """The app's labels for a run without an environment: library-analysis findings dropped."""
+    return replace(app, labels=[label for label in app.labels if not label.environment])
 
 
 def load_apps(labels_dir: Path, only: Sequence[str] = ()) -> list[App]:
@@ -277,9 +293,11 @@ def parse_report(text: str) -> list[Reported]:
     return out
 
 
-def run_asynclint(command: Sequence[str], checkout: Path, paths: Sequence[str]) -> list[Reported]:
+def run_asynclint(
+    command: Sequence[str], checkout: Path, paths: Sequence[str], extra: Sequence[str] = ()
+) -> list[Reported]:
     """Run asynclint on ``paths`` from the checkout root; exit status 0 and 1 are normal."""
-    argv = [*command, "check", *paths, "--format", "json", "--no-cache"]
+    argv = [*command, "check", *paths, "--format", "json", "--no-cache", *extra]
     proc = subprocess.run(argv, cwd=checkout, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1):
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
@@ -287,13 +305,13 @@ def run_asynclint(command: Sequence[str], checkout: Path, paths: Sequence[str]) 
     return parse_report(proc.stdout)
 
 
-def evaluate(app: App, apps_dir: Path, command: Sequence[str]) -> Score:
+def evaluate(app: App, apps_dir: Path, command: Sequence[str], extra: Sequence[str] = ()) -> Score:
     checkout = apps_dir / app.checkout_name
     if not checkout.is_dir():
         return Score(app=app.name, error=f"no checkout at {checkout} (see --checkout)")
     started = time.perf_counter()
     try:
-        reported = run_asynclint(command, checkout, app.paths)
+        reported = run_asynclint(command, checkout, app.paths, extra)
     except (RuntimeError, OSError, ValueError, KeyError) as exc:
         return Score(app=app.name, error=str(exc))
     result = score(app, reported)
@@ -467,6 +485,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--checkout", action="store_true", help="extract the pinned commits")
     parser.add_argument("--mirrors", type=Path, help="bare mirrors: DIR/owner+name[/repo|.git]")
     parser.add_argument("--clone", action="store_true", help="with --checkout: clone if no mirror")
+    parser.add_argument(
+        "--python",
+        metavar="ENV",
+        help='run with library analysis in this environment; labels with environment = "library" '
+        "count only then",
+    )
     args = parser.parse_args(argv)
     try:
         apps = load_apps(args.labels_dir, args.only)
@@ -478,7 +502,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(checkout(app, args.mirrors, args.apps_dir, args.clone))
         return 0
     command = [args.asynclint] if args.asynclint else list(DEFAULT_ASYNCLINT)
-    scores = [evaluate(app, args.apps_dir, command) for app in apps]
+    extra = ["--python", args.python] if args.python else []
+    if not args.python:
+        apps = [without_library_labels(app) for app in apps]
+    scores = [evaluate(app, args.apps_dir, command, extra) for app in apps]
     print(as_json(scores) if args.json else render(scores), end="")
     if any(s.error for s in scores):
         return 2

@@ -58,6 +58,8 @@ _SYNC_DECORATORS = {
 _SYNC_HOOKS = frozenset({"model_post_init"})
 # dunders that may be `async def` and are awaited when called
 _ASYNC_DUNDERS = frozenset({"__call__"})
+# why a library function on the chain cannot become `async def`: its source is not the user's
+LIBRARY_CODE = "library code"
 # the catalog's placeholder offload, filled in with the call at hand
 _PLACEHOLDER = "`await asyncio.to_thread(...)`"
 
@@ -109,6 +111,9 @@ class Facts:
     in_with: bool = False  # the call builds what a `with` enters (`with open(p) as f:`)
     awaited_call: bool = False  # the call is awaited (`await fetch(url)`)
     fastapi: bool = False  # FastAPI / Starlette code: say which pool an offload uses
+    # the async twin of the first library function on the chain, in its own distribution
+    # (`fakesdk.AsyncClient` for `fakesdk.Client.send`); "" when none or not a library chain
+    twin: str = ""
 
 
 def message(facts: Facts) -> str:
@@ -231,11 +236,27 @@ def _fix(facts: Facts) -> str:
         )
     if facts.via is Via.CONSTRUCTOR:
         # `__init__` / `__post_init__` cannot be async: the construction itself moves
-        return f"offload the construction with {offload(facts.callee)}"
+        fix = f"offload the construction with {offload(facts.callee)}"
+        return f"{_use_twin(facts, steps)}, or {fix}" if facts.twin else fix
     fix = _offload_call(facts.callee)
+    if facts.twin:
+        # the library ships an async API for what this chain calls: that is the real fix
+        return f"{_use_twin(facts, steps)}, or {fix}"
     if all_async:
         fix += f", or {_make_async(last)} and use {twin} there"
     return fix
+
+
+def _use_twin(facts: Facts, steps: Sequence[Step]) -> str:
+    """Use the library's async twin where the chain enters the library."""
+    entry = next((i for i, s in enumerate(steps) if s.why_sync == LIBRARY_CODE), None)
+    if entry is None:
+        return f"use `{facts.twin}` and `await` it"
+    where = f" in `{steps[entry - 1].name}`" if entry > 0 else ""
+    return (
+        f"use `{facts.twin}`, the library's async API, instead of `{steps[entry].name}`"
+        f"{where} and `await` it"
+    )
 
 
 def _direct(facts: Facts) -> str:

@@ -46,7 +46,7 @@ from asynclint.summary import ModuleSummary, ParseError, summarise
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 4  # bumped whenever the summary or finding types change shape
+FORMAT = 6  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
@@ -82,6 +82,12 @@ def _key_homes() -> list[Path]:
     if getuid is not None:
         homes.append(Path(tempfile.gettempdir()) / f"asynclint-{getuid()}")
     return homes
+
+
+def library_cache_dir() -> Path:
+    """Where summaries of installed libraries are kept, shared by every project: they are
+    keyed by distribution name and version, so they hold wherever that version is installed."""
+    return _key_homes()[0] / "libraries"
 
 
 def _private(directory: Path, shared: bool) -> bool:
@@ -300,6 +306,15 @@ class Summaries:
             if temporary is not None:  # a failed write leaves nothing behind
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+    # -- entries by name (library summaries, keyed by distribution and version) -------------
+
+    def get_entry(self, key: str) -> Any:
+        """The entry stored under ``key`` (signed by this user), or None."""
+        return self._load(self._entry(key)) if self.directory is not None else None
+
+    def put_entry(self, key: str, value: object) -> None:
+        self._put(key, value)
 
     # -- whole runs ------------------------------------------------------------------------
     # A run's findings are kept under a key made of every checked file's content hash; the

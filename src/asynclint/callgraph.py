@@ -14,10 +14,10 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from asynclint.catalog import Info
-from asynclint.expr import Attr, Call, Node, OptExpr
+from asynclint.expr import Attr, Call, Name, Node, OptExpr
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -31,6 +31,9 @@ from asynclint.resolve import (
     decorator_names,
 )
 from asynclint.summary import CallSite, FunctionSummary, SiteKind
+
+if TYPE_CHECKING:
+    from asynclint.library import Libraries
 
 # calls that run their function argument in a worker thread
 OFFLOADS = frozenset(
@@ -91,9 +94,12 @@ class Link:
 
 
 class CallGraph:
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, libraries: Optional[Libraries] = None) -> None:
         self.resolver = resolver
         self.catalog = resolver.catalog
+        # installed libraries whose source is followed where the catalog says nothing
+        self.libraries = libraries
+        self._located: dict[str, Value] = {}
         self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
         self._blocking: dict[FuncKey, dict[str, Link]] = {}
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
@@ -103,6 +109,96 @@ class CallGraph:
     # -- targets of one site ------------------------------------------------------------
 
     def site_targets(self, key: FuncKey, function: FunctionSummary, index: int) -> list[Target]:
+        libraries = self.libraries
+        if libraries is None:
+            return self._site_targets(key, function, index)
+        site = function.calls[index]
+        if libraries.owns(key.path):
+            # inside a library only the normal path of a call counts
+            if site.cold in libraries.rules.skip_sites:
+                return []
+            callee = self.resolver.value(site.func, Scope(key.path, function.qualname))
+            name = callee.name if isinstance(callee, Ext) else None
+            if isinstance(callee, Inst) and isinstance(callee.type, str):
+                name = callee.type
+            if name is not None and libraries.rules.cold_callee(name):
+                return []
+        targets = self._site_targets(key, function, index)
+        if libraries.owns(key.path):
+            skip = libraries.rules.skip_apis
+            targets = [t for t in targets if t.api is None or t.api.name not in skip]
+            targets = self._implemented(key, function, site, targets)
+        return [t for t in targets if t.function is None or not self._cold_library(t.function)]
+
+    def _implemented(
+        self, key: FuncKey, function: FunctionSummary, site: CallSite, targets: list[Target]
+    ) -> list[Target]:
+        """`self._client.upsert(...)` where `_client` is annotated with an abstract base
+        (`QdrantBase`, whose `upsert` only raises `NotImplementedError`) but assigned concrete
+        classes in the library's own methods (`QdrantRemote(...)`): the implementations those
+        assignments name run, not the abstract method."""
+        out: list[Target] = []
+        for target in targets:
+            if target.function is None or not self._abstract(target.function):
+                out.append(target)
+                continue
+            found = self._assigned_implementations(key, function, site, target.function)
+            out += found if found else [target]
+        return out
+
+    def _abstract(self, key: FuncKey) -> bool:
+        function = self.resolver.function(key)
+        if function is None or function.return_values:
+            return False
+        if "abstractmethod" in decorator_names(function):
+            return True
+        return bool(function.calls) and all(
+            isinstance(s.func, Name) and s.func.id == "NotImplementedError" for s in function.calls
+        )
+
+    def _assigned_implementations(
+        self, key: FuncKey, function: FunctionSummary, site: CallSite, abstract: FuncKey
+    ) -> list[Target]:
+        receiver = site.func.value if isinstance(site.func, Attr) else None
+        if not (
+            isinstance(receiver, Attr)
+            and isinstance(receiver.value, Name)
+            and function.class_name is not None
+            and function.params
+            and receiver.value.id == function.params[0].name
+        ):
+            return []
+        method = abstract.qualname.rsplit(".", 1)[-1]
+        owner = ClassKey(key.path, function.class_name)
+        found: list[Target] = []
+        for cls in self.resolver.mro(owner):
+            if not isinstance(cls, ClassKey):
+                continue
+            summary = self.resolver.cls(cls)
+            module = self.resolver.module(cls.path)
+            for _, qualname in summary.methods if summary is not None else ():
+                body = module.functions.get(qualname)
+                for binding in body.self_assigns if body is not None else ():
+                    if binding.name != receiver.attr:
+                        continue
+                    value = self.resolver.value(binding.value, Scope(cls.path, qualname))
+                    if isinstance(value, Inst) and isinstance(value.type, ClassKey):
+                        implementation = self.resolver.find_method(value.type, method)
+                        if implementation is not None and implementation != abstract:
+                            found += self._sync_body(implementation, Via.CALL)
+        return list(dict.fromkeys(found))
+
+    def _cold_library(self, key: FuncKey) -> bool:
+        """A library function that runs off the normal path of a call (see ``Rules``)."""
+        libraries = self.libraries
+        if libraries is None or not libraries.owns(key.path):
+            return False
+        function = self.resolver.function(key)
+        if function is None or libraries.rules.cold_function(function):
+            return True
+        return bool(libraries.allow) and libraries.allowed(libraries.display(key))
+
+    def _site_targets(self, key: FuncKey, function: FunctionSummary, index: int) -> list[Target]:
         site = function.calls[index]
         if self.offloaded(key, function, index):
             return []
@@ -178,7 +274,10 @@ class CallGraph:
             cls = self.catalog.cls(callee.name)
             if cls is not None and cls.constructor and cls.info is not None:
                 return [Target(api=Api(cls.name, cls.info))]
-            return []
+            if entry is not None or cls is not None:
+                return []  # the catalog describes it, and says it does not block
+            found = self._locate(callee.name)
+            return self._call_targets(found) if isinstance(found, (PFunc, PClass)) else []
         if isinstance(callee, Inst):
             return self._method_targets(callee, "__call__")
         if isinstance(callee, PFunc):
@@ -199,6 +298,8 @@ class CallGraph:
             method = inst.path or default
             if entry is not None and entry.info is not None and method in entry.blocking:
                 return [Target(api=Api(f"{entry.name}.{method}", entry.info))]
+            if entry is None:
+                return self._library_method_targets(inst, default)
             return []
         if inst.path:
             return []
@@ -209,6 +310,40 @@ class CallGraph:
             targets = self._method_targets(Inst(base), default)
             if targets:
                 return targets
+        return []
+
+    # -- installed libraries ------------------------------------------------------------------
+
+    def _locate(self, name: str) -> Value:
+        """The library definition of ``name`` when its source is installed and may be read."""
+        if self.libraries is None:
+            return None
+        if name not in self._located:
+            self._located[name] = None  # a re-export cycle ends here
+            self._located[name] = self.libraries.locate(name, self.resolver)
+        return self._located[name]
+
+    def _library_method_targets(self, inst: Inst, default: str) -> list[Target]:
+        """Calling ``inst`` (an instance of an uncatalogued library type, or an attribute path
+        on one): the method's body in the library's source."""
+        assert isinstance(inst.type, str)
+        libraries = self.libraries
+        if libraries is not None and libraries.allowed(f"{inst.type}.{inst.path or default}"):
+            return []
+        found = self._locate(inst.type)
+        value: Value = None
+        if isinstance(found, PClass):
+            value = Inst(found.key)
+        elif isinstance(found, PFunc):  # a factory: what it returns
+            value = self.resolver.return_type(found.key)
+        if not isinstance(value, Inst) or not isinstance(value.type, ClassKey):
+            return []
+        for attr in inst.path.split(".") if inst.path else ():
+            value = self.resolver.member(value, attr)
+        if isinstance(value, PFunc):
+            return self._call_targets(value)
+        if isinstance(value, Inst) and isinstance(value.type, ClassKey) and not value.path:
+            return self._method_targets(value, default)
         return []
 
     def _sync_body(self, key: FuncKey, via: Via) -> list[Target]:

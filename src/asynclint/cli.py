@@ -151,6 +151,18 @@ def check(
     unsafe_fixes: bool = typer.Option(
         False, "--unsafe-fixes", help="With --fix or --diff: also apply fixes that need review."
     ),
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        help="The analysed project's interpreter or virtual environment: calls into its "
+        "installed libraries are followed into their source (turns on library analysis).",
+    ),
+    library_analysis: Optional[bool] = typer.Option(
+        None,
+        "--library-analysis/--no-library-analysis",
+        help="Follow calls into installed libraries the catalog does not describe "
+        "[default: off, or `library-analysis` in pyproject.toml].",
+    ),
     diff: bool = typer.Option(
         False,
         "--diff",
@@ -169,6 +181,10 @@ def check(
             settings = _replace(settings, select=parse_codes(select, "--select"))
         if ignore:
             settings = _replace(settings, ignore=parse_codes(ignore, "--ignore"))
+        if python is not None:
+            settings = _replace(settings, python=python)
+        if library_analysis is not None:
+            settings = _replace(settings, library_analysis=library_analysis)
         if baseline is not None and write_baseline is not None:
             raise ConfigError("--baseline and --write-baseline cannot be used together")
         if apply_fixes and diff:

@@ -21,6 +21,11 @@ class ConfigError(Exception):
 
 _CODE_PREFIX = re.compile(r"ASL[0-9]{0,3}")  # fullmatch: `$` would allow a final newline
 DEFAULT_MAX_CHAIN = 8
+# library analysis is opt-in in this first version: `--library-analysis`, `--python PATH` or
+# `library-analysis = true` turn it on
+DEFAULT_LIBRARY_ANALYSIS = False
+DEFAULT_LIBRARY_MAX_FILES = 600
+DEFAULT_LIBRARY_MAX_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,11 @@ class Settings:
     extra_entries: tuple[Any, ...] = ()  # parsed catalog entries from [tool.asynclint]
     custom_rules: tuple[Any, ...] = ()  # structural.CustomRule from [[tool.asynclint.rule]]
     source: Optional[str] = None  # the pyproject.toml the settings came from
+    # library source analysis (docs/library-analysis.md): None = the default (off for now)
+    library_analysis: Optional[bool] = None
+    python: Optional[str] = None  # the analysed project's interpreter or environment
+    library_max_files: int = DEFAULT_LIBRARY_MAX_FILES
+    library_max_seconds: float = DEFAULT_LIBRARY_MAX_SECONDS
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
@@ -58,9 +68,20 @@ class Settings:
             self.catalog_cache["catalog"] = cached
         return cached
 
+    @property
+    def analyses_libraries(self) -> bool:
+        if self.library_analysis is not None:
+            return self.library_analysis
+        return DEFAULT_LIBRARY_ANALYSIS or self.python is not None
+
     def fingerprint(self) -> str:
         """What changes the analysis (for cache invalidation)."""
-        return repr((self.allow, self.extra_entries, self.max_chain, self.custom_rules))
+        library = (
+            (self.python, self.library_max_files, self.library_max_seconds)
+            if self.analyses_libraries
+            else None
+        )
+        return repr((self.allow, self.extra_entries, self.max_chain, self.custom_rules, library))
 
 
 _KEYS = {
@@ -74,6 +95,10 @@ _KEYS = {
     "extend-exclude",
     "allow",
     "max-chain",
+    "library-analysis",
+    "python",
+    "library-max-files",
+    "library-max-seconds",
     "function",
     "class",
     "defaults",
@@ -155,6 +180,29 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
                 f"of at least 1, got {value!r}"
             )
         settings = replace(settings, max_chain=value)
+    if "library-analysis" in table:
+        value = table["library-analysis"]
+        if not isinstance(value, bool):
+            raise ConfigError(
+                f"{source}: [tool.asynclint] `library-analysis` must be true or false, "
+                f"got {value!r}"
+            )
+        settings = replace(settings, library_analysis=value)
+    if "python" in table:
+        value = table["python"]
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(
+                f"{source}: [tool.asynclint] `python` must be the path of an interpreter or "
+                "a virtual environment"
+            )
+        # relative to the pyproject.toml that names it
+        settings = replace(settings, python=str(Path(source).parent / value))
+    if "library-max-files" in table:
+        files = _positive(table, "library-max-files", source)
+        settings = replace(settings, library_max_files=max(int(files), 1))
+    if "library-max-seconds" in table:
+        seconds = _positive(table, "library-max-seconds", source)
+        settings = replace(settings, library_max_seconds=float(seconds))
     try:
         custom = structural.parse(table.get("rule", []), f"{source} [tool.asynclint]")
         custom += structural.load_files(
@@ -175,6 +223,15 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
             raise ConfigError(str(exc)) from exc
         settings = replace(settings, extra_entries=tuple(parsed))
     return settings
+
+
+def _positive(table: Mapping[str, Any], key: str, source: str) -> float:
+    value = table[key]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(
+            f"{source}: [tool.asynclint] `{key}` must be a positive number, got {value!r}"
+        )
+    return value
 
 
 def _strings(table: Mapping[str, Any], key: str, source: str, prefix: str = "") -> list[str]:

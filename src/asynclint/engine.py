@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from asynclint import advice, structural
-from asynclint.cache import Summaries, read_source
+from asynclint.cache import Summaries, library_cache_dir, read_source
 from asynclint.callgraph import CallGraph, Target
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR, cost_rank
@@ -25,6 +25,7 @@ from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
 from asynclint.fastapi_model import Context, can_be_plain_def, can_reach_loop
 from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
+from asynclint.library import Budget, Environment, Libraries, find_environment
 from asynclint.project import Project
 from asynclint.resolve import ClassKey, FuncKey, Inst, Resolver, Scope
 from asynclint.summary import (
@@ -66,24 +67,53 @@ def check(
     paths = sorted(selected | set(project_files(root, settings)))
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
-    salt = repr((settings.fingerprint(), os.getcwd(), str(root), sorted(map(str, named))))
+    notes: list[str] = []
+    environment = None
+    if settings.analyses_libraries:
+        environment = find_environment(settings.python, root)
+        if environment is None:
+            where = f"--python {settings.python}" if settings.python else "the environment"
+            notes.append(
+                f"library analysis found no site-packages for {where}; calls into libraries "
+                "the catalog does not describe are not followed"
+            )
+    salt = repr(
+        (
+            settings.fingerprint(),
+            os.getcwd(),
+            str(root),
+            sorted(map(str, named)),
+            environment.fingerprint() if environment is not None else None,
+        )
+    )
     run_key = summaries.run_key(paths, contents, salt)
     cached = summaries.get_run(run_key)
-    if cached is not None:
-        findings, analysed = cached
+    if cached is not None and len(cached) == 3:
+        findings, analysed, kept_notes = cached
+        notes += kept_notes
     else:
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named)
-        findings, analysed, read = run_deep(
-            lambda: _analyse(paths, contents, loaded, root, settings, summaries, selected)
+        findings, analysed, read, run_notes = run_deep(
+            lambda: _analyse(
+                paths, contents, loaded, root, settings, summaries, selected, environment
+            )
         )
-        summaries.put_run(run_key, read - {str(p) for p in paths}, (findings, analysed))
+        notes += run_notes
+        if environment is not None:  # installed libraries are covered by its fingerprint
+            roots = tuple(f"{site}{os.sep}" for site in environment.site_packages)
+            read = {path for path in read if not path.startswith(roots)}
+        summaries.put_run(
+            run_key, read - {str(p) for p in paths}, (findings, analysed, tuple(run_notes))
+        )
     kept = []
     for finding in findings:
         path = Path(os.path.abspath(finding.path))
         if path in selected and settings.selects(finding.code, path, root):
             kept.append(finding)
-    return Report(tuple(one_per_call(kept)), len(files), root, tuple(summaries.warnings), analysed)
+    return Report(
+        tuple(one_per_call(kept)), len(files), root, (*summaries.warnings, *notes), analysed
+    )
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -147,16 +177,29 @@ def _analyse(
     settings: Settings,
     summaries: Summaries,
     selected: Collection[Path],
-) -> tuple[list[Finding], int, set[str]]:
-    """Findings of every selected and unselected code, files analysed, and every file read."""
+    environment: Optional[Environment] = None,
+) -> tuple[list[Finding], int, set[str], list[str]]:
+    """Findings of every selected and unselected code, files analysed, every file read, and
+    notes about the run (a library search cut by its budget)."""
     catalog = settings.catalog()
     project = Project(root, paths, summaries.load)
     targets = [summary for summary in loaded if summary is not None]
     for summary in targets:
         project.add(summary)
+    libraries = None
+    if environment is not None:
+        cache_dir = library_cache_dir() if summaries.directory is not None else None
+        libraries = Libraries(
+            environment,
+            catalog,
+            Summaries(cache_dir) if cache_dir is not None else None,
+            Budget(settings.library_max_files, settings.library_max_seconds),
+            allow=settings.allow,
+        )
+        project.libraries = libraries
     resolver = Resolver(project, catalog)
     contexts = Contexts(resolver, targets)
-    graph = CallGraph(resolver)
+    graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
     for summary in targets:
         for qualname, function in summary.functions.items():
@@ -193,8 +236,13 @@ def _analyse(
                 settings.custom_rules, text, project.display_path(str(path)), noqa, digest(data)
             )
     findings.sort(key=Finding.sort_key)
+    notes = []
+    if libraries is not None:
+        note = libraries.note()
+        if note is not None:
+            notes.append(note)
     # the run depends on the files it read and on the absence of the ones imports looked for
-    return findings, len(targets), set(project.loaded()) | project.missing
+    return findings, len(targets), set(project.loaded()) | project.missing, notes
 
 
 def _reader(
@@ -338,6 +386,7 @@ class _Builder:
     ) -> Optional[Finding]:
         hops: list[Hop] = []
         steps: list[advice.Step] = []
+        library_entry: Optional[FuncKey] = None  # the first library function on the chain
         callee = self._source(key.path, site)
         api_callee, api_site = callee, site.kind
         if target.api is not None:
@@ -348,10 +397,18 @@ class _Builder:
             if not chain:
                 return None
             api = chain[-1][1].api
+            libraries = self.graph.libraries
             for step_key, link in chain:
                 step = self.graph.resolver.function(step_key)
-                name = display_name(step.qualname if step else step_key.qualname)
-                steps.append(advice.step(name, step))
+                if libraries is not None and libraries.owns(step_key.path):
+                    # library code: it cannot be changed, only called differently
+                    name = libraries.display(step_key)
+                    steps.append(advice.Step(name, why_sync=advice.LIBRARY_CODE))
+                    if library_entry is None:
+                        library_entry = step_key
+                else:
+                    name = display_name(step.qualname if step else step_key.qualname)
+                    steps.append(advice.step(name, step))
                 hops.append(
                     Hop(
                         function=name,
@@ -384,6 +441,7 @@ class _Builder:
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
             awaited_call=site.awaited,
             fastapi=context.framework or self._imports_fastapi(key.path),
+            twin=self._twin(library_entry),
         )
         return Finding(
             code=api.info.code,
@@ -400,7 +458,22 @@ class _Builder:
             chain=tuple(hops[: len(hops) - cut] if cut else hops),
             chain_cut=cut,
             snippet=snippet,
+            inferred=self._inferred(library_entry),
         )
+
+    def _twin(self, entry: Optional[FuncKey]) -> str:
+        libraries = self.graph.libraries
+        if entry is None or libraries is None:
+            return ""
+        return libraries.twin(entry, self.graph.resolver)
+
+    def _inferred(self, entry: Optional[FuncKey]) -> str:
+        """The distribution (name and version) a chain through library source runs into."""
+        libraries = self.graph.libraries
+        if entry is None or libraries is None:
+            return ""
+        dist = libraries.distribution(entry.path)
+        return dist.label if dist is not None else libraries.module_name(entry.path).split(".")[0]
 
     def _source(self, path: str, site: CallSite) -> str:
         """The site's callee (or the object entered / iterated) as written, on one line."""

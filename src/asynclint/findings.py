@@ -70,6 +70,9 @@ class Finding:
     # other blocking APIs the same call reaches, under other (selected) codes: (code, api)
     also: tuple[tuple[str, str], ...] = ()
     related: tuple[Related, ...] = ()  # later calls on the handle this call opened
+    # inferred from library source, not from a catalog entry: the distribution whose source
+    # the chain runs through ("fakesdk 1.0"); "" for a catalogued finding
+    inferred: str = ""
 
     @property
     def rule(self) -> Rule:

@@ -139,4 +139,11 @@ class AsyncLintChecker:
             )
             return
         for finding in findings:
-            yield finding.line, finding.column - 1, f"{finding.code} {finding.text}", type(self)
+            # a finding inferred from library source says so, as in every other output
+            note = f" (inferred from {finding.inferred} source)" if finding.inferred else ""
+            yield (
+                finding.line,
+                finding.column - 1,
+                f"{finding.code} {finding.text}{note}",
+                type(self),
+            )

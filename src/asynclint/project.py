@@ -12,11 +12,23 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 from asynclint.summary import ModuleSummary
 
 Loader = Callable[[Path], ModuleSummary]
+
+
+class LibrarySource(Protocol):
+    """Installed libraries whose source the analysis may read (``asynclint.library``)."""
+
+    roots: tuple[Path, ...]
+
+    def owns(self, path: str) -> bool: ...
+
+    def load(self, path: Path) -> ModuleSummary: ...
+
+    def find(self, module: str) -> Optional[str]: ...
 
 
 def package_root(path: Path, stop: Optional[Path] = None) -> Path:
@@ -71,13 +83,20 @@ class Project:
         # facts read "across the project" come from these, so they never depend on what
         # happened to be loaded first
         self.added: list[str] = []
+        # installed libraries, when library analysis is on: their files are loaded through
+        # it, and their imports are looked up in the environment, never in the project
+        self.libraries: Optional[LibrarySource] = None
 
     # -- files ------------------------------------------------------------------------------
 
     def summary(self, path: str) -> ModuleSummary:
         found = self._summaries.get(path)
         if found is None:
-            found = self.load(Path(path))
+            libraries = self.libraries
+            if libraries is not None and libraries.owns(path):
+                found = libraries.load(Path(path))
+            else:
+                found = self.load(Path(path))
             self._summaries[path] = found
         return found
 
@@ -119,7 +138,11 @@ class Project:
     def find_module(self, name: str, importer: Optional[str] = None) -> Optional[str]:
         """The file of project module ``name`` (``a.b`` -> ``.../a/b.py``) as ``importer``
         would import it, or None (a library). A module never imports itself by its own name:
-        `import redis` in `clients/redis.py` is the library."""
+        `import redis` in `clients/redis.py` is the library. A library's own imports are
+        looked up in its environment (see ``LibrarySource.find``)."""
+        libraries = self.libraries
+        if libraries is not None and importer is not None and libraries.owns(importer):
+            return libraries.find(name)
         roots = self.roots_for(importer)
         key = (name, roots)
         if key in self._by_name:

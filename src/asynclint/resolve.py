@@ -684,6 +684,13 @@ class Resolver:
             and not _is_static_or_class(function)
         ):
             return Inst(ClassKey(path, function.class_name))
+        if (
+            function.class_name is not None
+            and function.params
+            and function.params[0].name == name
+            and "classmethod" in decorator_names(function)
+        ):
+            return PClass(ClassKey(path, function.class_name))  # `cls` of a classmethod
         for param in function.params:
             if param.name != name:
                 continue

@@ -105,6 +105,12 @@ class CallSite(NamedTuple):
     keywords: tuple[Keyword, ...] = ()
     spread: bool = False  # `*args` or `**kwargs` among them: positions are not known
 
+    # why the site is off the normal path of its function, "" when it is on it: "except" (an
+    # exception handler), "debug" (`if __debug__:` / `if TYPE_CHECKING:`), "lazy" (the body
+    # of `if x is None:`, a one-time initialisation), "nonblocking" (the call passes
+    # `block=False` / `blocking=False`). Only library analysis reads it
+    cold: str = ""
+
     @property
     def first(self) -> OptExpr:
         return self.positional[0] if self.positional else None
@@ -478,6 +484,7 @@ class _Summariser(ast.NodeVisitor):
         # lambdas: (call index of the owning call or -1) for the innermost enclosing lambda
         self.lambda_owner: list[int] = []
         self.call_stack: list[int] = []  # indexes of calls whose arguments are being visited
+        self.cold: list[str] = []  # why the statements being visited are off the normal path
 
     # -- scopes ---------------------------------------------------------------------------
 
@@ -504,13 +511,13 @@ class _Summariser(ast.NodeVisitor):
             parent = None if self._class_parent() is None else self._class_parent()
         builder = _FunctionBuilder(node, qualname, class_name, parent)
         saved = (self.current, self.prefix, self.lambda_owner, self.call_stack)
-        saved_classes = self.class_stack
+        saved_classes, saved_cold = self.class_stack, self.cold
         self.current, self.prefix = builder, f"{qualname}.<locals>."
-        self.lambda_owner, self.call_stack, self.class_stack = [], [], []
+        self.lambda_owner, self.call_stack, self.class_stack, self.cold = [], [], [], []
         for statement in node.body:
             self.visit(statement)
         self.current, self.prefix, self.lambda_owner, self.call_stack = saved
-        self.class_stack = saved_classes
+        self.class_stack, self.cold = saved_classes, saved_cold
         earlier = self.functions.pop(qualname, None)
         if earlier is not None:
             # redefined: the name now means this one, but the earlier one may still run
@@ -669,7 +676,24 @@ class _Summariser(ast.NodeVisitor):
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
             self._bind(node.name, None, node.lineno)
-        self.generic_visit(node)
+        if node.type is not None:
+            self.visit(node.type)
+        self.cold.append("except")
+        for statement in node.body:
+            self.visit(statement)
+        self.cold.pop()
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        why = _cold_branch(node, self.current.declared_global)
+        if why:
+            self.cold.append(why)
+        for statement in node.body:
+            self.visit(statement)
+        if why:
+            self.cold.pop()
+        for statement in node.orelse:
+            self.visit(statement)
 
     # -- control flow with implicit calls ------------------------------------------------
 
@@ -772,6 +796,7 @@ class _Summariser(ast.NodeVisitor):
             keywords=tuple(Keyword(k.arg or "**", _shallow(k.value)) for k in node.keywords),
             spread=any(isinstance(a, ast.Starred) for a in node.args)
             or any(k.arg is None for k in node.keywords),
+            cold="nonblocking" if _nonblocking(node) else "",
         )
         self.call_stack.append(index)
         for argument in node.args:
@@ -791,6 +816,7 @@ class _Summariser(ast.NodeVisitor):
         positional: tuple[OptExpr, ...] = (),
         keywords: tuple[Keyword, ...] = (),
         spread: bool = False,
+        cold: str = "",
     ) -> int:
         start_line = getattr(anchor, "lineno", 1)
         start_col = getattr(anchor, "col_offset", 0)
@@ -813,9 +839,59 @@ class _Summariser(ast.NodeVisitor):
                 positional=positional,
                 keywords=keywords,
                 spread=spread,
+                cold=cold or (self.cold[-1] if self.cold else ""),
             )
         )
         return len(self.current.calls) - 1
+
+
+_DEBUG_FLAGS = frozenset({"__debug__", "TYPE_CHECKING"})
+
+
+def _nonblocking(node: ast.Call) -> bool:
+    """`q.get(block=False)`, `lock.acquire(blocking=False)`: the call never waits."""
+    return any(
+        k.arg in ("block", "blocking")
+        and isinstance(k.value, ast.Constant)
+        and k.value.value is False
+        for k in node.keywords
+    )
+
+
+def _cold_branch(node: ast.If, declared_global: set[str]) -> str:
+    """Why the body of ``if test:`` is off a function's normal path, or "": a debug-only block,
+    or the one-time initialisation of a value that outlives the call and is built on first use
+    (`if self._client is None: self._client = ...`, or the same on a `global`). A local set
+    when it is None (`if data is None: data = fetch()`) is a cache miss, and is not one."""
+    test = node.test
+    name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+    if name in _DEBUG_FLAGS:
+        return "debug"
+    if not (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Is)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return ""
+    kept = test.left
+    if isinstance(kept, ast.Name) and kept.id not in declared_global:
+        return ""
+    if not isinstance(kept, (ast.Name, ast.Attribute)):
+        return ""
+    target = ast.unparse(kept)
+    for statement in node.body:
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else []
+        )
+        if any(ast.unparse(t) == target for t in targets):
+            return "lazy"
+    return ""
 
 
 def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:

@@ -56,6 +56,7 @@ def test_direct_finding() -> None:
         "chain_cut": 0,
         "also": [],
         "related": [],
+        "inferred": "",
         "snippet": "    return requests.get(url).json()",
         "fix": None,
         "docs": "https://github.com/asynclint/asynclint/blob/main/docs/rules/ASL101.md",

@@ -34,10 +34,15 @@ def _line(finding: Finding, root: Path) -> str:
         ("endLine", str(max(finding.end_line, finding.line))),
         ("col", str(finding.column)),
         ("endColumn", str(finding.end_column)),
-        ("title", f"asynclint {rule.code} ({rule.name})"),
+        ("title", f"asynclint {rule.code} ({rule.name}){_inferred(finding)}"),
     ]
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     return f"::{COMMANDS.get(rule.level, 'error')} {joined}::{escape_data(finding.text)}"
+
+
+def _inferred(finding: Finding) -> str:
+    """Inferred from library source, not from the catalog: the title says so."""
+    return f", inferred from {finding.inferred} source" if finding.inferred else ""
 
 
 def render(findings: Sequence[Finding], *, root: Path) -> str:

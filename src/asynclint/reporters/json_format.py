@@ -23,6 +23,8 @@ meaning (new fields may be added without a bump)::
             {"function": "UserService.get", "path": "app/services.py", "line": 8, "column": 16}
           ],
           "chain_cut": 0,                 # hops left out of `chain` (it was too long)
+          "also": [{"code": "ASL301", "api": "builtins.open"}],   # other APIs the call reaches
+          "inferred": "",                 # "fakesdk 1.0" when inferred from library source
           "snippet": "    return ...",    # the source line of the call
           "fix": {                        # null when asynclint has no fix for it
             "description": "...", "safety": "safe",   # or "unsafe": needs review
@@ -75,6 +77,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "chain_cut": finding.chain_cut,
         "also": [{"code": code, "api": api} for code, api in finding.also],
         "related": [{"line": r.line, "column": r.column, "api": r.api} for r in finding.related],
+        "inferred": finding.inferred,
         "snippet": finding.snippet,
         "fix": None
         if finding.fix is None

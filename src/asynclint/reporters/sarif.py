@@ -168,6 +168,7 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
             {**_hop_location(hop, root), "id": index, "message": {"text": f"`{hop.function}`"}}
             for index, hop in enumerate(finding.chain, start=1)
         ]
+    properties: JSONDict = {}
     if finding.related:
         # later calls of the same operation (the handle the reported call opened)
         first = len(finding.chain) + 1
@@ -183,7 +184,13 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
             for offset, r in enumerate(finding.related)
         )
     if finding.also:
-        result["properties"] = {"alsoReaches": [f"{api} ({code})" for code, api in finding.also]}
+        properties["alsoReaches"] = [f"{api} ({code})" for code, api in finding.also]
+    if finding.inferred:
+        # inferred from library source: users and dashboards can tell it from a catalogued one
+        properties["inferred"] = True
+        properties["inferredFrom"] = finding.inferred
+    if properties:
+        result["properties"] = properties
     if finding.fix is not None:
         result["fixes"] = [
             {

@@ -87,6 +87,8 @@ def _finding(finding: Finding, color: bool) -> list[str]:
     if finding.also:
         others = ", ".join(f"`{api}` ({code})" for code, api in finding.also)
         lines.append(f"  = also reaches: {others}")
+    if finding.inferred:
+        lines.append(f"  = inferred from library source ({finding.inferred}), not from the catalog")
     if finding.fix is not None:
         flag = "--fix" if finding.fix.safety == "safe" else "--fix --unsafe-fixes"
         lines.append(f"  = fix ({finding.fix.safety}, {flag}): {finding.fix.description}")
