@@ -17,7 +17,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Optional
 
 from asynclint.catalog import Info
-from asynclint.expr import Attr, Call, Name, Node, OptExpr
+from asynclint.expr import Attr, Call, Enter, Name, Node, OptExpr
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -204,17 +204,17 @@ class CallGraph:
             return []
         scope = Scope(key.path, function.qualname)
         if site.kind is SiteKind.WITH:
-            return self._with_targets(site, scope)
+            entered = self._with_targets(site, scope)
+            if any(_is_file_api(t) for t in entered) and self._in_memory(site, function, scope):
+                entered = [t for t in entered if not _is_file_api(t)]
+            return entered
         if site.kind is SiteKind.ITER:
             return self._iter_targets(site, scope)
         if self.is_offload(site, scope):
             return []
         targets = self._call_targets(self.resolver.value(site.func, scope))
-        if site.first is not None and any(_is_file_api(t) for t in targets):
-            given = self.resolver.value(site.first, scope)
-            if isinstance(given, Inst) and given.type in MEMORY_STREAMS and not given.path:
-                # `Image.open(io.BytesIO(data))`: the data is already in memory
-                targets = [t for t in targets if not _is_file_api(t)]
+        if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
+            targets = [t for t in targets if not _is_file_api(t)]
         if site.awaited or (
             isinstance(site.func, Attr) and site.func.value in self._async_receivers(key, function)
         ):
@@ -222,6 +222,26 @@ class CallGraph:
             # every other call on the same receiver in this function
             return [target for target in targets if target.api is None]
         return targets
+
+    def _in_memory(self, site: CallSite, function: FunctionSummary, scope: Scope) -> bool:
+        """The file API works on data in memory: it is given an in-memory stream
+        (`Image.open(io.BytesIO(data))`), or it is a method of a handle opened over one
+        (`zf = ZipFile(io.BytesIO(), "w")`, then `zf.writestr(...)`), or the `with` of one."""
+        given: OptExpr = site.first
+        func = site.func
+        if site.kind is SiteKind.WITH and isinstance(func, Call):
+            given = func.args[0] if func.args else None
+        elif isinstance(func, Attr) and isinstance(func.value, Name):
+            bound = function.assigned.get(func.value.id, ())
+            opened = bound[0] if len(bound) == 1 else None
+            if isinstance(opened, Enter):  # `with ZipFile(buffer) as zf`
+                opened = opened.value
+            if isinstance(opened, Call) and opened.args:
+                given = opened.args[0]
+        if given is None:
+            return False
+        value = self.resolver.value(given, scope)
+        return isinstance(value, Inst) and value.type in MEMORY_STREAMS and not value.path
 
     def _async_receivers(self, key: FuncKey, function: FunctionSummary) -> frozenset[Node]:
         """Receivers on which this function awaits a method the analysis takes for a sync,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 import os
+import re
+import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +21,7 @@ from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR, cost_rank
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
+from asynclint.datafiles import DataError, load_toml
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
@@ -114,6 +117,21 @@ def check(
     return Report(
         tuple(one_per_call(kept)), len(files), root, (*summaries.warnings, *notes), analysed
     )
+
+
+_REQUIRES = re.compile(r">=?\s*(\d+)\.(\d+)")
+
+
+def required_python(root: Path) -> tuple[int, int]:
+    """The lowest Python the project declares (`[project] requires-python` in the root's
+    pyproject.toml, its `>=` bound), or (0, 0) when it declares none."""
+    try:
+        project = load_toml(root / "pyproject.toml").get("project", {})
+    except DataError:  # no pyproject.toml, or a broken one (the config loader reports that)
+        return (0, 0)
+    declared = project.get("requires-python") if isinstance(project, dict) else None
+    found = _REQUIRES.search(declared) if isinstance(declared, str) else None
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -216,9 +234,16 @@ def _analyse(
     imported = [
         s for path, s in project.loaded().items() if path in wanted and path not in analysed_paths
     ]
+    required = required_python(root)
+    newer: list[str] = []
     for summary in [*targets, *imported]:
-        if summary.error is not None:
-            findings.append(builder.parse_error(summary))
+        if summary.error is None:
+            continue
+        if summary.error.kind == "syntax" and required > sys.version_info[:2]:
+            # valid code for the project's Python, newer than the one running asynclint
+            newer.append(project.display_path(summary.path))
+            continue
+        findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
     if settings.custom_rules:
@@ -237,6 +262,14 @@ def _analyse(
             )
     findings.sort(key=Finding.sort_key)
     notes = []
+    if newer:
+        running = ".".join(map(str, sys.version_info[:2]))
+        needed = ".".join(map(str, required))
+        notes.append(
+            f"{len(newer)} file(s) do not parse as Python {running} but the project requires "
+            f"Python >= {needed} ({newer[0]}{', ...' if len(newer) > 1 else ''}): they were "
+            f"not analysed; run asynclint with Python {needed} or newer to check them"
+        )
     if libraries is not None:
         note = libraries.note()
         if note is not None:
