@@ -10,7 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, NamedTuple, Optional, TypeVar, Union
+
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+
+    @dataclass_transform(frozen_default=True, eq_default=True)
+    def node(cls: type[_T]) -> type[_T]: ...
+
+else:
+
+    def node(cls):
+        # Frozen for the type checker (mypy --strict rejects any assignment to a field), a
+        # plain slotted dataclass at run time: a frozen dataclass's __init__ goes through
+        # object.__setattr__ per field, and building nodes is the summariser's hot loop
+        return dataclass(eq=True, unsafe_hash=True)(cls)
+
 
 ConstValue = Union[str, int, float, bool, None]
 
@@ -18,9 +35,9 @@ ConstValue = Union[str, int, float, bool, None]
 class Node:
     """Base of every expression node.
 
-    Nodes are frozen dataclasses with ``__slots__`` (declared by hand: ``dataclass(slots=True)``
-    needs Python 3.10). A frozen slotted class cannot be unpickled through ``__setattr__``, so
-    each node pickles as a call of its constructor.
+    Nodes are immutable, hashable dataclasses with ``__slots__`` (declared by hand:
+    ``dataclass(slots=True)`` needs Python 3.10); see ``node`` for how immutability is kept.
+    Each node pickles as a call of its constructor.
     """
 
     __slots__ = ()
@@ -38,13 +55,13 @@ OptExpr = Optional[Node]
 Expr = Node
 
 
-@dataclass(frozen=True)
+@node
 class Name(Node):
     __slots__ = ("id",)
     id: str
 
 
-@dataclass(frozen=True)
+@node
 class Attr(Node):
     __slots__ = ("attr", "value")
     value: Node  # an attribute of an unknown base is not kept at all
@@ -59,7 +76,7 @@ class Keyword(NamedTuple):
     value: OptExpr
 
 
-@dataclass(frozen=True)
+@node
 class Call(Node):
     __slots__ = ("args", "func", "kwargs")
     func: OptExpr
@@ -82,7 +99,7 @@ class Call(Node):
         return self.keyword(name)
 
 
-@dataclass(frozen=True)
+@node
 class Await(Node):
     __slots__ = ("value",)
     value: OptExpr
@@ -91,7 +108,7 @@ class Await(Node):
         return (self.value,)
 
 
-@dataclass(frozen=True)
+@node
 class Subscript(Node):
     __slots__ = ("items", "value")
     value: OptExpr
@@ -101,13 +118,13 @@ class Subscript(Node):
         return (self.value, *self.items)
 
 
-@dataclass(frozen=True)
+@node
 class Const(Node):
     __slots__ = ("value",)
     value: ConstValue
 
 
-@dataclass(frozen=True)
+@node
 class TypeUnion(Node):
     """``X | Y`` (in an annotation)."""
 
@@ -118,7 +135,7 @@ class TypeUnion(Node):
         return self.items
 
 
-@dataclass(frozen=True)
+@node
 class Enter(Node):
     """The value ``with value as name`` binds to ``name``."""
 
@@ -129,7 +146,7 @@ class Enter(Node):
         return (self.value,)
 
 
-@dataclass(frozen=True)
+@node
 class Iterate(Node):
     """An element of iterating ``value`` (a ``for`` target)."""
 
@@ -140,7 +157,7 @@ class Iterate(Node):
         return (self.value,)
 
 
-@dataclass(frozen=True)
+@node
 class ListDisplay(Node):
     """A list or tuple display."""
 
@@ -151,7 +168,7 @@ class ListDisplay(Node):
         return self.items
 
 
-@dataclass(frozen=True)
+@node
 class DictDisplay(Node):
     """A dict display; only its values are kept (``exception_handlers={Exc: handler}``)."""
 
@@ -162,7 +179,7 @@ class DictDisplay(Node):
         return self.values
 
 
-@dataclass(frozen=True)
+@node
 class Or(Node):
     """``a or b or …``."""
 
@@ -173,7 +190,7 @@ class Or(Node):
         return self.values
 
 
-@dataclass(frozen=True)
+@node
 class IfElse(Node):
     """``body if test else orelse`` (the test's calls are recorded as call sites)."""
 
@@ -185,7 +202,7 @@ class IfElse(Node):
         return (self.body, self.orelse)
 
 
-@dataclass(frozen=True)
+@node
 class BinOp(Node):
     """``left <op> right`` for the operators a library class can define (``path / "name"``);
     ``op`` is the dunder that implements it (``__truediv__``)."""

@@ -915,7 +915,7 @@ def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
 
 _NONE_NAME = Name("None")
 # at most this many calls are resolved to type one unannotated parameter
-_CALLERS_BUDGET = 400
+_CALLERS_BUDGET = 64
 
 
 def _names_in(value: OptExpr) -> set[Name]:
