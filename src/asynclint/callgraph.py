@@ -17,7 +17,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Optional
 
 from asynclint.catalog import Info
-from asynclint.expr import Attr, Call, Enter, Name, Node, OptExpr
+from asynclint.expr import NONE, Attr, Call, Const, Enter, Name, Node, OptExpr
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -215,6 +215,8 @@ class CallGraph:
         targets = self._call_targets(self.resolver.value(site.func, scope))
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
             targets = [t for t in targets if not _is_file_api(t)]
+        if isinstance(site.func, Attr) and any(t.api is not None for t in targets):
+            targets = [t for t in targets if not self._never_waits(t, site.func, function, scope)]
         if site.awaited or (
             isinstance(site.func, Attr) and site.func.value in self._async_receivers(key, function)
         ):
@@ -222,6 +224,48 @@ class CallGraph:
             # every other call on the same receiver in this function
             return [target for target in targets if target.api is None]
         return targets
+
+    def _never_waits(
+        self, target: Target, func: Attr, function: FunctionSummary, scope: Scope
+    ) -> bool:
+        """`q.put(x)` on a `queue.Queue()` built without `maxsize`: the catalog's `unbounded`
+        fact says that method cannot wait on an instance built without its bound."""
+        if target.api is None:
+            return False
+        owner, _, method = target.api.name.rpartition(".")
+        entry = self.catalog.cls(owner)
+        if entry is None or entry.unbounded is None or method not in entry.unbounded[1]:
+            return False
+        built = self._construction(func.value, function, scope)
+        if built is None:
+            return False
+        bound = built.argument(0, entry.unbounded[0])
+        return bound is None or bound == Const(0)
+
+    def _construction(
+        self, receiver: Node, function: FunctionSummary, scope: Scope
+    ) -> Optional[Call]:
+        """The one call that built ``receiver``: a local or module name, or `self.x`."""
+        values: tuple[OptExpr, ...] = ()
+        if isinstance(receiver, Name):
+            values = function.assigned.get(receiver.id, ())
+            if not values and receiver.id not in function.local_names:
+                values = self.resolver.module(scope.path).assigned.get(receiver.id, ())
+        elif (
+            isinstance(receiver, Attr)
+            and isinstance(receiver.value, Name)
+            and function.class_name is not None
+            and function.params
+            and receiver.value.id == function.params[0].name
+        ):
+            summary = self.resolver.cls(ClassKey(scope.path, function.class_name))
+            module = self.resolver.module(scope.path)
+            for _, qualname in summary.methods if summary is not None else ():
+                method = module.functions.get(qualname)
+                if method is not None:
+                    values += tuple(b.value for b in method.self_assigns if b.name == receiver.attr)
+        known = [v for v in values if v != NONE]
+        return known[0] if len(known) == 1 and isinstance(known[0], Call) else None
 
     def _in_memory(self, site: CallSite, function: FunctionSummary, scope: Scope) -> bool:
         """The file API works on data in memory: it is given an in-memory stream

@@ -108,6 +108,9 @@ class ClassEntry:
     aliases: tuple[str, ...] = ()
     # the releases the class (key "") and some of its methods or aliases exist in
     versions: Mapping[str, Versions] = field(default_factory=dict)
+    # blocking methods that cannot block on an instance built without its bound
+    # (`queue.Queue()` with no `maxsize`: `put` never waits): (argument, methods)
+    unbounded: tuple[str, frozenset[str]] | None = None
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -199,6 +202,7 @@ _CLASS_KEYS = {
     "returns",
     "since",
     "until",
+    "unbounded",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -502,6 +506,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         if not all(part.isidentifier() for part in method.split(".")):
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
+    unbounded = _unbounded(item, blocking, where)
     info = _info(item, where) if (blocking or constructor) else None
     listed = {*blocking, *safe, *returns, *aliases}
     versions = _versions(item, where, listed.__contains__)
@@ -514,4 +519,24 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         returns=dict(returns),
         aliases=aliases,
         versions=versions,
+        unbounded=unbounded,
     )
+
+
+def _unbounded(
+    item: Mapping[str, Any], blocking: list[str], where: _Where
+) -> tuple[str, frozenset[str]] | None:
+    """`unbounded = { argument = "maxsize", safe = ["put"] }`: the constructor argument that
+    bounds an instance, and the blocking methods that never wait without it."""
+    table = item.get("unbounded")
+    if table is None:
+        return None
+    if not isinstance(table, dict) or set(table) != {"argument", "safe"}:
+        raise where.error("unbounded", "must be a table with `argument` and `safe`")
+    argument = table["argument"]
+    if not isinstance(argument, str) or not argument.isidentifier():
+        raise where.error("unbounded", "`argument` must be a parameter name")
+    methods = table["safe"]
+    if not isinstance(methods, list) or not all(m in blocking for m in methods):
+        raise where.error("unbounded", "`safe` must list blocking methods of the class")
+    return argument, frozenset(methods)
