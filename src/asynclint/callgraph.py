@@ -245,7 +245,8 @@ class CallGraph:
     def _construction(
         self, receiver: Node, function: FunctionSummary, scope: Scope
     ) -> Optional[Call]:
-        """The one call that built ``receiver``: a local or module name, or `self.x`."""
+        """The one call that built ``receiver`` (or whose `with` bound it): a local or module
+        name, or `self.x` set in a method of the class."""
         values: tuple[OptExpr, ...] = ()
         if isinstance(receiver, Name):
             values = function.assigned.get(receiver.id, ())
@@ -264,7 +265,7 @@ class CallGraph:
                 method = module.functions.get(qualname)
                 if method is not None:
                     values += tuple(b.value for b in method.self_assigns if b.name == receiver.attr)
-        known = [v for v in values if v != NONE]
+        known = [v.value if isinstance(v, Enter) else v for v in values if v != NONE]
         return known[0] if len(known) == 1 and isinstance(known[0], Call) else None
 
     def _in_memory(self, site: CallSite, function: FunctionSummary, scope: Scope) -> bool:
@@ -275,12 +276,9 @@ class CallGraph:
         func = site.func
         if site.kind is SiteKind.WITH and isinstance(func, Call):
             given = func.args[0] if func.args else None
-        elif isinstance(func, Attr) and isinstance(func.value, Name):
-            bound = function.assigned.get(func.value.id, ())
-            opened = bound[0] if len(bound) == 1 else None
-            if isinstance(opened, Enter):  # `with ZipFile(buffer) as zf`
-                opened = opened.value
-            if isinstance(opened, Call) and opened.args:
+        elif isinstance(func, Attr):
+            opened = self._construction(func.value, function, scope)
+            if opened is not None and opened.args:
                 given = opened.args[0]
         if given is None:
             return False
