@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -305,7 +304,6 @@ def test_a_real_sdk_pyjwt_fetches_its_key_set_over_http(tmp_path: Path) -> None:
     assert not report.warnings
 
 
-@pytest.mark.skipif(sys.version_info < (3, 10), reason="stdlib_module_names")
 def test_the_standard_library_is_never_read() -> None:
     environment = Environment((SITE,), "test")
     libraries = library.Libraries(environment, Settings().catalog())
@@ -392,7 +390,9 @@ async def create_user(password: str) -> str:
 @pytest.mark.parametrize(
     ("line", "code", "api", "dist"),
     [
-        (10, "ASL102", "socket.socket.connect", "websockets"),  # the sync client opens a socket
+        # the sync client opens a socket and writes the handshake: which socket call the
+        # shortest chain ends at depends on the installed release (connect, or sendall)
+        (10, "ASL102", "socket.socket.", "websockets"),
         (16, "ASL701", "hashlib.scrypt", "Werkzeug"),  # the default method is scrypt
     ],
 )
@@ -406,7 +406,7 @@ def test_real_sdks_without_catalog_entries(
     finding = _by_line(_check(tmp_path, _settings(site)))[line]
     assert finding.code == code
     if finding.inferred:  # until the catalog describes it (then the catalog wins)
-        assert finding.api == api
+        assert finding.api == api or (api.endswith(".") and finding.api.startswith(api))
         assert finding.inferred.startswith(dist + " ")
 
 

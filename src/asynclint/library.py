@@ -328,7 +328,7 @@ class Libraries:
         self._prefixes = tuple(f"{root}{os.sep}" for root in self.roots)
         self._files: dict[str, Optional[str]] = {}
         self._guarded: dict[str, bool] = {}
-        self._stdlib = frozenset(getattr(sys, "stdlib_module_names", ()))
+        self._stdlib = stdlib_module_names()
 
     # -- files ------------------------------------------------------------------------------
 
@@ -530,3 +530,25 @@ def _parents(module: str) -> list[str]:
     first (`fakesdk.AsyncClient` rather than `fakesdk._client.AsyncClient`)."""
     parts = module.split(".")
     return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def stdlib_module_names() -> frozenset[str]:
+    """The standard library's top-level module names: `sys.stdlib_module_names` (Python 3.10+),
+    else what the running interpreter's standard library directory and builtins hold."""
+    names = getattr(sys, "stdlib_module_names", None)
+    if names is not None:
+        return frozenset(names)
+    found = set(sys.builtin_module_names)
+    stdlib = sysconfig.get_paths()["stdlib"]
+    for folder in (stdlib, os.path.join(stdlib, "lib-dynload")):
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith(".py") or entry.endswith(".so") or entry.endswith(".pyd"):
+                found.add(entry.split(".", 1)[0])
+            elif os.path.isfile(os.path.join(folder, entry, "__init__.py")):
+                found.add(entry)
+    found.discard("site-packages")
+    return frozenset(found)
