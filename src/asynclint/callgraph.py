@@ -202,6 +202,10 @@ class CallGraph:
         site = function.calls[index]
         if self.offloaded(key, function, index):
             return []
+        if site.cold == "lazy":
+            # `if _client is None: _client = make()` on a global or `self.x`: a one-time
+            # initialisation, like a memoised getter, not a per-request cost
+            return []
         scope = Scope(key.path, function.qualname)
         if site.kind is SiteKind.WITH:
             entered = self._with_targets(site, scope)
