@@ -303,13 +303,15 @@ class _Builder:
         self.contexts = contexts
         self.settings = settings
         self._lines: dict[str, list[str]] = {}
+        self.read = read
         self.planner = Planner(read, graph.resolver)
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
         if found is None:
             try:
-                data = read_source(Path(path))
+                # the bytes the analysis read (not a second read an editor's save could change)
+                data = self.read(path)
                 found = source_lines(decode_source(data)) if data is not None else []
             except (LookupError, UnicodeDecodeError):
                 found = []
