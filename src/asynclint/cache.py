@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from asynclint import __version__, safeio
+from asynclint.collector import fewer_collections
 from asynclint.summary import ModuleSummary, ParseError, summarise
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
@@ -156,7 +157,8 @@ def _unreadable(path: Path, reason: str) -> ModuleSummary:
 
 
 def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:
-    return [summarise(data, path) for path, data in items]
+    with fewer_collections():  # also in a worker process, which may not have inherited it
+        return [summarise(data, path) for path, data in items]
 
 
 class Summaries:

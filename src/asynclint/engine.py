@@ -19,6 +19,7 @@ from asynclint.cache import Summaries, library_cache_dir, read_source
 from asynclint.callgraph import CallGraph, Target
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR, cost_rank
+from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
 from asynclint.datafiles import DataError, load_toml
@@ -65,7 +66,17 @@ def check(
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
     file's findings are the same whether it, its directory or the project is checked."""
-    summaries = summaries or Summaries(None)
+    with fewer_collections():
+        return _check(files, root, settings, summaries or Summaries(None), explicit)
+
+
+def _check(
+    files: Sequence[Path],
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+    explicit: Collection[Path],
+) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
     paths = sorted(selected | set(project_files(root, settings)))
     named = {Path(os.path.abspath(f)) for f in explicit}
