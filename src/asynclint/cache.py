@@ -161,6 +161,12 @@ def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:
         return [summarise(data, path) for path, data in items]
 
 
+def _pickled_summaries(items: Sequence[tuple[str, bytes]]) -> list[bytes]:
+    """In a worker process: each summary as the pickle the cache stores."""
+    protocol = pickle.HIGHEST_PROTOCOL
+    return [pickle.dumps(summary, protocol=protocol) for summary in _summarise_many(items)]
+
+
 class Summaries:
     """Loads summaries: from memory, from the disk cache, or by parsing."""
 
@@ -280,7 +286,8 @@ class Summaries:
         bucket = key[4:6] if key.startswith("run-") else key[:2]
         return self.directory / bucket / f"{key}.pickle"
 
-    def _put(self, key: str, summary: object) -> None:
+    def _put(self, key: str, summary: object, payload: Optional[bytes] = None) -> None:
+        """Store ``summary`` (``payload``: its pickle, when a worker already made it)."""
         if self.directory is None:
             return
         folder = self._entry(key).parent
@@ -293,7 +300,8 @@ class Summaries:
                 )
                 self.directory = None
                 return
-            payload = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+            if payload is None:
+                payload = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
             handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
                 out.write(self._sign(payload) + payload)
@@ -387,24 +395,32 @@ class Summaries:
             else:
                 todo.append((index, str(path), data, key))
         self.misses += len(todo)
-        for (index, _, _, key), summary in zip(
+        for (index, _, _, key), (summary, payload) in zip(
             todo, self._summarise([(p, d) for _, p, d, _ in todo])
         ):
             out[index] = summary
-            self._put(key, summary)
+            self._put(key, summary, payload)
         return [summary for summary in out if summary is not None]  # every slot is filled
 
-    def _summarise(self, items: list[tuple[str, bytes]]) -> list[ModuleSummary]:
+    def _summarise(
+        self, items: list[tuple[str, bytes]]
+    ) -> list[tuple[ModuleSummary, Optional[bytes]]]:
+        """Summaries, each with its pickle when a worker process made one (a worker has to
+        pickle it to hand it back; the cache stores those bytes instead of pickling again)."""
         # a daemonic process (a flake8 or pytest-xdist worker) may not start children
         if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1 or current_process().daemon:
-            return _summarise_many(items)
+            return [(summary, None) for summary in _summarise_many(items)]
         size = max(8, len(items) // (self.jobs * 4))
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
             with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                return [s for chunk in pool.map(_summarise_many, chunks) for s in chunk]
+                return [
+                    (pickle.loads(payload), payload)
+                    for chunk in pool.map(_pickled_summaries, chunks)
+                    for payload in chunk
+                ]
         except (OSError, RuntimeError):  # no process support here: do it in-process
-            return _summarise_many(items)
+            return [(summary, None) for summary in _summarise_many(items)]
 
 
 def _escapes(cache_dir: Path, project_root: Path) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple, Optional, TypeVar, Union
 
 _T = TypeVar("_T")
@@ -26,7 +27,12 @@ else:
         # Frozen for the type checker (mypy --strict rejects any assignment to a field), a
         # plain slotted dataclass at run time: a frozen dataclass's __init__ goes through
         # object.__setattr__ per field, and building nodes is the summariser's hot loop
-        return dataclass(eq=True, unsafe_hash=True)(cls)
+        cls = dataclass(eq=True, unsafe_hash=True)(cls)
+        # the fields in declaration order (``__slots__`` is kept sorted, not in that order)
+        order = tuple(cls.__dataclass_fields__)
+        get = attrgetter(*order) if order else (lambda node: ())
+        cls._values = staticmethod(get if len(order) != 1 else (lambda node: (get(node),)))
+        return cls
 
 
 ConstValue = Union[str, int, float, bool, None]
@@ -45,10 +51,12 @@ class Node:
     def children(self) -> tuple[OptExpr, ...]:
         return ()
 
+    @staticmethod
+    def _values(node: Node) -> tuple[object, ...]:
+        raise NotImplementedError  # set on each node class by ``node``
+
     def __reduce__(self) -> tuple[type[Node], tuple[object, ...]]:
-        # the fields in declaration order (``__slots__`` is kept sorted, not in that order)
-        order: tuple[str, ...] = tuple(vars(type(self))["__dataclass_fields__"])
-        return (type(self), tuple(getattr(self, name) for name in order))
+        return (type(self), self._values(self))
 
 
 OptExpr = Optional[Node]
