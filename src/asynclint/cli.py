@@ -25,7 +25,7 @@ from asynclint.codes import PARSE_ERROR, RULES
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
 from asynclint.findings import Finding
-from asynclint.paths import repo_relative, repository_root
+from asynclint.paths import display, repo_relative, repository_root
 from asynclint.reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -136,6 +136,13 @@ def check(
         False, "--statistics", help="Print the number of findings per code after the report."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the findings."),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Also say which imports found no module although a project file of that name "
+        "exists (an import root is probably missing: see `src` in the configuration).",
+    ),
     color: Optional[bool] = typer.Option(
         None, "--color/--no-color", help="Color the text output [default: when a terminal]."
     ),
@@ -212,6 +219,9 @@ def check(
     repo = repository_root(root)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
+    if verbose:
+        for detail in report.details:
+            typer.echo(f"asynclint: note: {detail}", err=True)
     if diff or apply_fixes:
         outcome = autofix.fix(
             report.findings,
@@ -224,7 +234,7 @@ def check(
             checked=[Path(p) for p in paths],
         )
         for path, why in outcome.rejected:
-            typer.echo(f"asynclint: warning: {path}: not fixed: {why}", err=True)
+            typer.echo(f"asynclint: warning: {display(path)}: not fixed: {why}", err=True)
         if diff:
             patch = "".join(c.diff(repo_relative(c.path, repo) or c.path) for c in outcome.applied)
             write_output(patch, output)
