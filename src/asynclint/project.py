@@ -138,6 +138,8 @@ class Project:
         self._summaries: dict[str, ModuleSummary] = {}
         self._by_name: dict[tuple[str, tuple[Path, ...]], Optional[str]] = {}
         self._roots: dict[tuple[Path, bool], tuple[Path, ...]] = {}
+        self._importer_roots: dict[str, tuple[Path, ...]] = {}  # the same, by file
+        self._found: dict[tuple[str, Optional[str]], Optional[str]] = {}  # by (name, file)
         # probes are memoised: resolution asks the same questions many times (star imports)
         self._relative: dict[tuple[str, int, str], Optional[str]] = {}
         self.missing: set[str] = set()  # files module lookups tried that did not exist
@@ -182,6 +184,9 @@ class Project:
         another's imports."""
         if importer is None:
             return tuple(self.source_roots)
+        known = self._importer_roots.get(importer)
+        if known is not None:
+            return known
         directory = Path(importer).parent
         script = not self.files.is_file(directory / "__init__.py")
         key = (directory, script)
@@ -199,6 +204,7 @@ class Project:
             roots += [*self.src, self.root / "src"]
             found = tuple(dict.fromkeys(roots))
             self._roots[key] = found
+        self._importer_roots[importer] = found
         return found
 
     def find_module(self, name: str, importer: Optional[str] = None) -> Optional[str]:
@@ -209,6 +215,9 @@ class Project:
         libraries = self.libraries
         if libraries is not None and importer is not None and libraries.owns(importer):
             return libraries.find(name)
+        asked = (name, importer)
+        if asked in self._found:
+            return self._found[asked]
         roots = self.roots_for(importer)
         key = (name, roots)
         if key in self._by_name:
@@ -222,9 +231,11 @@ class Project:
                     if found is not None:
                         break
             self._by_name[key] = found
-            if found is None and importer is not None:
-                self._note_unresolved(name, importer)
-        return None if found is not None and found == importer else found
+        if found is None and importer is not None:
+            self._note_unresolved(name, importer)
+        result = None if found is not None and found == importer else found
+        self._found[asked] = result
+        return result
 
     def environment_of(self, path: str) -> ExecutionEnvironment:
         """The execution environment ``path`` belongs to: the nearest directory at or below
