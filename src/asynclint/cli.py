@@ -24,6 +24,7 @@ from asynclint.catalog import CatalogError, ClassEntry
 from asynclint.codes import PARSE_ERROR, RULES
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
+from asynclint.filesystem import DISK
 from asynclint.findings import Finding
 from asynclint.paths import display, repo_relative, repository_root
 from asynclint.reporters import FORMATS
@@ -176,8 +177,22 @@ def check(
         help="Print the fixes as a unified diff and write nothing "
         "(exit 1 if anything would change).",
     ),
+    stdin_filename: Optional[Path] = typer.Option(
+        None,
+        "--stdin-filename",
+        help="Read the source from stdin and check it as this file (an editor's unsaved "
+        "buffer); the rest of its project is read from disk.",
+    ),
 ) -> None:
     """Check Python files for calls that block the event loop."""
+    buffer: Optional[bytes] = None
+    if stdin_filename is not None:
+        if paths and paths != ["-"]:
+            raise _fail("--stdin-filename checks the buffer read from stdin: name no paths")
+        if apply_fixes or diff:
+            raise _fail("--fix and --diff write files: they cannot take a buffer from stdin")
+        buffer = sys.stdin.buffer.read()
+        paths = [str(stdin_filename)]
     paths = paths or ["."]
     try:
         pyproject = config if config is not None else find_pyproject(Path(paths[0]))
@@ -197,7 +212,11 @@ def check(
         if apply_fixes and diff:
             raise ConfigError("--fix and --diff cannot be used together (--diff writes nothing)")
         known = baseline_module.load(baseline) if baseline is not None else None
-        found = discover(paths, settings.exclude)
+        if stdin_filename is not None:
+            target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
+            found = Discovered((target,), find_root(target), frozenset({target}))
+        else:
+            found = discover(paths, settings.exclude)
         settings.catalog()  # load and validate the catalog before any work
     except (ConfigError, CatalogError, DiscoveryError, baseline_module.BaselineError) as exc:
         raise _fail(str(exc)) from exc
@@ -209,6 +228,7 @@ def check(
     summaries = Summaries(
         resolve_cache_dir(cache_dir, root, no_cache),
         salt=settings.fingerprint(),
+        files=DISK if buffer is None else DISK.overlaid({str(found.files[0]): buffer}),
         project_root=root,
     )
     report = _with_unreadable(

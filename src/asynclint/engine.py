@@ -62,15 +62,18 @@ def check(
     settings: Settings,
     summaries: Optional[Summaries] = None,
     explicit: Collection[Path] = (),
+    project: Optional[Sequence[Path]] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
     only when they can put code on the loop (see ``can_reach_loop``).
 
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
-    file's findings are the same whether it, its directory or the project is checked."""
+    file's findings are the same whether it, its directory or the project is checked.
+    ``project`` names the project's files instead, for a file that belongs to none."""
     with fewer_collections():
-        return _check(files, root, settings, summaries or Summaries(None), explicit)
+        everything = project if project is not None else project_files(root, settings)
+        return _check(files, root, settings, summaries or Summaries(None), explicit, everything)
 
 
 def _check(
@@ -79,9 +82,10 @@ def _check(
     settings: Settings,
     summaries: Summaries,
     explicit: Collection[Path],
+    project: Sequence[Path],
 ) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
-    paths = sorted(selected | set(project_files(root, settings)))
+    paths = sorted(selected | {Path(os.path.abspath(f)) for f in project})
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
