@@ -162,3 +162,37 @@ def test_a_file_in_no_project_is_analysed_with_its_siblings_only(
     assert [(f.code, f.line) for f in findings] == [("ASL501", 5)]
     assert analysed == [["helper.py", "script.py"]]  # not deep/er/broken.py
     assert not (loose / ".asynclint_cache").exists()  # no cache left in a stranger's folder
+
+
+def _count_analyses(root: str, log: str) -> None:
+    """In a worker process: findings for one file, noting each whole-project analysis."""
+    from asynclint import engine
+    from asynclint.flake8_plugin import project_findings
+
+    original = engine._analyse
+
+    def counted(*args: object, **kwargs: object) -> object:
+        with open(log, "a") as out:
+            out.write("analysed\n")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    engine._analyse = counted  # type: ignore[assignment]
+    assert [f.code for f in project_findings(Path(root) / "app.py")] == ["ASL501"]
+
+
+def test_flake8_workers_analyse_the_project_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    log = tmp_path / "analyses.log"
+    context = multiprocessing.get_context("spawn")  # fresh processes, as flake8's workers
+    workers = [
+        context.Process(target=_count_analyses, args=(str(tmp_path), str(log))) for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    assert log.read_text().splitlines() == ["analysed"]  # the others read its run

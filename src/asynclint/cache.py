@@ -35,16 +35,25 @@ import secrets
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Optional
 
 from asynclint import __version__, safeio
 from asynclint.collector import fewer_collections
 from asynclint.filesystem import DISK, FileSystem
 from asynclint.summary import ModuleSummary, ParseError, summarise
+
+fcntl: Optional[ModuleType]
+try:
+    import fcntl as _fcntl
+
+    fcntl = _fcntl
+except ImportError:  # Windows: runs are not serialised there
+    fcntl = None
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
@@ -350,6 +359,28 @@ class Summaries:
         (an import of a module that does not exist yet) or could not read."""
         known = tuple((path, self.hashes.get(path)) for path in sorted(dependencies))
         self._put(key, (known, payload))
+
+    @contextlib.contextmanager
+    def one_run_at_a_time(self) -> Iterator[None]:
+        """Hold the cache's run lock for the block: processes analysing the same project at
+        once (flake8's workers) take turns, so the first one analyses and the others find
+        its run in the cache. Without a cache, or where file locks do not exist, no lock."""
+        if self.directory is None or fcntl is None:
+            yield
+            return
+        try:
+            fd = os.open(
+                self.directory / "run.lock", os.O_RDWR | os.O_CREAT | safeio.NOFOLLOW, 0o600
+            )
+        except OSError:
+            yield
+            return
+        try:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     # -- single files -------------------------------------------------------------------
 

@@ -68,17 +68,19 @@ def project_findings(
     pyproject = config or find_pyproject(path)
     settings = load(pyproject)
     marked = pyproject.parent if pyproject is not None else find_marked_root(path)
-    if buffer is not None or marked is None:
-        root = marked or path.parent
-        return _alone(path, root, settings, buffer, use_cache and marked is not None, marked)
-    root = marked
+    root = marked or path.parent
+    if buffer is not None:
+        return _alone(path, root, settings, buffer, use_cache, marked)
     key = (str(root), settings.fingerprint() + repr(settings.exclude))
     cached = _RUNS.get(key)
     now = time.monotonic()
     if cached is not None and now - cached.checked_at < TRUST_SECONDS:
         return cached.findings.get(str(path), [])
-    found = discover([str(root)], settings.exclude, root=root)
-    files = list(found.files)
+    if marked is None:  # in no project: the files beside it, and no cache written there
+        files = _siblings(root)
+        use_cache = False
+    else:
+        files = list(discover([str(root)], settings.exclude, root=root).files)
     if path not in files:
         files.append(path)
     state = _state(files)
@@ -92,7 +94,8 @@ def project_findings(
         jobs=1,
         project_root=root,
     )
-    report = engine.check(files, root, settings, summaries)
+    with summaries.one_run_at_a_time():  # `flake8 -j N`: one worker analyses, N - 1 read it
+        report = engine.check(files, root, settings, summaries, (), files)
     run: dict[str, list[Finding]] = {}
     for finding in report.findings:
         run.setdefault(os.path.abspath(finding.path), []).append(finding)
@@ -108,11 +111,11 @@ def _alone(
     use_cache: bool,
     marked: Optional[Path],
 ) -> list[Finding]:
-    """One analysis for an edited buffer or a file outside any project: not kept for the
-    other files of this flake8 run, which see the disk."""
-    project = None if marked is not None else sorted(p for p in root.glob("*.py") if p.is_file())
+    """One analysis for an edited buffer: not kept for the other files of this flake8 run,
+    which see the disk."""
+    project = None if marked is not None else _siblings(root)
     summaries = Summaries(
-        resolve_cache_dir(None, root, not use_cache),
+        resolve_cache_dir(None, root, not use_cache or marked is None),
         salt=settings.fingerprint(),
         jobs=1,
         files=DISK if buffer is None else DISK.overlaid({str(path): buffer}),
@@ -120,6 +123,10 @@ def _alone(
     )
     report = engine.check([path], root, settings, summaries, [path], project)
     return [f for f in report.findings if os.path.abspath(f.path) == str(path)]
+
+
+def _siblings(directory: Path) -> list[Path]:
+    return sorted(Path(os.path.abspath(p)) for p in directory.glob("*.py") if p.is_file())
 
 
 def _buffer(path: Path, lines: Optional[list[str]]) -> Optional[bytes]:
