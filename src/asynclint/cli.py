@@ -190,6 +190,11 @@ def check(
         help="Print the fixes as a unified diff and write nothing "
         "(exit 1 if anything would change).",
     ),
+    respect_gitignore: Optional[bool] = typer.Option(
+        None,
+        "--respect-gitignore/--no-respect-gitignore",
+        help="Skip the files `.gitignore` ignores [default: on, or `respect-gitignore`].",
+    ),
     stdin_filename: Optional[Path] = typer.Option(
         None,
         "--stdin-filename",
@@ -214,6 +219,8 @@ def check(
         settings = load(pyproject)
         if select:
             settings = _replace(settings, select=parse_codes(select, "--select"))
+        if respect_gitignore is not None:
+            settings = _replace(settings, respect_gitignore=respect_gitignore)
         if extend_select:
             more = parse_codes(extend_select, "--extend-select")
             settings = _replace(settings, select=settings.select + more)
@@ -232,7 +239,7 @@ def check(
             target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
             found = Discovered((target,), find_root(target), frozenset({target}))
         else:
-            found = discover(paths, settings.exclude)
+            found = discover(paths, settings.exclude, None, settings.respect_gitignore)
         settings.catalog()  # load and validate the catalog before any work
     except (ConfigError, CatalogError, DiscoveryError, baseline_module.BaselineError) as exc:
         raise _fail(str(exc)) from exc

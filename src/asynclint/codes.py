@@ -53,7 +53,7 @@ RULES: tuple[Rule, ...] = (
         good="async def handler() -> None:\n    ...",
     ),
     Rule(
-        code="ASL002",
+        code="ASL003",
         name="cannot-run",
         category="",
         summary="Could not run: a broken configuration, or an internal error",
@@ -281,4 +281,4 @@ def cost_rank(code: str) -> int:
 BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}
 CATEGORIES: tuple[str, ...] = tuple(BY_CATEGORY)
 PARSE_ERROR = "ASL001"
-CANNOT_RUN = "ASL002"
+CANNOT_RUN = "ASL003"

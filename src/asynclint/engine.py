@@ -149,7 +149,7 @@ def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
     if not root.is_dir():
         return ()
     try:
-        return discover([str(root)], settings.exclude, root=root).files
+        return discover([str(root)], settings.exclude, root, settings.respect_gitignore).files
     except DiscoveryError:
         return ()
 
