@@ -322,8 +322,11 @@ class CallGraph:
 
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
+        return self._in_offloaded_lambda(key, function, function.calls[index])
+
+    def _in_offloaded_lambda(self, key: FuncKey, function: FunctionSummary, site: CallSite) -> bool:
         scope = Scope(key.path, function.qualname)
-        owner = function.calls[index].lambda_owner
+        owner = site.lambda_owner
         seen = 0
         while owner is not None and owner >= 0 and seen < 64:
             if self.is_offload(function.calls[owner], scope):
@@ -347,6 +350,12 @@ class CallGraph:
         if isinstance(callee, Inst):
             return self._method_targets(callee, "__call__")
         if isinstance(callee, PFunc):
+            made = self.resolver.decorated(callee.key)
+            if made is not None:
+                # a task decorator whose product enqueues when called (huey's TaskWrapper)
+                calling = self._method_targets(Inst(made), "__call__")
+                if calling:
+                    return calling
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
                 return []
@@ -475,6 +484,42 @@ class CallGraph:
             return self._method_targets(value, "__iter__")
         return []
 
+    # -- attribute reads ------------------------------------------------------------------
+
+    def read_targets(self, key: FuncKey, function: FunctionSummary, site: CallSite) -> list[Target]:
+        """The blocking properties an attribute read reaches: each attribute of the chain
+        (`b` and `c` of `a.b.c`) read on a receiver whose catalog class marks it a property
+        (`AsyncResult(id).state`). Library code is left alone: only its calls are followed."""
+        if site.cold == "lazy" or self._in_offloaded_lambda(key, function, site):
+            return []
+        libraries = self.libraries
+        if libraries is not None and libraries.owns(key.path):
+            return []
+        scope = Scope(key.path, function.qualname)
+        receivers = self._async_receivers(key, function)
+        targets: list[Target] = []
+        node: OptExpr = site.func
+        while isinstance(node, Attr):
+            if node.value in receivers:
+                break  # awaited elsewhere in this function: not the sync object it seems
+            api = self._property(self.resolver.value(node, scope))
+            if api is not None:
+                targets.append(Target(api=api))
+            node = node.value
+        return targets
+
+    def _property(self, value: Value) -> Optional[Api]:
+        """The blocking property ``value`` is, when it is the attribute a catalog class lists
+        in `properties`, read on an instance (`Inst(AsyncResult, "state")`)."""
+        if not isinstance(value, Inst) or not isinstance(value.type, str) or not value.path:
+            return None
+        if "." in value.path:
+            return None
+        entry = self.catalog.cls(value.type)
+        if entry is None or entry.info is None or value.path not in entry.properties:
+            return None
+        return Api(f"{entry.name}.{value.path}", entry.info)
+
     # -- the fixpoint -------------------------------------------------------------------
 
     def edges(self, key: FuncKey) -> list[tuple[CallSite, Target]]:
@@ -485,6 +530,9 @@ class CallGraph:
             if function is not None:
                 for index, site in enumerate(function.calls):
                     for target in self.site_targets(key, function, index):
+                        found.append((site, target))
+                for site in function.reads:
+                    for target in self.read_targets(key, function, site):
                         found.append((site, target))
             self._edges[key] = found
         return found

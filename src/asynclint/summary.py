@@ -45,6 +45,7 @@ class SiteKind(str, Enum):
     CALL = "call"
     WITH = "with"  # the enter and exit of a sync `with`
     ITER = "iter"  # sync iteration (`for`, comprehensions, `yield from`)
+    READ = "read"  # reading an attribute (`result.state`): a property may do I/O
 
 
 class Binding(NamedTuple):
@@ -139,6 +140,9 @@ class FunctionSummary:
     calls: tuple[CallSite, ...]
     return_values: tuple[OptExpr, ...]
     yield_values: tuple[OptExpr, ...]
+    # attribute reads that are not a call's callee (`result.state`, `order.customer.name`),
+    # the longest chain only: its inner attributes are read too. `func` is the chain
+    reads: tuple[CallSite, ...] = ()
 
     # maps built once, on first use (after a summary is loaded, never pickled with it)
     @cached_property
@@ -366,6 +370,8 @@ class _FunctionBuilder:
         self.declared_global: set[str] = set()
         self.imports: list[Import] = []
         self.calls: list[CallSite] = []
+        self.reads: list[CallSite] = []
+        self.modules: set[str] = set()  # names bound by `import module`: their reads are no I/O
         self.returns: list[OptExpr] = []
         self.yields: list[OptExpr] = []
         self.awaits = False
@@ -419,6 +425,7 @@ class _FunctionBuilder:
             calls=tuple(self.calls),
             return_values=tuple(self.returns),
             yield_values=tuple(self.yields),
+            reads=tuple(self.reads),
         )
 
 
@@ -548,6 +555,8 @@ class _Summariser(ast.NodeVisitor):
         # class bodies bind into a throwaway scope: their names are attributes, not locals
         body_scope = _FunctionBuilder(None, qualname, None, None)
         body_scope.calls = self.current.calls  # calls in a class body run where it is defined
+        body_scope.reads = self.current.reads
+        body_scope.modules = self.current.modules
         self._class_builders.append(body_scope)
         self.class_stack.append((qualname, methods))
         saved_current, saved_prefix = self.current, self.prefix
@@ -658,6 +667,7 @@ class _Summariser(ast.NodeVisitor):
             local = alias.asname or alias.name.split(".")[0]
             module = alias.name if alias.asname else local
             self.current.local_names.add(local)
+            self.current.modules.add(local)
             self.current.imports.append(Import(local, 0, module, None, node.lineno))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -776,8 +786,47 @@ class _Summariser(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self._call(node, awaited=False)
 
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._read(node)
+        # the inner attributes of the chain are part of this read, not reads of their own
+        value = node.value
+        while isinstance(value, ast.Attribute):
+            value = value.value
+        self.visit(value)
+
+    def _read(self, node: ast.Attribute) -> None:
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and (
+            root.id in self.current.modules or root.id in self.module.modules
+        ):
+            return  # `os.environ`, `settings_module.X`: module attributes, never I/O
+        chain = expr(node)
+        if chain is None or self.current is self.module:
+            return
+        start_line, start_col = node.lineno, node.col_offset
+        end_line = node.end_lineno or start_line
+        end_col = node.end_col_offset if node.end_col_offset is not None else start_col + 1
+        self.current.reads.append(
+            CallSite(
+                func=chain,
+                args=(),
+                kwargs=(),
+                line=start_line,
+                column=start_col + 1,
+                end_line=end_line,
+                end_column=end_col + 1,
+                kind=SiteKind.READ,
+                lambda_owner=self.lambda_owner[-1] if self.lambda_owner else None,
+                cold=self.cold[-1] if self.cold else "",
+            )
+        )
+
     def _call(self, node: ast.Call, awaited: bool) -> None:
-        self.visit(node.func)
+        # the callee's receiver is read (`job.result` in `job.result.get()`); the callee not
+        self.visit(node.func.value if isinstance(node.func, ast.Attribute) else node.func)
         func = expr(node.func)
         # arguments are kept only where a later stage reads them (registrations such as
         # `add_event_handler`, `FastAPI(lifespan=...)`): converting every argument of every
