@@ -105,6 +105,11 @@ class CallGraph:
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
+        # every attribute name a catalog class lists as a blocking property: a read whose
+        # chain names none of them is not resolved at all
+        self._property_names = frozenset(
+            name for entry in self.catalog.classes.values() for name in entry.properties
+        )
 
     # -- targets of one site ------------------------------------------------------------
 
@@ -490,6 +495,13 @@ class CallGraph:
         """The blocking properties an attribute read reaches: each attribute of the chain
         (`b` and `c` of `a.b.c`) read on a receiver whose catalog class marks it a property
         (`AsyncResult(id).state`). Library code is left alone: only its calls are followed."""
+        node: OptExpr = site.func
+        names = set()
+        while isinstance(node, Attr):
+            names.add(node.attr)
+            node = node.value
+        if not names & self._property_names:
+            return []
         if site.cold == "lazy" or self._in_offloaded_lambda(key, function, site):
             return []
         libraries = self.libraries
@@ -498,13 +510,14 @@ class CallGraph:
         scope = Scope(key.path, function.qualname)
         receivers = self._async_receivers(key, function)
         targets: list[Target] = []
-        node: OptExpr = site.func
+        node = site.func
         while isinstance(node, Attr):
             if node.value in receivers:
                 break  # awaited elsewhere in this function: not the sync object it seems
-            api = self._property(self.resolver.value(node, scope))
-            if api is not None:
-                targets.append(Target(api=api))
+            if node.attr in self._property_names:
+                api = self._property(self.resolver.value(node, scope))
+                if api is not None:
+                    targets.append(Target(api=api))
             node = node.value
         return targets
 
