@@ -1,13 +1,13 @@
 """Every catalog entry names a real attribute of the real library.
 
 The names are resolved in ONE subprocess (``tests/catalog_probe.py``, JSON in and out): this test
-process never imports the libraries the catalog describes. For each entry whose top-level module
-is installed, the probe imports the longest importable module prefix of the name and follows the
-rest with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method, every
-``properties`` name and every key of ``returns`` and ``decorators`` must exist on the class and on each alias, and every ``returns`` type must resolve to a
-class. Standard-library entries are always checked; the libraries come from the ``catalog`` extra
-(``pip install -e ".[test]"`` installs it), and entries of a library that is not installed are
-skipped with the library's name.
+process never imports the libraries the catalog describes. For each entry whose top-level module is
+installed, the probe imports the longest importable module prefix of the name and follows the rest
+with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method, every ``properties``
+name and every key of ``returns`` and ``decorators`` must exist on the class and on each alias, and
+every ``returns`` type must resolve to a class. Standard-library entries are always checked; the
+libraries come from the ``catalog`` extra (``pip install -e ".[test]"`` installs it), and entries of
+a library that is not installed are skipped with the library's name.
 
 Dotted method paths (``chat.completions.create`` on ``openai.OpenAI``) are resolved through the
 class when it declares the type of the first segment (a property's return annotation or a class

@@ -105,6 +105,8 @@ class CallGraph:
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
+        # (file, line, code) of every fact or finding a suppression comment silenced
+        self.silenced: set[tuple[str, int, str]] = set()
         # every attribute name a catalog class lists as a blocking property: a read whose
         # chain names none of them is not resolved at all
         self._property_names = frozenset(
@@ -573,9 +575,11 @@ class CallGraph:
             facts = self._blocking.setdefault(key, {})
             for site, target in self.edges(key):
                 api = target.api
-                if api is None or api.info.code in facts:
+                # a suppression is asked first, so every one that silences a fact is known
+                # to be used (see ``silenced``), also where another site gives the same fact
+                if api is None or self.suppressed(key, site, api.info.code):
                     continue
-                if not self.suppressed(key, site, api.info.code):
+                if api.info.code not in facts:
                     facts[api.info.code] = Link(site, 1, api, None)
         # breadth first from every known fact, shortest first: each (function, code) is
         # settled once, by its shortest chain
@@ -595,7 +599,7 @@ class CallGraph:
                 if not self._is_sync(caller):
                     continue
                 facts = self._blocking.setdefault(caller, {})
-                if code in facts or self.suppressed(caller, site, code):
+                if self.suppressed(caller, site, code) or code in facts:
                     continue
                 facts[code] = Link(site, link.length + 1, link.api, callee)
                 queue.append((caller, code))
@@ -609,9 +613,13 @@ class CallGraph:
         return function is not None and not function.is_async
 
     def suppressed(self, key: FuncKey, site: CallSite, code: str) -> bool:
-        """`# noqa` / `# asynclint: ignore[...]` on the site's line silences ``code``."""
+        """`# noqa` / `# asynclint: ignore[...]` on the site's line silences ``code``; each
+        suppression that does is recorded in ``silenced`` (the unused ones are reported)."""
         codes = self.resolver.module(key.path).noqa.get(site.line)
-        return codes is not None and (not codes or code.startswith(tuple(codes)))
+        if codes is not None and (not codes or code.startswith(tuple(codes))):
+            self.silenced.add((key.path, site.line, code))
+            return True
+        return False
 
     def chain(self, start: FuncKey, code: str) -> list[tuple[FuncKey, Link]]:
         """The project functions from ``start`` down to its blocking API of ``code``."""

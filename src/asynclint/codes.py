@@ -53,6 +53,24 @@ RULES: tuple[Rule, ...] = (
         good="async def handler() -> None:\n    ...",
     ),
     Rule(
+        code="ASL002",
+        name="unused-suppression",
+        category="",
+        summary="Suppression comment silences nothing",
+        level="warning",
+        why=(
+            "A `# noqa: ASL...` or `# asynclint: ignore[...]` comment outlives the call it "
+            "silenced: after a fix or a refactoring it silences nothing, and it would hide the "
+            "next blocking call written on that line. Like ruff's `RUF100`, asynclint reports "
+            "the codes of a suppression that silenced no finding in the run, only for codes "
+            "that were selected, in files that were analysed. A bare `# noqa` and other tools' "
+            "codes (`# noqa: E501`) are flake8's business and are left alone. The safe fix "
+            "removes the unused codes, or the whole comment when none is left."
+        ),
+        bad="async def handler():\n    await asyncio.sleep(1)  # noqa: ASL501",
+        good="async def handler():\n    await asyncio.sleep(1)",
+    ),
+    Rule(
         code="ASL101",
         name="blocking-http-call",
         category="http",
@@ -265,3 +283,4 @@ def cost_rank(code: str) -> int:
 BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}
 CATEGORIES: tuple[str, ...] = tuple(BY_CATEGORY)
 PARSE_ERROR = "ASL001"
+UNUSED_SUPPRESSION = "ASL002"
