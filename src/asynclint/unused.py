@@ -73,6 +73,8 @@ def comments(
         if number > len(numbered):
             continue
         line = numbered[number - 1]
+        if _silences_itself(token.string):
+            continue  # `# noqa: ASL002` (or a bare `# noqa`) on the line keeps ASL002 quiet
         for kind, pattern in (("noqa", _NOQA), ("ignore", _IGNORE)):
             match = pattern.search(token.string)
             if match is None:
@@ -147,6 +149,22 @@ def findings(
         if finding is not None:
             out.append(finding)
     return out
+
+
+_BARE_NOQA = re.compile(r"#\s*noqa(?!\s*:)", re.I)
+
+
+def _silences_itself(comment: str) -> bool:
+    """The comment silences ASL002 on its line: a bare `# noqa`, or a code list naming ASL002
+    (or a prefix of it)."""
+    if _BARE_NOQA.search(comment):
+        return True
+    for pattern in (_NOQA, _IGNORE):
+        for match in pattern.finditer(comment):
+            raw = match.group("codes") or ""
+            if any(UNUSED_SUPPRESSION.startswith(c.upper()) for c in re.split(r"[,\s]+", raw) if c):
+                return True
+    return False
 
 
 def _finding(comment: Comment, unused: tuple[str, ...]) -> Optional[Finding]:
