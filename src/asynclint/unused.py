@@ -74,7 +74,7 @@ def comments(
             continue
         line = numbered[number - 1]
         if _silences_itself(token.string):
-            continue  # `# noqa: ASL002` (or a bare `# noqa`) on the line keeps ASL002 quiet
+            continue  # the line silences ASL002 itself (a code list naming it, or a bare noqa)
         for kind, pattern in (("noqa", _NOQA), ("ignore", _IGNORE)):
             match = pattern.search(token.string)
             if match is None:
