@@ -31,6 +31,7 @@ from typing import Optional
 from asynclint.callgraph import Api, Via
 from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def
 from asynclint.findings import Hop
+from asynclint.lazyload import LAZY_LOAD
 from asynclint.resolve import decorator_names
 from asynclint.summary import FunctionSummary, SiteKind, display_name
 
@@ -129,6 +130,8 @@ def message(facts: Facts) -> str:
         if facts.site is SiteKind.READ:
             verb = "reading"
         subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
+        if api.info.source == LAZY_LOAD:
+            subject += " (a lazy-loaded relationship)"
         return f"{subject} blocks the event loop {where}"
     first = hops[0].function
     owner, _, method = first.rpartition(".")
@@ -280,7 +283,7 @@ def _direct(facts: Facts) -> str:
         read = _read_offload(facts.callee, facts.api.name.rpartition(".")[2])
         if is_offload_advice(replacement) or _PLACEHOLDER in replacement:
             return read
-        return f"use {replacement}, or {read}"
+        return f"use {replacement}"
     if is_offload_advice(replacement):
         # no async twin (CPU work, SDKs without one): run the call in a worker thread
         if facts.site is SiteKind.ITER:

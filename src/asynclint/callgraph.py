@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Optional
 
+from asynclint import lazyload
 from asynclint.catalog import Info
 from asynclint.expr import NONE, Attr, Call, Const, Enter, Name, Node, OptExpr
+from asynclint.lazyload import LazyLoads
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -107,6 +109,7 @@ class CallGraph:
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
+        self.lazy = LazyLoads(resolver)
         # every attribute name a catalog class lists as a blocking property: a read whose
         # chain names none of them is not resolved at all
         self._property_names = frozenset(
@@ -502,13 +505,22 @@ class CallGraph:
         while isinstance(node, Attr):
             names.add(node.attr)
             node = node.value
-        if not names & self._property_names:
+        # the object may be an ORM row this function loaded (see ``asynclint.lazyload``)
+        loaded = isinstance(node, Name) and node.id in function.assigned
+        if not loaded and not names & self._property_names:
             return []
         if site.cold == "lazy" or self._in_offloaded_lambda(key, function, site):
             return []
         libraries = self.libraries
         if libraries is not None and libraries.owns(key.path):
             return []
+        if isinstance(node, Name) and node in self._async_receivers(key, function):
+            return []
+        relationship = self.lazy.loads(key, function, site) if loaded else None
+        if relationship is not None:
+            model, attribute = relationship
+            name = f"{model.qualname}.{attribute}"
+            return [Target(api=Api(name, lazyload.info(model.qualname, attribute)))]
         scope = Scope(key.path, function.qualname)
         receivers = self._async_receivers(key, function)
         targets: list[Target] = []
