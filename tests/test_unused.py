@@ -97,3 +97,35 @@ def test_fix_removes_the_unused_codes_and_keeps_the_rest(tmp_path: Path) -> None
         "    await asyncio.sleep(3)  # type: ignore\n"
         "    await asyncio.sleep(4)\n"
     )
+
+
+def test_baseline_entries_that_match_no_finding_are_reported_and_fixed(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    source = tmp_path / "app.py"
+    # `requests.get` has only an unsafe fix: `--fix` leaves the code as it is
+    source.write_text(
+        "import requests\n\n\nasync def route() -> None:\n    requests.get('a')\n"
+        "    requests.get('b')\n"
+    )
+    baseline = tmp_path / "baseline.json"
+    runner = cli_runner()
+    written = runner.invoke(
+        app, ["check", str(tmp_path), "--no-cache", "--write-baseline", str(baseline)]
+    )
+    assert written.exit_code == 0, written.output
+    assert len(json.loads(baseline.read_text())["findings"]) == 2
+    source.write_text("import requests\n\n\nasync def route() -> None:\n    requests.get('a')\n")
+    args = ["check", str(tmp_path), "--no-cache", "--baseline", str(baseline), "-f", "json"]
+    result = runner.invoke(app, args)
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "ASL002" and "matches no finding" in finding["message"]
+    assert result.exit_code == 1
+    # not selected: the entry's code was not run, so the entry is not judged
+    quiet = runner.invoke(app, [*args, "--select", "ASL5,ASL002"])
+    assert json.loads(quiet.stdout)["findings"] == []
+    fixed = runner.invoke(app, [*args[:-2], "--fix"])
+    assert fixed.exit_code == 0, fixed.output
+    entries = json.loads(baseline.read_text())["findings"]
+    assert [e["line"] for e in entries] == [5]

@@ -65,7 +65,10 @@ RULES: tuple[Rule, ...] = (
             "the codes of a suppression that silenced no finding in the run, only for codes "
             "that were selected, in files that were analysed. A bare `# noqa` and other tools' "
             "codes (`# noqa: E501`) are flake8's business and are left alone. The safe fix "
-            "removes the unused codes, or the whole comment when none is left."
+            "removes the unused codes, or the whole comment when none is left. With "
+            "`--baseline`, an entry of the baseline whose finding is gone (its file was "
+            "checked and its code selected) is reported too, and `--fix` rewrites the "
+            "baseline without it."
         ),
         bad="async def handler():\n    await asyncio.sleep(1)  # noqa: ASL501",
         good="async def handler():\n    await asyncio.sleep(1)",
