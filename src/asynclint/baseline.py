@@ -146,7 +146,7 @@ def stale(
                     f"baseline entry `{entry['fingerprint']}` ({entry['code']} at {where}) "
                     "matches no finding"
                 ),
-                advice="remove it: the finding it silenced is gone (`--fix` drops all such entries)",
+                advice="remove it: its finding is gone (`--fix` drops every such entry)",
                 snippet=lines[number - 1] if number <= len(lines) else "",
                 fix=fix,
             )
