@@ -119,7 +119,12 @@ RULES: tuple[Rule, ...] = (
         level="error",
         why=(
             "Sync drivers and ORMs (psycopg2, pymysql, sqlite3, a sync SQLAlchemy `Session`, "
-            "pymongo …) send the query and wait for the server on the calling thread. " + _LOOP
+            "pymongo …) send the query and wait for the server on the calling thread. Reading "
+            "a relationship of an object a sync `Session` loaded (`user.items`) is a query too "
+            "when the relationship is lazy (the default): it is reported when the object was "
+            "loaded in the same function (or by a project function that returns it) and the "
+            "query did not load the relationship eagerly; load it with the query instead "
+            "(`.options(selectinload(User.items))`). " + _LOOP
         ),
         bad=(
             "@router.get('/items')\nasync def list_items(db: Session = Depends(get_db)):\n"
@@ -151,11 +156,19 @@ RULES: tuple[Rule, ...] = (
         code="ASL203",
         name="blocking-message-queue-call",
         category="queue",
-        summary="Synchronous message-broker call on the event loop",
+        summary="Synchronous message-broker or task-queue call on the event loop",
         level="error",
         why=(
             "Sync Kafka, RabbitMQ (pika) and similar clients flush, poll and publish on the "
-            "calling thread. " + _LOOP
+            "calling thread. Task queues do the same: Celery's `delay()`, `apply_async()` and "
+            "`send_task()` publish to the broker (and hang while it is down), "
+            "`AsyncResult.get()` waits for the result, and reading `result.state`, `.status`, "
+            "`.result` or `.info` asks the result backend; rq's `Queue.enqueue()`, "
+            "`fetch_job()` and `job.is_finished` are Redis round trips, dramatiq's "
+            "`actor.send()` enqueues on the broker, and calling a huey task enqueues it. The "
+            "project's own tasks (`@app.task`, `@shared_task`, `@dramatiq.actor`, "
+            "`@huey.task()`) are recognised. None of these libraries has an asyncio client: "
+            "offload the call (`await asyncio.to_thread(task.delay, ...)`). " + _LOOP
         ),
         bad="async def publish(event: dict):\n    producer.send('events', event).get(timeout=10)",
         good=(
