@@ -138,7 +138,7 @@ def test_attribute_reads_are_recorded_once_per_chain_and_not_for_callees() -> No
         "    return items[0].owner\n",
         "m.py",
     )
-    reads = summary.functions["f"].reads
+    reads = summary.functions["f"].read_sites
     spelled = [(site.line, source_text(site.func)) for site in reads]
     # `job.result` is the receiver of a call; `os.environ` is a module's attribute; the store
     # of `result.info` reads nothing

@@ -558,7 +558,7 @@ class CallGraph:
                 for index, site in enumerate(function.calls):
                     for target in self.site_targets(key, function, index):
                         found.append((site, target))
-                for site in function.reads:
+                for site in function.read_sites:
                     for target in self.read_targets(key, function, site):
                         found.append((site, target))
             self._edges[key] = found

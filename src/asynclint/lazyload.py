@@ -129,7 +129,7 @@ class LazyLoads:
         found = self._first.get(key)
         if found is None:
             found = {}
-            for site in sorted(function.reads, key=lambda s: (s.line, s.column)):
+            for site in sorted(function.read_sites, key=lambda s: (s.line, s.column)):
                 node = site.func
                 while isinstance(node, Attr) and isinstance(node.value, Attr):
                     node = node.value

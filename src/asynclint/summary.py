@@ -80,6 +80,11 @@ def by_name(bindings: tuple[Binding, ...]) -> dict[str, tuple[OptExpr, ...]]:
     return {name: tuple(values) for name, values in out.items()}
 
 
+# an attribute read: (the chain, line, column, end line, end column (1-based, exclusive), the
+# index of the call whose lambda holds it (see ``CallSite.lambda_owner``), why it is cold)
+Read = tuple[OptExpr, int, int, int, int, Optional[int], str]
+
+
 class Param(NamedTuple):
     name: str
     annotation: OptExpr
@@ -141,8 +146,9 @@ class FunctionSummary:
     return_values: tuple[OptExpr, ...]
     yield_values: tuple[OptExpr, ...]
     # attribute reads that are not a call's callee (`result.state`, `order.customer.name`),
-    # the longest chain only: its inner attributes are read too. `func` is the chain
-    reads: tuple[CallSite, ...] = ()
+    # the longest chain only: its inner attributes are read too. Kept as plain tuples (the
+    # summariser makes tens of thousands); ``read_sites`` gives them as sites
+    reads: tuple[Read, ...] = ()
 
     # maps built once, on first use (after a summary is loaded, never pickled with it)
     @cached_property
@@ -164,6 +170,25 @@ class FunctionSummary:
     @cached_property
     def param_map(self) -> dict[str, Param]:
         return {param.name: param for param in self.params}
+
+    @cached_property
+    def read_sites(self) -> tuple[CallSite, ...]:
+        """The attribute reads as sites of kind READ (`func` is the chain read)."""
+        return tuple(
+            CallSite(
+                chain,
+                (),
+                (),
+                line,
+                column,
+                end_line,
+                end_column,
+                SiteKind.READ,
+                lambda_owner=owner,
+                cold=cold,
+            )
+            for chain, line, column, end_line, end_column, owner, cold in self.reads
+        )
 
 
 @dataclass(frozen=True)
@@ -370,7 +395,7 @@ class _FunctionBuilder:
         self.declared_global: set[str] = set()
         self.imports: list[Import] = []
         self.calls: list[CallSite] = []
-        self.reads: list[CallSite] = []
+        self.reads: list[Read] = []
         self.modules: set[str] = set()  # names bound by `import module`: their reads are no I/O
         self.returns: list[OptExpr] = []
         self.yields: list[OptExpr] = []
@@ -796,31 +821,31 @@ class _Summariser(ast.NodeVisitor):
         self.visit(value)
 
     def _read(self, node: ast.Attribute) -> None:
+        if self.current is self.module:
+            return  # import-time code does not run on the loop
         root: ast.expr = node
         while isinstance(root, ast.Attribute):
             root = root.value
-        if isinstance(root, ast.Name) and (
-            root.id in self.current.modules or root.id in self.module.modules
-        ):
-            return  # `os.environ`, `settings_module.X`: module attributes, never I/O
+        if isinstance(root, ast.Name):
+            if root.id in self.current.modules or root.id in self.module.modules:
+                return  # `os.environ`, `settings_module.X`: module attributes, never I/O
+            if root is node.value and root.id == self.current.self_name:
+                return  # `self.x`: an attribute of the project's own object
         chain = expr(node)
-        if chain is None or self.current is self.module:
+        if chain is None:
             return
         start_line, start_col = node.lineno, node.col_offset
         end_line = node.end_lineno or start_line
         end_col = node.end_col_offset if node.end_col_offset is not None else start_col + 1
         self.current.reads.append(
-            CallSite(
-                func=chain,
-                args=(),
-                kwargs=(),
-                line=start_line,
-                column=start_col + 1,
-                end_line=end_line,
-                end_column=end_col + 1,
-                kind=SiteKind.READ,
-                lambda_owner=self.lambda_owner[-1] if self.lambda_owner else None,
-                cold=self.cold[-1] if self.cold else "",
+            (
+                chain,
+                start_line,
+                start_col + 1,
+                end_line,
+                end_col + 1,
+                self.lambda_owner[-1] if self.lambda_owner else None,
+                self.cold[-1] if self.cold else "",
             )
         )
 

@@ -25,6 +25,7 @@ from asynclint.summary import source_lines
 _NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.I)
 _IGNORE = re.compile(r"#\s*asynclint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.I)
 _CODE = re.compile(r"ASL[0-9]{3}")
+_OURS = re.compile(r"#\s*(?:noqa:.*ASL[0-9]{3}|asynclint:\s*ignore)", re.I)
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,14 @@ def comments(
     "" asks whether anything was), ``tracked(code)`` whether the analysis records the code's
     suppressions at all (a code it never checks is never called unused)."""
     out: list[Comment] = []
-    if not lines:
+    numbered = source_lines(text)
+    # most suppressions are other tools' (`# noqa: F401`): tokenize only a file that has ours
+    if not any(0 < line <= len(numbered) and _OURS.search(numbered[line - 1]) for line in lines):
         return out
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return out
-    numbered = source_lines(text)
     for token in tokens:
         if token.type != tokenize.COMMENT or token.start[0] not in lines:
             continue
