@@ -137,7 +137,7 @@ def stale(
         out.append(
             Finding(
                 code=UNUSED_SUPPRESSION,
-                path=str(path),
+                path=os.path.abspath(path),
                 line=number,
                 column=max(column, 1),
                 end_line=number,

@@ -44,6 +44,8 @@ class Settings:
     python: Optional[str] = None  # the analysed project's interpreter or environment
     library_max_files: int = DEFAULT_LIBRARY_MAX_FILES
     library_max_seconds: float = DEFAULT_LIBRARY_MAX_SECONDS
+    # import roots for every file of the run (`src`, like ruff's): absolute paths
+    src: tuple[str, ...] = ()
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
@@ -81,7 +83,9 @@ class Settings:
             if self.analyses_libraries
             else None
         )
-        return repr((self.allow, self.extra_entries, self.max_chain, self.custom_rules, library))
+        return repr(
+            (self.allow, self.extra_entries, self.max_chain, self.custom_rules, library, self.src)
+        )
 
 
 _KEYS = {
@@ -99,6 +103,7 @@ _KEYS = {
     "python",
     "library-max-files",
     "library-max-seconds",
+    "src",
     "function",
     "class",
     "defaults",
@@ -197,6 +202,11 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
             )
         # relative to the pyproject.toml that names it
         settings = replace(settings, python=str(Path(source).parent / value))
+    if "src" in table:
+        # relative to the pyproject.toml that names them
+        directory = Path(source).parent
+        roots = [str(directory / root) for root in _strings(table, "src", source) if root.strip()]
+        settings = replace(settings, src=tuple(roots))
     if "library-max-files" in table:
         files = _positive(table, "library-max-files", source)
         settings = replace(settings, library_max_files=max(int(files), 1))

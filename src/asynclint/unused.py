@@ -32,8 +32,7 @@ _OURS = re.compile(r"#\s*(?:noqa:.*ASL[0-9]{3}|asynclint:\s*ignore)", re.I)
 class Comment:
     """One suppression comment with codes that silenced nothing in the run."""
 
-    path: str  # the file, as the analysis names it
-    display: str  # the file as findings show it
+    path: str  # the file, as the analysis names it (absolute, as findings carry it)
     line: int  # 1-based
     start: int  # 1-based character column where the suppression starts (its `#`)
     end: int  # exclusive; the end of the suppression's text
@@ -48,7 +47,6 @@ class Comment:
 
 def comments(
     path: str,
-    display: str,
     text: str,
     lines: Collection[int],
     silenced: Callable[[int, str], bool],
@@ -61,7 +59,7 @@ def comments(
     suppressions at all (a code it never checks is never called unused)."""
     out: list[Comment] = []
     numbered = source_lines(text)
-    # most suppressions are other tools' (`# noqa: F401`): tokenize only a file that has ours
+    # most suppressions name other tools' codes (F401): tokenize only a file that has ours
     if not any(0 < line <= len(numbered) and _OURS.search(numbered[line - 1]) for line in lines):
         return out
     try:
@@ -88,7 +86,6 @@ def comments(
                     out.append(
                         Comment(
                             path,
-                            display,
                             number,
                             offset + 1,
                             column + match.end() + 1,
@@ -115,7 +112,6 @@ def comments(
                 out.append(
                     Comment(
                         path,
-                        display,
                         number,
                         column + match.start() + 1,
                         column + match.end() + 1,
@@ -195,7 +191,7 @@ def _finding(comment: Comment, unused: tuple[str, ...]) -> Optional[Finding]:
         description = f"remove `{spelled}`"
     return Finding(
         code=UNUSED_SUPPRESSION,
-        path=comment.display,
+        path=comment.path,
         line=comment.line,
         column=comment.start,
         end_line=comment.line,
