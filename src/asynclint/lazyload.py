@@ -42,8 +42,17 @@ RELATIONSHIPS = frozenset(
 # loader strategies that load nothing when the attribute is read (loaded with the parent, or
 # never, or a query object handed back)
 _EAGER = frozenset(
-    {"selectin", "joined", "subquery", "immediate", "noload", "raise", "raise_on_sql", "dynamic"}
-    | {"write_only"}
+    {
+        "selectin",
+        "joined",
+        "subquery",
+        "immediate",
+        "noload",
+        "raise",
+        "raise_on_sql",
+        "dynamic",
+        "write_only",
+    }
 )
 # the catalog classes whose queries run in the calling thread
 SYNC_SESSIONS = frozenset(
