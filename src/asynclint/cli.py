@@ -268,14 +268,14 @@ def check(
             typer.echo(f"asynclint: note: {detail}", err=True)
     if diff or apply_fixes:
         outcome = autofix.fix(
-            report.findings,
+            [*report.findings, *_stale_baseline(baseline, report, repo, found, settings)],
             found.files,
             root,
             settings,
             found.explicit,
             unsafe=unsafe_fixes,
             dry_run=diff,
-            checked=[Path(p) for p in paths],
+            checked=[Path(p) for p in paths] + ([baseline] if baseline is not None else []),
         )
         for path, why in outcome.rejected:
             typer.echo(f"asynclint: warning: {display(path)}: not fixed: {why}", err=True)
@@ -307,6 +307,7 @@ def check(
     findings = list(report.findings)
     if known is not None:
         findings = baseline_module.new_findings(findings, repo, known)
+        findings += _stale_baseline(baseline, report, repo, found, settings)
         if not quiet:
             typer.echo(
                 f"asynclint: {len(report.findings) - len(findings)} finding(s) already in "
@@ -343,6 +344,28 @@ def _color_by_default(output: Optional[Path]) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return output is None and sys.stdout.isatty()
+
+
+def _stale_baseline(
+    baseline: Optional[Path],
+    report: engine.Report,
+    repo: Path,
+    found: Discovered,
+    settings: Settings,
+) -> list[Finding]:
+    """ASL002 for the baseline's entries that silence nothing (see ``baseline.stale``)."""
+    if baseline is None:
+        return []
+    try:
+        return baseline_module.stale(
+            baseline,
+            report.findings,
+            repo,
+            found.files,
+            lambda code, path: settings.selects(code, path, report.root),
+        )
+    except baseline_module.BaselineError as exc:
+        raise _fail(str(exc)) from exc
 
 
 def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:
