@@ -17,16 +17,17 @@ from typing import Any, List, Optional
 
 import typer
 
-from asynclint import __version__, autofix, engine, safeio
+from asynclint import __version__, addnoqa, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
-from asynclint.codes import PARSE_ERROR, RULES, Rule
+from asynclint.codes import PARSE_ERROR, RULES, UNUSED_SUPPRESSION, Rule
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
 from asynclint.docsgen import render_page
 from asynclint.filesystem import DISK
 from asynclint.findings import Finding
+from asynclint.fixes import verify, write
 from asynclint.paths import display, repo_relative, repository_root
 from asynclint.reporters import FORMATS
 
@@ -195,6 +196,12 @@ def check(
         "--respect-gitignore/--no-respect-gitignore",
         help="Skip the files `.gitignore` ignores [default: on, or `respect-gitignore`].",
     ),
+    add_noqa: bool = typer.Option(
+        False,
+        "--add-noqa",
+        help="Silence every finding with a `# noqa: CODE` comment on its line, and report "
+        "nothing (to adopt asynclint now and fix the list later).",
+    ),
     stdin_filename: Optional[Path] = typer.Option(
         None,
         "--stdin-filename",
@@ -234,6 +241,8 @@ def check(
             raise ConfigError("--baseline and --write-baseline cannot be used together")
         if apply_fixes and diff:
             raise ConfigError("--fix and --diff cannot be used together (--diff writes nothing)")
+        if add_noqa and (apply_fixes or diff or stdin_filename is not None):
+            raise ConfigError("--add-noqa writes files: use it without --fix, --diff and stdin")
         known = baseline_module.load(baseline) if baseline is not None else None
         if stdin_filename is not None:
             target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
@@ -266,6 +275,9 @@ def check(
     if verbose:
         for detail in report.details:
             typer.echo(f"asynclint: note: {detail}", err=True)
+    if add_noqa:
+        _add_noqa(report, found, root, settings, summaries, [Path(p) for p in paths])
+        return
     if diff or apply_fixes:
         outcome = autofix.fix(
             [*report.findings, *_stale_baseline(baseline, report, repo, found, settings)],
@@ -334,6 +346,51 @@ def check(
         typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)
     if findings and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _add_noqa(
+    report: engine.Report,
+    found: Discovered,
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+    checked: list[Path],
+) -> None:
+    """Write a `# noqa` for every finding, once each file's new text is proven: it compiles,
+    and analysing it again reports none of the silenced findings."""
+    # an unparsable file takes no directive; an unused suppression is removed (`--fix`), not
+    # silenced by another one
+    findings = [f for f in report.findings if f.code not in (PARSE_ERROR, UNUSED_SUPPRESSION)]
+    sources = addnoqa.sources_of(findings, summaries.hashes)
+    for path in sorted({f.path for f in findings} - set(sources)):
+        typer.echo(
+            f"asynclint: warning: {display(path)}: changed since it was read; left alone", err=True
+        )
+    planned = addnoqa.plan([f for f in findings if f.path in sources], sources)
+    for path, line, why in planned.skipped:
+        typer.echo(f"asynclint: warning: {display(path)}:{line}: no noqa added: {why}", err=True)
+    changes = [c for c in planned.changes if verify(c) is None]
+    proposed = DISK.overlaid({c.path: c.after for c in changes})
+    again = engine.check(
+        found.files, root, settings, Summaries(None, files=proposed), found.explicit
+    )
+    left = {(f.path, f.line, f.code) for f in again.findings}
+    added = written = 0
+    for change in changes:
+        silenced = {(f.path, f.line, f.code) for f in findings if f.path == change.path}
+        if silenced & left:
+            why = "a noqa would not silence every finding; left alone"
+            typer.echo(f"asynclint: warning: {display(change.path)}: {why}", err=True)
+            continue
+        problem = write(change, checked)
+        if problem is not None:
+            typer.echo(
+                f"asynclint: warning: {display(change.path)}: not written: {problem}", err=True
+            )
+            continue
+        added += len({line for _, line, _ in silenced})
+        written += 1
+    typer.echo(f"asynclint: added noqa to {added} line(s) in {written} file(s)", err=True)
 
 
 def _color_by_default(output: Optional[Path]) -> bool:
