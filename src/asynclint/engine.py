@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, structural
+from asynclint import advice, structural, threadpool
 from asynclint.cache import Summaries, library_cache_dir, read_source
-from asynclint.callgraph import CallGraph, Target
+from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import FixSpec
-from asynclint.codes import PARSE_ERROR, cost_rank
+from asynclint.codes import PARSE_ERROR, class_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
@@ -26,12 +26,12 @@ from asynclint.datafiles import DataError, load_toml
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
-from asynclint.fastapi_model import Context, can_be_plain_def, can_reach_loop
+from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def, can_reach_loop
 from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.library import Budget, Environment, Libraries, find_environment
 from asynclint.project import Project
-from asynclint.resolve import ClassKey, FuncKey, Inst, Resolver, Scope
+from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope
 from asynclint.summary import (
     CallSite,
     FunctionSummary,
@@ -157,7 +157,7 @@ def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
 
 def one_per_call(findings: Sequence[Finding]) -> list[Finding]:
     """One finding per call site: a call that reaches APIs of several codes is reported under
-    the costliest (see ``codes.cost_rank``), shortest chain first; the others ride along in
+    the costliest (see ``codes.COST_CLASSES``), shortest chain first; the others ride along in
     ``also``. Runs after selection, so ignoring one code shows the next, never nothing."""
     by_site: dict[tuple[str, int, int, int, int], list[Finding]] = {}
     out: list[Finding] = []
@@ -168,7 +168,7 @@ def one_per_call(findings: Sequence[Finding]) -> list[Finding]:
         site = (finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
         by_site.setdefault(site, []).append(finding)
     for group in by_site.values():
-        group.sort(key=lambda f: (cost_rank(f.code), len(f.chain) + f.chain_cut, f.code))
+        group.sort(key=lambda f: (class_rank(f.cost), len(f.chain) + f.chain_cut, f.code))
         first, rest = group[0], group[1:]
         if rest:
             also = tuple((f.code, f.api) for f in rest)
@@ -230,12 +230,18 @@ def _analyse(
     contexts = Contexts(resolver, targets)
     graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
+    # plain `def` routes, dependencies and background tasks: FastAPI's threadpool runs them
+    pooled: list[tuple[FuncKey, FunctionSummary, Context]] = []
     for summary in targets:
         for qualname, function in summary.functions.items():
             key = FuncKey(summary.path, qualname)
             if contexts.runs_on_loop(key, function):
                 roots.append((key, function))
-    graph.explore(key for key, _ in roots)
+            else:
+                context = contexts.threadpool_context(key, function)
+                if context is not None:
+                    pooled.append((key, function, context))
+    graph.explore([*(key for key, _ in roots), *(key for key, _, _ in pooled)])
     builder = _Builder(project, graph, contexts, settings, _reader(paths, contents))
     findings: list[Finding] = []
     # a checked file that was not analysed but that an analysed module imported was parsed then:
@@ -257,6 +263,9 @@ def _analyse(
         findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
+    sources = [data for data, _ in contents if data is not None]
+    for key, function, context in pooled:
+        findings += builder.threadpool_findings(key, function, context, sources)
     if settings.custom_rules:
         # every selected file, not only those the pre-scan picked: a rule with
         # `async-only = false` matches code that never runs on the loop
@@ -419,7 +428,138 @@ class _Builder:
         if target.api is not None:
             return [target.api.info.code]
         assert target.function is not None
-        return list(self.graph.facts(target.function))
+        # an unbounded wait is a threadpool fact, reported only for plain `def` handlers
+        return [code for code in self.graph.facts(target.function) if code != HOLD]
+
+    # -- FastAPI's threadpool (see ``threadpool``) ----------------------------------------
+
+    def threadpool_findings(
+        self,
+        key: FuncKey,
+        function: FunctionSummary,
+        context: Context,
+        sources: Sequence[bytes],
+    ) -> list[Finding]:
+        """ASL801 for each call of a plain `def` handler that reaches an unbounded wait, and
+        ASL803 for a plain `def` dependency that does nothing needing a thread."""
+        out: list[Finding] = []
+        seen: set[int] = set()
+        graph = self.graph
+        for site, target in graph.edges(key):
+            if id(site) in seen or graph.suppressed(key, site, threadpool.HOLD):
+                continue
+            if target.api is not None:
+                if not graph.holds(site, target.api):
+                    continue
+            elif target.function is None or threadpool.HOLD not in graph.facts(target.function):
+                continue
+            found = self._finding(key, function, context, site, target, threadpool.HOLD)
+            if found is None:
+                continue
+            seen.add(id(site))
+            api = target.api.name if target.api is not None else found.api
+            bound = graph.catalog.bound(api)
+            wait = threadpool.Wait(
+                sleep=bound is None and _category(graph, api) == "sleep",
+                argument=bound.argument if bound is not None else "",
+            )
+            out.append(
+                replace(
+                    found,
+                    code=threadpool.HOLD,
+                    message=threadpool.hold_message(found, wait),
+                    advice=threadpool.hold_advice(found, wait),
+                    cost="wait",
+                )
+            )
+        if context.kind is ContextKind.DEPENDENCY and self._could_be_async(key, function):
+            out.append(self._could_be_async_finding(key, function, context, sources))
+        return out
+
+    def _could_be_async(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """A module-level, undecorated, non-generator `def` dependency whose every call is
+        known to do no I/O (see ``_cheap``)."""
+        if (
+            function.is_generator
+            or function.decorators
+            or function.parent is not None
+            or function.class_name is not None
+            or self.graph.suppressed(key, _def_site(function), threadpool.COULD_BE_ASYNC)
+        ):
+            return False
+        return self._cheap(key, function, 0)
+
+    def _cheap(self, key: FuncKey, function: FunctionSummary, depth: int) -> bool:
+        """Every call in ``function`` is proven not to block: a builtin, a method of a builtin
+        type or of the request, `HTTPException`, or a project function or class that is cheap
+        in turn. An unknown callee (an uncatalogued library) could do anything: not cheap."""
+        if self.graph.facts(key) or depth > 3:
+            return False
+        resolver = self.graph.resolver
+        scope = Scope(key.path, function.qualname)
+        for site in function.calls:
+            if site.kind is not SiteKind.CALL:
+                return False
+            callee = resolver.value(site.func, scope)
+            if isinstance(callee, Ext):
+                if not callee.name.startswith(_CHEAP_MODULES) and callee.name not in _CHEAP:
+                    return False
+            elif isinstance(callee, Inst) and isinstance(callee.type, str):
+                if not callee.type.startswith("builtins.") and not (
+                    callee.type in _REQUESTS and callee.path.split(".")[0] in _REQUEST_PARTS
+                ):
+                    return False
+            elif isinstance(callee, PFunc):
+                inner = resolver.function(callee.key)
+                if inner is None or inner.is_async or inner.is_generator or inner.decorators:
+                    return False
+                if not self._cheap(callee.key, inner, depth + 1):
+                    return False
+            elif isinstance(callee, PClass):
+                if not self._cheap_class(callee.key, depth):
+                    return False
+            elif not _builtin_method(site.func, function):
+                return False
+        return True
+
+    def _cheap_class(self, cls: ClassKey, depth: int) -> bool:
+        resolver = self.graph.resolver
+        if not set(resolver.library_bases(cls)) <= _CHEAP_BASES:
+            return False
+        for dunder in ("__init__", "__post_init__"):
+            found = resolver.find_method(cls, dunder)
+            inner = resolver.function(found) if found is not None else None
+            if found is not None and (inner is None or not self._cheap(found, inner, depth + 1)):
+                return False
+        return True
+
+    def _could_be_async_finding(
+        self,
+        key: FuncKey,
+        function: FunctionSummary,
+        context: Context,
+        sources: Sequence[bytes],
+    ) -> Finding:
+        name = display_name(function.qualname)
+        lines = self.lines(key.path)
+        snippet = lines[function.line - 1] if 0 < function.line <= len(lines) else ""
+        column = self._column(key.path, function.line, function.column)
+        fixable = threadpool.only_injected(function.name, sources)
+        fix = self.planner.async_def(key.path, function) if fixable else None
+        return Finding(
+            code=threadpool.COULD_BE_ASYNC,
+            path=self.project.display_path(key.path),
+            line=function.line,
+            column=column,
+            end_line=function.line,
+            end_column=column + len("def ") + len(function.name),
+            message=threadpool.could_be_async_message(name),
+            advice=threadpool.could_be_async_advice(name, fixable),
+            function=name,
+            context=context.label,
+            snippet=snippet,
+            fix=fix,
+        )
 
     def _finding(
         self,
@@ -505,6 +645,7 @@ class _Builder:
             chain_cut=cut,
             snippet=snippet,
             inferred=self._inferred(library_entry),
+            cost=self.graph.catalog.cost(api.name, api.info.category),
         )
 
     def _twin(self, entry: Optional[FuncKey]) -> str:
@@ -558,6 +699,46 @@ def _builds_with_item(function: FunctionSummary, site: CallSite) -> bool:
         and (other.line, other.column) == (site.line, site.column)
         for other in function.calls
     )
+
+
+def _category(graph: CallGraph, api: str) -> str:
+    entry = graph.catalog.function(api)
+    if entry is not None and entry.info is not None:
+        return entry.info.category
+    return ""
+
+
+def _builtin_method(func: OptExpr, function: FunctionSummary) -> bool:
+    """`token.split(" ")` on a parameter annotated with a builtin type (`token: str`) that the
+    function never rebinds: the resolver leaves builtin types untyped."""
+    if not (isinstance(func, Attr) and isinstance(func.value, Name)):
+        return False
+    param = function.param_map.get(func.value.id)
+    return (
+        param is not None
+        and isinstance(param.annotation, Name)
+        and param.annotation.id in _BUILTIN_TYPES
+        and func.value.id not in function.assigned
+    )
+
+
+_BUILTIN_TYPES = frozenset({"str", "int", "float", "bool", "bytes", "dict", "list", "set"})
+
+
+def _def_site(function: FunctionSummary) -> CallSite:
+    """A stand-in site on the `def` line, so `# noqa: ASL803` there silences ASL803."""
+    return CallSite(None, (), (), function.line, function.column, function.line, function.column)
+
+
+# callees a cheap dependency may make: builtins, exceptions it raises, typing helpers
+_CHEAP_MODULES = ("builtins.", "typing.")
+_CHEAP = frozenset({"fastapi.HTTPException", "starlette.exceptions.HTTPException"})
+_CHEAP_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "builtins.object"})
+_REQUESTS = frozenset({"fastapi.Request", "starlette.requests.Request", "fastapi.requests.Request"})
+# parts of a request that are already in memory when a dependency runs
+_REQUEST_PARTS = frozenset(
+    {"headers", "query_params", "path_params", "cookies", "url", "client", "state", "scope"}
+)
 
 
 _PARSE_ADVICE = {

@@ -56,6 +56,7 @@ class ContextKind(str, Enum):
     SHUTDOWN_HANDLER = "shutdown handler"
     EVENT_HANDLER = "event handler"  # another event name passed to `add_event_handler`
     LIFESPAN = "lifespan"
+    BACKGROUND_TASK = "background task"  # `background_tasks.add_task(fn)`
     ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
 
 
@@ -76,6 +77,14 @@ def event_kind(event: str) -> ContextKind:
 
 # handlers FastAPI runs in its threadpool when they are a plain `def`
 PLAIN_DEF_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY)
+# ... and, as a plain `def`, take one of AnyIO's 40 threadpool tokens while they run
+THREADPOOL_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY, ContextKind.BACKGROUND_TASK)
+# `add_task` of these runs a plain `def` in the threadpool after the response
+BACKGROUND_ADD_TASK = frozenset(
+    {"fastapi.BackgroundTasks.add_task", "starlette.background.BackgroundTasks.add_task"}
+)
+# receivers of route decorators: an app or router of these frameworks (not Flask's `route`)
+ROUTE_OWNERS = ("fastapi.", "starlette.")
 
 
 def can_be_plain_def(function: FunctionSummary, context: Context, awaited: bool) -> bool:
@@ -94,11 +103,15 @@ def can_be_plain_def(function: FunctionSummary, context: Context, awaited: bool)
 # them can hold no finding, so it is not parsed at all; modules it would import are read only
 # when an analysed file needs them. Files that mount routers are read for the route prefixes.
 _MARKER_NAMES = sorted({EVENT_DECORATOR, *EVENT_REGISTRATIONS, *ROUTER_MOUNTS})
+# A file that imports FastAPI can also hold plain `def` routes, dependencies and background
+# tasks, which FastAPI runs in its threadpool (the ASL8xx rules).
 _LOOP_MARKERS = re.compile(
-    rb"\basync\s+def\b|" + b"|".join(re.escape(name.encode()) for name in _MARKER_NAMES)
+    rb"\basync\s+def\b|^[ \t]*(?:from|import)[ \t]+fastapi\b|"
+    + b"|".join(re.escape(name.encode()) for name in _MARKER_NAMES),
+    re.MULTILINE,
 )
 # substrings every marker contains: most files hold none, and `in` is far cheaper than a regex
-_MARKER_WORDS = (b"async", *(name.encode() for name in _MARKER_NAMES))
+_MARKER_WORDS = (b"async", b"fastapi", *(name.encode() for name in _MARKER_NAMES))
 
 
 def can_reach_loop(source: bytes) -> bool:

@@ -417,6 +417,23 @@ class Planner:
         )
         return "module" if only_imports and plain else "other"
 
+    def async_def(self, path: str, function: FunctionSummary) -> Optional[Fix]:
+        """`def dep(...)` -> `async def dep(...)`: for a dependency only FastAPI calls, whose
+        body does nothing that needs a thread (ASL803), the same result on the event loop."""
+        source = self.source(path)
+        if source is None:
+            return None
+        for node in source.functions_on_line(function.line):
+            children = node.children()
+            if not children or children[0].kind() != "def":
+                continue
+            start = children[0].range().start
+            edit = Edit(
+                start.line + 1, start.column + 1, start.line + 1, start.column + 1, "async "
+            )
+            return Fix(f"make `{function.name}` an `async def`", "safe", (edit,), source.digest)
+        return None
+
     def _plain_def(self, source: SourceFile, function: FunctionSummary) -> Optional[Fix]:
         for node in source.functions_on_line(function.line):
             children = node.children()
