@@ -257,37 +257,6 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        code="ASL802",
-        name="threadpool-connection-deadlock",
-        category="",
-        summary="Plain `def` route keeps a pooled database connection from a `yield` "
-        "dependency while it waits for another threadpool token",
-        level="warning",
-        why=(
-            "A plain `def` generator dependency that yields a sync database session runs its "
-            "cleanup only after the response is built. A plain `def` route that queries through "
-            "the session checks a connection out of the pool and keeps it while FastAPI takes "
-            "another of AnyIO's 40 threadpool tokens to validate the response (or to run the "
-            "route after a `def` dependency that queried). When more requests wait for tokens "
-            "than the pool has connections (SQLAlchemy's default is 5 plus 10 overflow), the "
-            "requests that hold connections wait for tokens held by requests waiting for "
-            "connections: the app stalls until the pool's timeout fails them."
-        ),
-        bad=(
-            "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
-            "    finally:\n        db.close()\n\n"
-            "@app.get('/items', response_model=list[ItemOut])\n"
-            "def list_items(db: Session = Depends(get_db)):\n"
-            "    return db.query(Item).all()"
-        ),
-        good=(
-            "@app.get('/items', response_model=list[ItemOut])\n"
-            "def list_items():\n"
-            "    with SessionLocal() as db:\n"
-            "        return [ItemOut.model_validate(item) for item in db.query(Item).all()]"
-        ),
-    ),
-    Rule(
         code="ASL803",
         name="sync-dependency-could-be-async",
         category="",
@@ -339,7 +308,7 @@ _CATEGORY_COST = {
     "file": "file",
 }
 # codes that report no single catalog category: the cost of what they report
-_CODE_COST = {"ASL801": "wait", "ASL802": "database"}
+_CODE_COST = {"ASL801": "wait"}
 # SARIF `rank` (0-100, higher is more important) of each class; no class ranks lowest
 _SARIF_RANK = {"wait": 90.0, "database": 75.0, "subprocess": 60.0, "cpu": 45.0, "file": 30.0}
 _SARIF_RANK["metadata"] = 15.0

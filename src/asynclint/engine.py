@@ -518,9 +518,20 @@ class _Builder:
             elif isinstance(callee, PClass):
                 if not self._cheap_class(callee.key, depth):
                     return False
-            elif not _builtin_method(site.func, function):
+            elif not _builtin_method(site.func, function) and not self._pure_builtin(
+                site.func, key, function
+            ):
                 return False
         return True
+
+    def _pure_builtin(self, func: OptExpr, key: FuncKey, function: FunctionSummary) -> bool:
+        """`min(limit, 100)`: a builtin the module and function do not rebind."""
+        return (
+            isinstance(func, Name)
+            and func.id in _PURE_BUILTINS
+            and func.id not in function.local_names
+            and func.id not in self.graph.resolver.module(key.path).names
+        )
 
     def _cheap_class(self, cls: ClassKey, depth: int) -> bool:
         resolver = self.graph.resolver
@@ -722,6 +733,11 @@ def _builtin_method(func: OptExpr, function: FunctionSummary) -> bool:
     )
 
 
+_PURE_BUILTINS = frozenset(
+    {"abs", "all", "any", "bool", "dict", "enumerate", "float", "getattr", "hasattr", "int"}
+    | {"isinstance", "len", "list", "max", "min", "range", "repr", "round", "set", "sorted"}
+    | {"str", "sum", "tuple", "zip", "ValueError", "KeyError", "TypeError", "PermissionError"}
+)
 _BUILTIN_TYPES = frozenset({"str", "int", "float", "bool", "bytes", "dict", "list", "set"})
 
 

@@ -15,9 +15,6 @@ This module turns those facts into findings:
 * ASL801: a threadpool handler reaches a wait without limit (a sleep, or a network or thread wait
   whose bounding argument is left out), so it keeps its token for as long as the other side
   takes;
-* ASL802: a `def` route keeps a pooled connection of a `def` `yield` dependency's session while
-  FastAPI takes another token (response validation, or the route after a `def` dependency that
-  queried): the deadlock of fastapi/fastapi#3205 and #12066;
 * ASL803: a `def` dependency that does nothing that needs a thread, with a fix to `async def`
   when only FastAPI calls it.
 """
@@ -31,9 +28,8 @@ from dataclasses import dataclass
 from asynclint.findings import Finding
 
 HOLD = "ASL801"
-DEADLOCK = "ASL802"
 COULD_BE_ASYNC = "ASL803"
-THREADPOOL_CODES = frozenset({HOLD, DEADLOCK, COULD_BE_ASYNC})
+THREADPOOL_CODES = frozenset({HOLD, COULD_BE_ASYNC})
 
 TOKENS = 40  # AnyIO's default limiter
 LIMITER = "anyio.to_thread.current_default_thread_limiter().total_tokens = N"
@@ -88,23 +84,6 @@ def could_be_async_advice(name: str, fixable: bool) -> str:
     return (
         f"make `{name}` an `async def` and `await` it where project code calls it directly; "
         f"it then runs on the event loop as a plain call"
-    )
-
-
-def deadlock_message(route: str, dependency: str, session: str, why: str) -> str:
-    return (
-        f"plain `def` {route} queries through `{session}` from the `def` `yield` dependency "
-        f"`{dependency}` and keeps its pooled connection while it waits for another of the "
-        f"threadpool's {TOKENS} tokens ({why}): more waiting requests than pool connections "
-        f"deadlock until the pool times out"
-    )
-
-
-def deadlock_advice(dependency: str) -> str:
-    return (
-        f"make the route `async def` with an async session, or open the session inside the "
-        f"route (`with SessionLocal() as db:`) instead of taking it from `{dependency}`, or "
-        f"`commit()`/`close()` it before returning"
     )
 
 
