@@ -69,6 +69,9 @@ def test_facts_are_kept_per_code_each_with_its_own_witness(tmp_path: Path) -> No
     assert {code: link.api.name for code, link in facts.items()} == {
         "ASL101": "requests.get",
         "ASL501": "time.sleep",
+        # the first unbounded wait (no `timeout=`): a threadpool fact, reported only for
+        # plain `def` handlers
+        "ASL801": "requests.get",
     }
     assert facts["ASL101"].site.line == 7 and facts["ASL501"].site.line == 8
 

@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from asynclint.threadpool import THREADPOOL_CODES
 from conftest import FIXTURES, expected_findings, run
 
 from asynclint.codes import RULES
+from asynclint.threadpool import THREADPOOL_CODES
 
 SINGLE = sorted((FIXTURES / "rules").glob("*.py"))
 ALL_FILES = sorted(FIXTURES.rglob("*.py"))

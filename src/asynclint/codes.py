@@ -249,7 +249,10 @@ RULES: tuple[Rule, ...] = (
             "process. A call that sleeps, or waits on the network or on another thread without "
             "a timeout, keeps its token for as long as the other side takes; 40 such waits and "
             "every other plain `def` route, dependency, upload and file response of the worker "
-            "queues behind them."
+            "queues behind them. The limit can be raised in the lifespan with "
+            "`anyio.to_thread.current_default_thread_limiter().total_tokens = N`; "
+            "`asyncio.to_thread` does not take these tokens: it runs on the loop's default "
+            "executor, `min(32, cpu + 4)` threads."
         ),
         bad=("@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL).json()"),
         good=(
@@ -266,8 +269,10 @@ RULES: tuple[Rule, ...] = (
             "FastAPI runs every plain `def` dependency in AnyIO's threadpool (40 tokens shared "
             "with sync routes, background tasks, `run_in_threadpool`, `UploadFile` and "
             "`FileResponse`), so one that only reads a header or returns a setting still waits "
-            "for a free token and a thread switch on every request. As an `async def` it runs "
-            "on the event loop at the cost of a function call."
+            "for a free token and a thread switch on every request, and while 40 slow handlers "
+            "hold the tokens (`anyio.to_thread.current_default_thread_limiter().total_tokens` "
+            "raises the limit) it waits behind them. As an `async def` it runs on the event "
+            "loop at the cost of a function call."
         ),
         bad=(
             "def get_token(authorization: str = Header()):\n"

@@ -319,9 +319,11 @@ def _shallow(node: ast.expr) -> OptExpr:
         return expr(node)
     if isinstance(node, ast.Call):
         return Call(expr(node.func), (), ())
-    if isinstance(node, ast.Constant) and (node.value is None or type(node.value) in (int, float)):
-        # `timeout=None` leaves a wait unbounded, `timeout=5` bounds it; `sleep(0.01)` is short
-        return Const(node.value)
+    if isinstance(node, ast.Constant):
+        # `timeout=None` leaves a wait unbounded, `timeout=5` bounds it
+        value = node.value
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+            return Const(value)
     return None
 
 
