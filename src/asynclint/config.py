@@ -26,6 +26,7 @@ DEFAULT_MAX_CHAIN = 8
 DEFAULT_LIBRARY_ANALYSIS = False
 DEFAULT_LIBRARY_MAX_FILES = 600
 DEFAULT_LIBRARY_MAX_SECONDS = 15.0
+OFFLOADS = ("to_thread", "threadpool")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Settings:
     python: Optional[str] = None  # the analysed project's interpreter or environment
     library_max_files: int = DEFAULT_LIBRARY_MAX_FILES
     library_max_seconds: float = DEFAULT_LIBRARY_MAX_SECONDS
+    # the offload FastAPI code is told to use: "to_thread" (`asyncio.to_thread`, the loop's
+    # default executor) or "threadpool" (`run_in_threadpool`, AnyIO's 40-token pool)
+    offload: str = "to_thread"
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
@@ -81,7 +85,16 @@ class Settings:
             if self.analyses_libraries
             else None
         )
-        return repr((self.allow, self.extra_entries, self.max_chain, self.custom_rules, library))
+        return repr(
+            (
+                self.allow,
+                self.extra_entries,
+                self.max_chain,
+                self.custom_rules,
+                library,
+                self.offload,
+            )
+        )
 
 
 _KEYS = {
@@ -99,6 +112,7 @@ _KEYS = {
     "python",
     "library-max-files",
     "library-max-seconds",
+    "offload",
     "function",
     "class",
     "defaults",
@@ -197,6 +211,14 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
             )
         # relative to the pyproject.toml that names it
         settings = replace(settings, python=str(Path(source).parent / value))
+    if "offload" in table:
+        value = table["offload"]
+        if value not in OFFLOADS:
+            raise ConfigError(
+                f"{source}: [tool.asynclint] `offload` must be one of "
+                f"{', '.join(repr(o) for o in OFFLOADS)}, got {value!r}"
+            )
+        settings = replace(settings, offload=value)
     if "library-max-files" in table:
         files = _positive(table, "library-max-files", source)
         settings = replace(settings, library_max_files=max(int(files), 1))

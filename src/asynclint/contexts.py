@@ -186,7 +186,14 @@ class Contexts:
     def threadpool_context(self, key: FuncKey, function: FunctionSummary) -> Optional[Context]:
         """Where FastAPI runs a plain `def` in AnyIO's threadpool (a route, a dependency, a
         background task), or None when it does not."""
-        if function.is_async or self._event(key, function) is not None:
+        if function.is_async or not (
+            key in self.dependencies
+            or key in self.background_tasks
+            or key in self._added_routes
+            or any(_route_decorator(decorator) for decorator in function.decorators)
+        ):
+            return None  # most functions: nothing registers them with FastAPI
+        if self._event(key, function) is not None:
             return None
         if key in self.background_tasks:
             name = display_name(function.qualname)
@@ -286,6 +293,11 @@ class Contexts:
         prefix, parent = parents[0]
         above = self._binding_prefix(parent, seen) if parent else ""
         return above + prefix.rstrip("/") + own
+
+
+def _route_decorator(decorator: OptExpr) -> bool:
+    found = _decorator_call(decorator)
+    return found is not None and found.method in ROUTE_METHODS
 
 
 def _methods(e: OptExpr) -> str:

@@ -409,6 +409,7 @@ class _Builder:
                 spec,
                 plain_def,
                 source_text(site.func),
+                self._offload(key, context),
             )
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
@@ -638,6 +639,7 @@ class _Builder:
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
             awaited_call=site.awaited,
             fastapi=context.framework or self._imports_fastapi(key.path),
+            offload=self.settings.offload,
             twin=self._twin(library_entry),
         )
         return Finding(
@@ -658,6 +660,12 @@ class _Builder:
             inferred=self._inferred(library_entry),
             cost=self.graph.catalog.cost(api.name, api.info.category),
         )
+
+    def _offload(self, key: FuncKey, context: Context) -> str:
+        """The offload form of a fix here: AnyIO's pool (`run_in_threadpool`) only in FastAPI
+        code of a project that prefers it; `asyncio.to_thread` everywhere else."""
+        fastapi = context.framework or self._imports_fastapi(key.path)
+        return self.settings.offload if fastapi else "to_thread"
 
     def _twin(self, entry: Optional[FuncKey]) -> str:
         libraries = self.graph.libraries

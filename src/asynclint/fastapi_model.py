@@ -103,18 +103,20 @@ def can_be_plain_def(function: FunctionSummary, context: Context, awaited: bool)
 # them can hold no finding, so it is not parsed at all; modules it would import are read only
 # when an analysed file needs them. Files that mount routers are read for the route prefixes.
 _MARKER_NAMES = sorted({EVENT_DECORATOR, *EVENT_REGISTRATIONS, *ROUTER_MOUNTS})
-# A file that imports FastAPI can also hold plain `def` routes, dependencies and background
-# tasks, which FastAPI runs in its threadpool (the ASL8xx rules).
 _LOOP_MARKERS = re.compile(
-    rb"\basync\s+def\b|^[ \t]*(?:from|import)[ \t]+fastapi\b|"
-    + b"|".join(re.escape(name.encode()) for name in _MARKER_NAMES),
-    re.MULTILINE,
+    rb"\basync\s+def\b|" + b"|".join(re.escape(name.encode()) for name in _MARKER_NAMES)
 )
 # substrings every marker contains: most files hold none, and `in` is far cheaper than a regex
-_MARKER_WORDS = (b"async", b"fastapi", *(name.encode() for name in _MARKER_NAMES))
+_MARKER_WORDS = (b"async", *(name.encode() for name in _MARKER_NAMES))
+# A file that imports FastAPI can also hold plain `def` routes, dependencies and background
+# tasks, which FastAPI runs in its threadpool (the ASL8xx rules): looked for only in files
+# that name it, so the scan of other files costs what it did
+_FASTAPI_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.MULTILINE)
 
 
 def can_reach_loop(source: bytes) -> bool:
+    if b"fastapi" in source and _FASTAPI_IMPORT.search(source) is not None:
+        return True
     if not any(word in source for word in _MARKER_WORDS):
         return False
     return _LOOP_MARKERS.search(source) is not None
