@@ -183,7 +183,7 @@ def test_offload_preference_names_anyio_pool_in_advice_and_fix(tmp_path: Path) -
     )
     assert "asyncio.to_thread(" not in pooled.advice.split("`asyncio.to_thread` uses")[0]
     assert pooled.fix is not None
-    assert [e.content for e in pooled.fix.edits][0] == (
+    assert pooled.fix.edits[0].content == (
         "await fastapi.concurrency.run_in_threadpool(pwd.verify, password, hashed)"
     )
 
