@@ -260,6 +260,42 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
+        code="ASL802",
+        name="threadpool-connection-deadlock",
+        category="",
+        summary="Plain `def` route keeps a pooled database connection from a `yield` "
+        "dependency while it waits for another threadpool token",
+        level="warning",
+        why=(
+            "A plain `def` generator dependency that yields a sync database session closes it "
+            "only after the response is sent. Once a query through the session has checked a "
+            "connection out of the pool, the session keeps it until `commit()`, `rollback()` "
+            "or `close()`; if FastAPI then needs another of AnyIO's 40 threadpool tokens for "
+            "the same request (to run the plain `def` route after a plain `def` dependency that "
+            "queried, or to validate a plain `def` route's response model), the request holds "
+            "a connection while it waits for a token. Under load, when more requests wait than "
+            "the pool has connections (SQLAlchemy's default is 5 plus 10 overflow), the "
+            "requests holding connections wait for tokens held by requests waiting for "
+            "connections, and the app stalls until the pool's timeout fails them "
+            "(fastapi/fastapi#3205, #12066). Raising the limit with "
+            "`anyio.to_thread.current_default_thread_limiter().total_tokens = N` in the "
+            "lifespan only moves the threshold."
+        ),
+        bad=(
+            "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
+            "    finally:\n        db.close()\n\n"
+            "@app.get('/items', response_model=list[ItemOut])\n"
+            "def list_items(db: Session = Depends(get_db)):\n"
+            "    return db.query(Item).all()"
+        ),
+        good=(
+            "@app.get('/items', response_model=list[ItemOut])\n"
+            "def list_items():\n"
+            "    with SessionLocal() as db:\n"
+            "        return [ItemOut.model_validate(item) for item in db.query(Item).all()]"
+        ),
+    ),
+    Rule(
         code="ASL803",
         name="sync-dependency-could-be-async",
         category="",
@@ -313,7 +349,7 @@ _CATEGORY_COST = {
     "file": "file",
 }
 # codes that report no single catalog category: the cost of what they report
-_CODE_COST = {"ASL801": "wait"}
+_CODE_COST = {"ASL801": "wait", "ASL802": "database"}
 # SARIF `rank` (0-100, higher is more important) of each class; no class ranks lowest
 _SARIF_RANK = {"wait": 90.0, "database": 75.0, "subprocess": 60.0, "cpu": 45.0, "file": 30.0}
 _SARIF_RANK["metadata"] = 15.0

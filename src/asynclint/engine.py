@@ -18,14 +18,14 @@ from asynclint import advice, structural, threadpool
 from asynclint.cache import Summaries, library_cache_dir, read_source
 from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import FixSpec
-from asynclint.codes import PARSE_ERROR, class_rank
+from asynclint.codes import BY_CATEGORY, PARSE_ERROR, class_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
 from asynclint.datafiles import DataError, load_toml
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
-from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
+from asynclint.expr import NONE, Attr, Call, Enter, Name, OptExpr, source_text
 from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def, can_reach_loop
 from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
@@ -475,7 +475,186 @@ class _Builder:
             )
         if context.kind is ContextKind.DEPENDENCY and self._could_be_async(key, function):
             out.append(self._could_be_async_finding(key, function, context, sources))
+        if context.kind is ContextKind.ROUTE:
+            deadlock = self._deadlock(key, function, context)
+            if deadlock is not None:
+                out.append(deadlock)
         return out
+
+    # -- ASL802: a pooled connection held across a threadpool hop ---------------------------
+
+    def _deadlock(
+        self, key: FuncKey, function: FunctionSummary, context: Context
+    ) -> Optional[Finding]:
+        """A plain `def` route whose request checks a connection out of a `def` `yield`
+        dependency's session in one threadpool step and still holds it when FastAPI needs
+        the next token: after a plain `def` dependency that queried (the route itself runs
+        next), or after the route queried when its response model is validated."""
+        if self.graph.suppressed(key, _def_site(function), threadpool.DEADLOCK):
+            return None
+        scope = Scope(key.path, function.parent)
+        found: Optional[tuple[str, str]] = None  # (generator, step)
+        validates = self._validates_response(key, function)
+        for param in function.params:
+            target = self.graph.resolver.provider(param.default, param.annotation, scope)
+            if not isinstance(target, PFunc):
+                continue
+            generator = self._session_generator(target.key)
+            if generator is not None:
+                if validates and self._holds_connection(key, function, param.name):
+                    found = (generator, "to validate the response after the route queried")
+                    break
+                continue
+            dependency = self.graph.resolver.function(target.key)
+            if dependency is None or dependency.is_async or dependency.is_generator:
+                continue
+            inner_scope = Scope(target.key.path, dependency.parent)
+            for inner in dependency.params:
+                provider = self.graph.resolver.provider(
+                    inner.default, inner.annotation, inner_scope
+                )
+                if not isinstance(provider, PFunc):
+                    continue
+                generator = self._session_generator(provider.key)
+                if generator is not None and self._holds_connection(
+                    target.key, dependency, inner.name
+                ):
+                    name = display_name(dependency.qualname)
+                    found = (generator, f"to run the route after dependency `{name}` queried")
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return None
+        generator, step = found
+        lines = self.lines(key.path)
+        snippet = lines[function.line - 1] if 0 < function.line <= len(lines) else ""
+        column = self._column(key.path, function.line, function.column)
+        return Finding(
+            code=threadpool.DEADLOCK,
+            path=self.project.display_path(key.path),
+            line=function.line,
+            column=column,
+            end_line=function.line,
+            end_column=column + len("def ") + len(function.name),
+            message=threadpool.deadlock_message(context.label, generator, step),
+            advice=threadpool.deadlock_advice(generator),
+            function=display_name(function.qualname),
+            context=context.label,
+            snippet=snippet,
+            cost="database",
+        )
+
+    def _session_generator(self, key: FuncKey) -> Optional[str]:
+        """The name of a plain `def` generator dependency that yields a sync database session
+        or connection (a catalogued class of category `database`), else None."""
+        resolver = self.graph.resolver
+        function = resolver.function(key)
+        if function is None or function.is_async or not function.is_generator:
+            return None
+        yielded = resolver.yield_type(key)
+        if not isinstance(yielded, Inst) or not isinstance(yielded.type, str) or yielded.path:
+            return None
+        entry = self.graph.catalog.cls(yielded.type)
+        if entry is None or entry.info is None or entry.info.category != "database":
+            return None
+        return display_name(function.qualname)
+
+    def _holds_connection(self, key: FuncKey, function: FunctionSummary, name: str) -> bool:
+        """``function`` queries through its parameter ``name`` (a session) and its last use of
+        it does not give the connection back (`commit`, `rollback`, `close`), following the
+        last use into a project function it is passed to."""
+        uses = [site for site in function.calls if site.kind is SiteKind.CALL and _uses(site, name)]
+        if not uses:
+            return False
+        database = BY_CATEGORY["database"].code
+        queried = False
+        for site, target in self.graph.edges(key):
+            if not any(site is used for used in uses):
+                continue
+            if (target.api is not None and target.api.info.category == "database") or (
+                target.function is not None and database in self.graph.facts(target.function)
+            ):
+                queried = True
+        if not queried:
+            return False
+        return not self._releases_last(key, function, name, 0)
+
+    def _releases_last(
+        self, key: FuncKey, function: FunctionSummary, name: str, depth: int
+    ) -> bool:
+        """The last use of the session ``name`` in ``function`` gives its connection back
+        (`commit`, `rollback`, `close`), directly or in the project function it is passed to
+        last. Anything unknown keeps the connection."""
+        uses = [s for s in function.calls if s.kind is SiteKind.CALL and _uses(s, name)]
+        if not uses or depth > 3:
+            return False
+        last = max(uses, key=lambda site: (site.line, site.column))
+        func = last.func
+        if isinstance(func, Attr) and func.value == Name(name):
+            return func.attr in threadpool.RELEASES
+        callee = self.graph.resolver.value(func, Scope(key.path, function.qualname))
+        if not isinstance(callee, PFunc):
+            return False
+        inner = self.graph.resolver.function(callee.key)
+        received = _receiving_param(last, name, inner) if inner is not None else None
+        if inner is None or received is None:
+            return False
+        return self._releases_last(callee.key, inner, received, depth + 1)
+
+    def _may_return_response(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """A return value is (or may be) a `Response`, which FastAPI sends without validating
+        it: one typed as a `Response` class, or the unknown result of a project helper (such
+        helpers often build a `JSONResponse`)."""
+        resolver = self.graph.resolver
+        scope = Scope(key.path, function.qualname)
+        for value in function.return_values:
+            if value is None or value == NONE:
+                continue
+            resolved = resolver.value(value, scope)
+            if self._is_response(resolved):
+                return True
+            if (
+                resolved is None
+                and isinstance(value, Call)
+                and isinstance(resolver.value(value.func, scope), (PFunc, PClass))
+            ):
+                return True
+        return False
+
+    def _is_response(self, value: object) -> bool:
+        if isinstance(value, Inst) and isinstance(value.type, str) and not value.path:
+            return value.type.endswith("Response")
+        if isinstance(value, Inst) and isinstance(value.type, ClassKey) and not value.path:
+            bases = self.graph.resolver.library_bases(value.type)
+            return value.type.qualname.endswith("Response") or any(
+                base.endswith("Response") for base in bases
+            )
+        return False
+
+    def _validates_response(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """FastAPI builds a response field for the route (and, the route being a plain `def`,
+        validates the result in the threadpool): `response_model=` in its decorator, or a
+        return annotation that is not a `Response` class nor `None`."""
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            if not isinstance(decorator, Call):
+                continue
+            for keyword in decorator.kwargs:
+                if keyword.name == "response_model":
+                    return keyword.value != NONE and not self._may_return_response(key, function)
+        if self._may_return_response(key, function):
+            return False  # a `Response` is sent as it is, without validation
+        returns = function.returns
+        if returns is None or returns == NONE or returns == Name("None"):
+            return False
+        value = self.graph.resolver.value(returns, scope)
+        if isinstance(value, Ext) and value.name.endswith("Response"):
+            return False
+        if isinstance(value, PClass):
+            bases = self.graph.resolver.library_bases(value.key)
+            return not any(base.endswith("Response") for base in bases)
+        return True
 
     def _could_be_async(self, key: FuncKey, function: FunctionSummary) -> bool:
         """A module-level, undecorated, non-generator `def` dependency whose every call is
@@ -725,6 +904,34 @@ def _category(graph: CallGraph, api: str) -> str:
     if entry is not None and entry.info is not None:
         return entry.info.category
     return ""
+
+
+def _uses(site: CallSite, name: str) -> bool:
+    """The call is a method of ``name``, of what its methods return, or passes it
+    (`db.execute(...)`, `db.query(User).filter(...).first()`, `crud.get(db, 1)`)."""
+    target = Name(name)
+    node = site.func
+    while isinstance(node, (Attr, Call)):
+        node = node.value if isinstance(node, Attr) else node.func
+        if node == target:
+            return True
+    return target in site.positional or any(k.value == target for k in site.keywords)
+
+
+def _receiving_param(site: CallSite, name: str, callee: FunctionSummary) -> Optional[str]:
+    """The parameter of ``callee`` that ``site`` passes ``name`` to."""
+    for keyword in site.keywords:
+        if keyword.value == Name(name):
+            return keyword.name if keyword.name in callee.param_map else None
+    if site.spread:
+        return None
+    positions = [p.name for p in callee.params]
+    if callee.class_name is not None and positions and positions[0] in ("self", "cls"):
+        positions = positions[1:]
+    for index, argument in enumerate(site.positional):
+        if argument == Name(name) and index < len(positions):
+            return positions[index]
+    return None
 
 
 def _builtin_method(func: OptExpr, function: FunctionSummary) -> bool:

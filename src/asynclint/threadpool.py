@@ -15,6 +15,11 @@ This module turns those facts into findings:
 * ASL801: a threadpool handler reaches a wait without limit (a sleep, or a network or thread wait
   whose bounding argument is left out), so it keeps its token for as long as the other side
   takes;
+* ASL802: a `def` route keeps a pooled connection of a `def` `yield` dependency's session while
+  FastAPI takes another token (the route after a `def` dependency that queried, or response
+  validation after the route queried): the deadlock of fastapi/fastapi#3205 and #12066
+  (`serialize_response` runs `field.validate` with `run_in_threadpool` for a `def` route, before
+  the dependencies' exit code);
 * ASL803: a `def` dependency that does nothing that needs a thread, with a fix to `async def`
   when only FastAPI calls it.
 """
@@ -28,8 +33,11 @@ from dataclasses import dataclass
 from asynclint.findings import Finding
 
 HOLD = "ASL801"
+DEADLOCK = "ASL802"
 COULD_BE_ASYNC = "ASL803"
-THREADPOOL_CODES = frozenset({HOLD, COULD_BE_ASYNC})
+THREADPOOL_CODES = frozenset({HOLD, DEADLOCK, COULD_BE_ASYNC})
+# a session's last call that gives its connection back to the pool
+RELEASES = frozenset({"commit", "rollback", "close"})
 
 TOKENS = 40  # AnyIO's default limiter
 LIMITER = "anyio.to_thread.current_default_thread_limiter().total_tokens = N"
@@ -84,6 +92,25 @@ def could_be_async_advice(name: str, fixable: bool) -> str:
     return (
         f"make `{name}` an `async def` and `await` it where project code calls it directly; "
         f"it then runs on the event loop as a plain call"
+    )
+
+
+def deadlock_message(route: str, generator: str, step: str) -> str:
+    """ASL802's problem. ``step`` says where the connection is checked out and what token
+    is awaited while it is held."""
+    return (
+        f"plain `def` {route} keeps a pooled connection of the session from `def` `yield` "
+        f"dependency `{generator}` while it waits for another of the threadpool's {TOKENS} "
+        f"tokens ({step}): under load, requests holding connections wait for tokens held by "
+        f"requests waiting for connections"
+    )
+
+
+def deadlock_advice(generator: str) -> str:
+    return (
+        f"make the route and the dependencies that query `async def` with an async session, "
+        f"or open the session inside the route (`with SessionLocal() as db:`) instead of "
+        f"taking it from `{generator}`, or `commit()` (or `close()`) before the route returns"
     )
 
 
