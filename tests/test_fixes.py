@@ -137,10 +137,17 @@ def test_examples_fixed_copy_still_parses_and_passes(tmp_path: Path) -> None:
         )
         for f in json.loads(result.stdout)["findings"]
     ]
-    # left: the plain-def startup handler (it cannot await and must stay sync), and the avatar
+    # left: the plain-def startup handler (it cannot await and must stay sync), the avatar
     # upload's `with open(...)` block (offloading `open` alone would leave the write on the
-    # loop, so no fix is offered for an operation that spans several calls)
+    # loop, so no fix is offered for an operation that spans several calls), and the plain
+    # `def` routes that hold a `get_db` connection across a threadpool token (ASL802): two the
+    # example has, and two the plain-def fix made (`GET /books`, `GET /orders`), whose
+    # sync session moved with them into the threadpool
     assert [(Path(f.path).name, f.code) for f in left] == [
         ("main.py", "ASL301"),
+        ("books.py", "ASL802"),
+        ("orders.py", "ASL802"),
+        ("orders.py", "ASL802"),
+        ("users.py", "ASL802"),
         ("users.py", "ASL301"),
     ]
