@@ -511,16 +511,21 @@ class CallGraph:
                     self._callers.setdefault(target.function, []).append((key, site))
                     if target.function not in self._explored:
                         pending.append(target.function)
+        libraries = self.libraries
         for key in order:
             if not self._is_sync(key):
                 continue
             facts = self._blocking.setdefault(key, {})
+            # a library's own waits are bounded or not by its configuration (session adapters,
+            # client defaults) more than by the call: only project code's waits are judged
+            judged = libraries is None or not libraries.owns(key.path)
             for site, target in self.edges(key):
                 api = target.api
                 if api is None:
                     continue
                 if (
-                    HOLD not in facts
+                    judged
+                    and HOLD not in facts
                     and self.holds(site, api)
                     and not self.suppressed(key, site, HOLD)
                 ):
