@@ -402,6 +402,7 @@ def rules(
                 "category": r.category,
                 "level": r.level,
                 "summary": r.summary,
+                "cost": code_cost(r.code),
                 "docs": r.help_uri if r.category != "custom" else None,
             }
             for r in every

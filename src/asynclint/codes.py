@@ -21,6 +21,8 @@ class Rule:
     why: str  # a paragraph: why it matters (docs, SARIF fullDescription)
     bad: str  # example that triggers the rule
     good: str  # the same code fixed
+    details: str = ""  # more of "What it does" on the docs page (Markdown), when it needs it
+    silenced_line: str = "blocking_call()"  # where a suppression comment goes (docs page)
 
     @property
     def help_uri(self) -> str:
@@ -258,6 +260,16 @@ RULES: tuple[Rule, ...] = (
         good=(
             "@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL, timeout=5).json()"
         ),
+        details=(
+            "Reported at the call in the plain `def` handler, with the chain when the wait is in a "
+            "helper: a sleep, or an API whose catalog entry names a bounding argument "
+            "(`timeout`) called without it or with `None` (`requests.get`, `urlopen`, "
+            "`Future.result`, `queue.Queue.get`, `Event.wait`, `Thread.join` ...). Not reported: "
+            "a call that passes the bound, one whose arguments cannot be seen (`**options`), "
+            "database queries, file I/O, and clients with a default timeout (`httpx`, the cloud "
+            "SDKs). [threadpool.md](../threadpool.md) gives the pool sizes with their sources "
+            "and how to raise AnyIO's limit."
+        ),
     ),
     Rule(
         code="ASL802",
@@ -294,6 +306,16 @@ RULES: tuple[Rule, ...] = (
             "    with SessionLocal() as db:\n"
             "        return [ItemOut.model_validate(item) for item in db.query(Item).all()]"
         ),
+        silenced_line="def list_items(db: Session = Depends(get_db)):",
+        details=(
+            "Reported at the route's `def` line when, for the same request, a query through the "
+            "session (in a plain `def` dependency that received it, or in the route when it has "
+            "a response model to validate) is not followed by `commit()`, `rollback()` or "
+            "`close()`, directly or in the project function the session is last passed to. A "
+            "route that may return a `Response` (sent without validation) is not reported for "
+            "its response. [threadpool.md](../threadpool.md) explains the deadlock and its "
+            "sources (fastapi/fastapi#3205, #12066)."
+        ),
     ),
     Rule(
         code="ASL803",
@@ -317,6 +339,16 @@ RULES: tuple[Rule, ...] = (
         good=(
             "async def get_token(authorization: str = Header()):\n"
             "    return authorization.removeprefix('Bearer ')"
+        ),
+        silenced_line="def get_token(authorization: str = Header()):",
+        details=(
+            "Reported at the `def` line of a module-level, undecorated, non-generator dependency "
+            "whose every call is proven cheap: builtins, methods of `str` / `dict` ... "
+            "parameters, the request's headers and query parameters, `HTTPException`, pydantic "
+            "models, and project helpers that are cheap in turn. A safe fix (`def` -> "
+            "`async def`) is offered when every mention of the name in the project is its "
+            "definition, an import, `Depends(...)` / `Security(...)` or a "
+            "`dependency_overrides` key. [threadpool.md](../threadpool.md) has the details."
         ),
     ),
 )
