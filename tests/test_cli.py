@@ -244,3 +244,54 @@ def test_malformed_baseline_is_a_clean_error(project: Path, tmp_path: Path) -> N
 def test_baseline_flags_conflict(project: Path, tmp_path: Path) -> None:
     result = invoke(str(project), "--baseline", "a.json", "--write-baseline", "b.json")
     assert result.exit_code == 2 and "cannot be used together" in result.output
+
+
+def test_stdin_filename_checks_the_buffer_at_its_own_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    (tmp_path / "app.py").write_text("async def f():\n    pass\n")
+    buffer = "\n\nfrom helpers import pause\n\n\nasync def f():\n    pause()\n"
+    result = cli_runner().invoke(
+        app, ["check", "--stdin-filename", "app.py", "-f", "json", "--no-cache"], input=buffer
+    )
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["path"], finding["line"], finding["code"]) == ("app.py", 7, "ASL501")
+    assert [hop["path"] for hop in finding["chain"]] == ["helpers.py"]
+    assert (tmp_path / "app.py").read_text() == "async def f():\n    pass\n"
+
+
+def test_stdin_filename_needs_no_file_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner().invoke(
+        app,
+        ["check", "--stdin-filename", "new/unsaved.py", "--no-cache"],
+        input="import time\nasync def f():\n    time.sleep(1)\n",
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("new/unsaved.py:3:5: ASL501")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["app.py"], "name no paths"),
+        (["--fix"], "cannot take a buffer from stdin"),
+        (["--diff"], "cannot take a buffer from stdin"),
+    ],
+)
+def test_stdin_filename_refuses_what_it_cannot_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner().invoke(
+        app, ["check", "--stdin-filename", "app.py", *extra], input="x = 1\n"
+    )
+    assert result.exit_code == 2
+    assert message in result.output

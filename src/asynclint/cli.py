@@ -24,8 +24,9 @@ from asynclint.catalog import CatalogError, ClassEntry
 from asynclint.codes import COST_CLASSES, COST_LABELS, PARSE_ERROR, RULES, class_rank, code_cost
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
+from asynclint.filesystem import DISK
 from asynclint.findings import Finding
-from asynclint.paths import repo_relative, repository_root
+from asynclint.paths import display, repo_relative, repository_root
 from asynclint.reporters import FORMATS, json_format
 from asynclint.reporters import text as text_reporter
 
@@ -166,6 +167,13 @@ def check(
         case_sensitive=False,
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the findings."),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="Also say which imports found no module although a project file of that name "
+        "exists (an import root is probably missing: see `src` in the configuration).",
+    ),
     color: Optional[bool] = typer.Option(
         None, "--color/--no-color", help="Color the text output [default: when a terminal]."
     ),
@@ -199,8 +207,22 @@ def check(
         help="Print the fixes as a unified diff and write nothing "
         "(exit 1 if anything would change).",
     ),
+    stdin_filename: Optional[Path] = typer.Option(
+        None,
+        "--stdin-filename",
+        help="Read the source from stdin and check it as this file (an editor's unsaved "
+        "buffer); the rest of its project is read from disk.",
+    ),
 ) -> None:
     """Check Python files for calls that block the event loop."""
+    buffer: Optional[bytes] = None
+    if stdin_filename is not None:
+        if paths and paths != ["-"]:
+            raise _fail("--stdin-filename checks the buffer read from stdin: name no paths")
+        if apply_fixes or diff:
+            raise _fail("--fix and --diff write files: they cannot take a buffer from stdin")
+        buffer = sys.stdin.buffer.read()
+        paths = [str(stdin_filename)]
     paths = paths or ["."]
     try:
         pyproject = config if config is not None else find_pyproject(Path(paths[0]))
@@ -220,7 +242,11 @@ def check(
         if apply_fixes and diff:
             raise ConfigError("--fix and --diff cannot be used together (--diff writes nothing)")
         known = baseline_module.load(baseline) if baseline is not None else None
-        found = discover(paths, settings.exclude)
+        if stdin_filename is not None:
+            target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
+            found = Discovered((target,), find_root(target), frozenset({target}))
+        else:
+            found = discover(paths, settings.exclude)
         settings.catalog()  # load and validate the catalog before any work
     except (ConfigError, CatalogError, DiscoveryError, baseline_module.BaselineError) as exc:
         raise _fail(str(exc)) from exc
@@ -232,6 +258,7 @@ def check(
     summaries = Summaries(
         resolve_cache_dir(cache_dir, root, no_cache),
         salt=settings.fingerprint(),
+        files=DISK if buffer is None else DISK.overlaid({str(found.files[0]): buffer}),
         project_root=root,
     )
     report = _with_unreadable(
@@ -242,6 +269,9 @@ def check(
     repo = repository_root(root)
     for warning in report.warnings:
         typer.echo(f"asynclint: warning: {warning}", err=True)
+    if verbose:
+        for detail in report.details:
+            typer.echo(f"asynclint: note: {detail}", err=True)
     if diff or apply_fixes:
         outcome = autofix.fix(
             report.findings,
@@ -254,7 +284,7 @@ def check(
             checked=[Path(p) for p in paths],
         )
         for path, why in outcome.rejected:
-            typer.echo(f"asynclint: warning: {path}: not fixed: {why}", err=True)
+            typer.echo(f"asynclint: warning: {display(path)}: not fixed: {why}", err=True)
         if diff:
             patch = "".join(c.diff(repo_relative(c.path, repo) or c.path) for c in outcome.applied)
             write_output(patch, output)

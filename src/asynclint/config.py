@@ -48,6 +48,8 @@ class Settings:
     # the offload FastAPI code is told to use: "to_thread" (`asyncio.to_thread`, the loop's
     # default executor) or "threadpool" (`run_in_threadpool`, AnyIO's 40-token pool)
     offload: str = "to_thread"
+    # import roots for every file of the run (`src`, like ruff's): absolute paths
+    src: tuple[str, ...] = ()
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
@@ -92,6 +94,7 @@ class Settings:
                 self.max_chain,
                 self.custom_rules,
                 library,
+                self.src,
                 self.offload,
             )
         )
@@ -113,6 +116,7 @@ _KEYS = {
     "library-max-files",
     "library-max-seconds",
     "offload",
+    "src",
     "function",
     "class",
     "defaults",
@@ -219,6 +223,11 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
                 f"{', '.join(repr(o) for o in OFFLOADS)}, got {value!r}"
             )
         settings = replace(settings, offload=value)
+    if "src" in table:
+        # relative to the pyproject.toml that names them
+        directory = Path(source).parent
+        roots = [str(directory / root) for root in _strings(table, "src", source) if root.strip()]
+        settings = replace(settings, src=tuple(roots))
     if "library-max-files" in table:
         files = _positive(table, "library-max-files", source)
         settings = replace(settings, library_max_files=max(int(files), 1))

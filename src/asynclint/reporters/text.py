@@ -17,6 +17,7 @@ from pathlib import Path
 
 from asynclint.codes import COST_LABELS
 from asynclint.findings import Finding, ordered
+from asynclint.paths import display
 
 BOLD = "\x1b[1m"
 RED = "\x1b[31m"
@@ -62,7 +63,7 @@ def _printable(text: str) -> str:
 
 
 def _finding(finding: Finding, color: bool) -> list[str]:
-    path = _printable(finding.path)
+    path = _printable(display(finding.path))
     location = _paint(f"{path}:{finding.line}:{finding.column}:", BOLD, color)
     code = _paint(finding.code, BOLD + RED, color)
     lines = [f"{location} {code} {_printable(finding.message)}"]
