@@ -559,7 +559,8 @@ class CallGraph:
 
     def holds(self, site: CallSite, api: Api) -> bool:
         """The call waits without a limit: a sleep, or an API the catalog gives a bounding
-        argument (`timeout`) called without it (or with `None`). Arguments that cannot be
+        argument (`timeout`) called without it. (Summaries keep no constants, so `timeout=None`
+        reads as passed: a miss, never a false alarm.) Arguments that cannot be
         seen (`**options`) or `block=False` count as bounded."""
         if site.kind is not SiteKind.CALL:
             return False
@@ -577,7 +578,7 @@ class CallGraph:
             and bound.position < len(site.positional)
         ):
             given = site.positional[bound.position]
-        return given is _MISSING or given == NONE
+        return given is _MISSING
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""

@@ -263,7 +263,7 @@ RULES: tuple[Rule, ...] = (
         details=(
             "Reported at the call in the plain `def` handler, with the chain when the wait is in a "
             "helper: a sleep, or an API whose catalog entry names a bounding argument "
-            "(`timeout`) called without it or with `None` (`requests.get`, `urlopen`, "
+            "(`timeout`) called without it (`requests.get`, `urlopen`, "
             "`Future.result`, `queue.Queue.get`, `Event.wait`, `Thread.join` ...). Not reported: "
             "a call that passes the bound, one whose arguments cannot be seen (`**options`), "
             "database queries, file I/O, and clients with a default timeout (`httpx`, the cloud "

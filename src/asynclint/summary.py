@@ -355,17 +355,12 @@ def _index_items(node: ast.Subscript) -> list[ast.expr]:
 
 def _shallow(node: ast.expr) -> OptExpr:
     """A cheap form of an argument: names and attributes whole, a call by its callee only
-    (enough to type `io.BytesIO(data)`), `None` and numbers; anything else None (`*args` too,
-    as its position is unknown). Every call site keeps these."""
+    (enough to type `io.BytesIO(data)`); anything else None (`*args` too, as its position is
+    unknown). Every call site keeps these."""
     if isinstance(node, (ast.Name, ast.Attribute)):
         return expr(node)
     if isinstance(node, ast.Call):
         return Call(expr(node.func), (), ())
-    if isinstance(node, ast.Constant):
-        # `timeout=None` leaves a wait unbounded, `timeout=5` bounds it
-        value = node.value
-        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-            return Const(value)
     return None
 
 
