@@ -16,8 +16,8 @@ Checks: a `$ echo $?` after a command gives its exit code; without one, a comman
 output starts with `asynclint: error:` must exit 2, one that shows `No blocking calls found.`
 0, one that shows `Found N problems in ...` 1, and any other 0 or 1. The first lines of
 the output (stdout and stderr, as a terminal shows them) must match the shown ones, where
-`...` in a line stands for any text, and a line that is only `...` for any number of lines. A command that cannot run here is in NOT_RUN with the reason;
-nothing is skipped silently.
+`...` in a line stands for any text, and a line that is only `...` for any number of lines.
+A command that cannot run here is in NOT_RUN with the reason; nothing is skipped silently.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ class Page:
         shown = [line for line in command.output if line.strip()]
         # the first lines shown, counting a `...` line with the line after it
         cut = 0
-        for count, line in enumerate(shown, 1):
+        for count in range(1, len(shown) + 1):
             if count - sum(s.strip() == "..." for s in shown[:count]) <= FIRST_LINES:
                 cut = count
         shown = shown[:cut]
