@@ -336,7 +336,9 @@ class MigrateFormat(str, Enum):
 
 @app.command()
 def migrate(
-    paths: List[str] = typer.Argument(None, help="The Flask app's files or directories [default: .]"),
+    paths: List[str] = typer.Argument(
+        None, help="The Flask app's files or directories [default: .]"
+    ),
     output_format: MigrateFormat = typer.Option(
         MigrateFormat.text, "--format", "-f", help="Output format.", case_sensitive=False
     ),

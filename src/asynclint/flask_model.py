@@ -45,6 +45,7 @@ HOOKS = {
 
 # flask-login calls these to load `current_user` for every view that reads it
 LOGIN_LOADERS = frozenset({"user_loader", "request_loader"})
+LOGIN_REQUIRED = frozenset({"flask_login.login_required", "flask_login.utils.login_required"})
 LOGIN_MANAGERS = frozenset({"flask_login.LoginManager", "flask_login.login_manager.LoginManager"})
 
 # class-based views: their HTTP-method handlers run per request

@@ -12,13 +12,14 @@ from asynclint.flask_model import (
     HOOKS,
     LOGIN_LOADERS,
     LOGIN_MANAGERS,
+    LOGIN_REQUIRED,
     RESOURCES,
     ROUTE_DECORATORS,
     URL_RULES,
     VIEW_BASES,
     VIEW_METHODS,
 )
-from asynclint.resolve import ClassKey, FuncKey, Inst, PClass, PFunc, Resolver, Scope
+from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
 
@@ -36,6 +37,7 @@ class FlaskViews:
         self._func_rules: dict[FuncKey, list[str]] = {}  # `add_url_rule(p, view_func=f)`
         self._hooks: dict[FuncKey, str] = {}  # registered by call
         self._mounts: dict[tuple[str, str], str] = {}  # blueprint -> `url_prefix=` at mount
+        self.login_loaders: list[FuncKey] = []  # flask-login's `user_loader` / `request_loader`
         for module in modules:
             self._registrations(module)
         for module in modules:
@@ -128,6 +130,7 @@ class FlaskViews:
                 hook = HOOKS[method]
             elif method in LOGIN_LOADERS and self._is_login_manager(target.value, scope):
                 hook = "flask-login user loader (runs for every view that reads `current_user`)"
+                self.login_loaders.append(key)
         if routes:
             return Context(ContextKind.FLASK_VIEW, f"route `{', '.join(routes)}`", True)
         if hook is not None:
@@ -138,17 +141,24 @@ class FlaskViews:
                 return self._view_method(owner, function)
         return None
 
+    def requires_login(self, key: FuncKey) -> bool:
+        """The view is decorated with flask-login's `login_required`: the user loader runs
+        before it, on the loop once the view is `async def`."""
+        function = self.resolver.function(key)
+        if function is None:
+            return False
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            value = self.resolver.value(decorator, scope)
+            if isinstance(value, Ext) and value.name in LOGIN_REQUIRED:
+                return True
+        return False
+
     def _view_method(self, owner: ClassKey, function: FunctionSummary) -> Context:
         rules = self._class_rules.get(owner)
         cls = display_name(owner.qualname)
-        if function.name == "dispatch_request":
-            verb = ""
-        else:
-            verb = function.name.upper() + " "
-        if rules:
-            label = ", ".join(f"{verb}{rule}" for rule in rules)
-        else:
-            label = f"{verb}{cls}"
+        verb = "" if function.name == "dispatch_request" else function.name.upper() + " "
+        label = ", ".join(f"{verb}{rule}" for rule in rules) if rules else f"{verb}{cls}"
         return Context(ContextKind.FLASK_VIEW, f"route `{label}` (`{cls}.{function.name}`)", True)
 
     def _is_flask(self, receiver: OptExpr, scope: Scope) -> bool:
@@ -184,5 +194,3 @@ def _methods(e: OptExpr) -> str:
         names = [const_str(item) for item in e.items]
         return ",".join(n.upper() for n in names if n)
     return ""
-
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -25,9 +25,10 @@ from asynclint.engine import _Builder, _reader, one_per_call
 from asynclint.fastapi_model import ContextKind
 from asynclint.findings import Finding
 from asynclint.flask_model import REPLACED_PIECES
+from asynclint.flask_views import FlaskViews
 from asynclint.library import Budget, Libraries, find_environment
 from asynclint.project import Project
-from asynclint.resolve import Resolver
+from asynclint.resolve import FuncKey, Resolver
 from asynclint.summary import ModuleSummary, display_name
 
 
@@ -37,7 +38,7 @@ class Blocker:
 
     api: str  # `sqlalchemy.orm.Query.first`
     code: str
-    line: int  # the call in the route's own body
+    line: int  # the call in the route's own body; 0 when a decorator makes it
     via: tuple[str, ...]  # project functions between the route and the API
     library: str  # the catalog's anchor (`sqlalchemy`), or the inferred distribution
     replacement: str  # the catalog's async replacement, Markdown
@@ -87,7 +88,9 @@ class Migration:
         return tuple(r for r in self.routes if not r.ready)
 
 
-def migrate(files: Sequence[Path], root: Path, settings: Settings, summaries: Summaries) -> Migration:
+def migrate(
+    files: Sequence[Path], root: Path, settings: Settings, summaries: Summaries
+) -> Migration:
     """The migration report for the Flask app in ``files`` (every file is read: a Flask app
     has no `async def` for the pre-scan to find)."""
     paths = sorted({Path(os.path.abspath(f)) for f in files})
@@ -130,8 +133,10 @@ def _migrate(
     views = contexts.flask.views()
     graph = CallGraph(resolver, libraries)
     graph.explore(view.key for view in views)
-    builder = _Builder(project, graph, contexts, settings, _reader(paths, contents, summaries.files))
-    routes = []
+    builder = _Builder(
+        project, graph, contexts, settings, _reader(paths, contents, summaries.files)
+    )
+    routes: list[tuple[FuncKey, Route]] = []
     for view in views:
         function = resolver.function(view.key)
         if function is None:
@@ -139,20 +144,43 @@ def _migrate(
         found = one_per_call(builder.function_findings(view.key, function))
         blockers = tuple(_blocker(f, catalog) for f in found if f.api)
         routes.append(
-            Route(
-                label=view.context.label,
-                hook=view.context.kind is ContextKind.FLASK_HOOK,
-                function=display_name(function.qualname),
-                path=view.key.path,
-                line=function.line,
-                blockers=blockers,
+            (
+                view.key,
+                Route(
+                    label=view.context.label,
+                    hook=view.context.kind is ContextKind.FLASK_HOOK,
+                    function=display_name(function.qualname),
+                    path=view.key.path,
+                    line=function.line,
+                    blockers=blockers,
+                ),
             )
         )
+    reported = _with_login(routes, contexts.flask)
     if libraries is not None:
         note = libraries.note()
         if note is not None:
             warnings.append(note)
-    return Migration(root, tuple(routes), _swaps(routes), _pieces(loaded), tuple(warnings))
+    return Migration(root, reported, _swaps(reported), _pieces(loaded), tuple(warnings))
+
+
+def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple[Route, ...]:
+    """A `login_required` view runs flask-login's user loader first: what the loader blocks on
+    blocks the view too, through `login_required`."""
+    by_key = dict(routes)
+    loaded: list[Blocker] = []
+    for key in flask.login_loaders:
+        loader = by_key.get(key)
+        if loader is not None:
+            for b in loader.blockers:
+                via = ("login_required", loader.function, *b.via)
+                loaded.append(replace(b, via=via, line=0))
+    out = []
+    for key, route in routes:
+        if loaded and not route.hook and flask.requires_login(key):
+            route = replace(route, blockers=(*tuple(loaded), *route.blockers))
+        out.append(route)
+    return tuple(out)
 
 
 def _blocker(finding: Finding, catalog: Catalog) -> Blocker:
@@ -187,7 +215,7 @@ def _swaps(routes: Sequence[Route]) -> tuple[Swap, ...]:
     by_library: dict[str, tuple[str, set[str], list[str], list[str]]] = {}
     for route in routes:
         for blocker in route.blockers:
-            replacement, apis, sites, labels = by_library.setdefault(
+            _, apis, sites, labels = by_library.setdefault(
                 blocker.library, (blocker.replacement, set(), [], [])
             )
             apis.add(blocker.api)

@@ -28,6 +28,10 @@ def _chain(route: Route, blocker: Blocker) -> str:
     return " -> ".join([route.function, *blocker.via, blocker.api])
 
 
+def _at(blocker: Blocker) -> str:
+    return f"line {blocker.line}" if blocker.line else "decorator"
+
+
 def _totals(migration: Migration) -> tuple[int, int, int, int]:
     views = [r for r in migration.routes if not r.hook]
     hooks = [r for r in migration.routes if r.hook]
@@ -54,7 +58,7 @@ def render_text(migration: Migration) -> str:
         where = _where(route.path, root, route.line)
         out.append(f"{where}: {route.label.replace('`', '')} [{route.function}]: {verdict}")
         for blocker in route.blockers:
-            line = f"    line {blocker.line}: {_chain(route, blocker)} ({blocker.code})"
+            line = f"    {_at(blocker)}: {_chain(route, blocker)} ({blocker.code})"
             out.append(line)
     if migration.swaps:
         out += ["", "Library swaps:"]
@@ -159,7 +163,7 @@ def render_markdown(migration: Migration) -> str:
             for blocker in route.blockers:
                 chain = " → ".join(f"`{step}`" for step in [route.function, *blocker.via])
                 out.append(
-                    f"- line {blocker.line}: {chain} → `{blocker.api}` ({blocker.code}); "
+                    f"- {_at(blocker)}: {chain} → `{blocker.api}` ({blocker.code}); "
                     f"swap: {blocker.replacement}"
                 )
             out.append("")
