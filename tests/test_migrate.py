@@ -23,7 +23,10 @@ EXPECTED_EXAMPLE = {
     "before_request hook (runs before every request) `create_app.start_timer`": (),
     "error handler `create_app.not_found`": (),
     "route `GET /health`": (),
-    "route `POST /auth/login`": ("flask_sqlalchemy.SQLAlchemy.session.execute",),
+    "route `POST /auth/login`": (
+        "flask_sqlalchemy.SQLAlchemy.session.execute",
+        "werkzeug.security.check_password_hash",
+    ),
     "route `POST /auth/logout`": (),
     "flask-login user loader (runs for every view that reads `current_user`) `load_user`": (
         "flask_sqlalchemy.SQLAlchemy.session.get",
@@ -39,6 +42,10 @@ EXPECTED_EXAMPLE = {
         "flask_sqlalchemy.SQLAlchemy.get_or_404",
         "botocore.client.BaseClient.upload_fileobj",
         "flask_sqlalchemy.SQLAlchemy.session.commit",
+    ),
+    "route `GET /posts/by/<email>`": (  # `User.query`: the model's Flask-SQLAlchemy Query
+        "flask_sqlalchemy.query.Query.first_or_404",
+        "flask_sqlalchemy.query.Query.paginate",
     ),
     "route `GET /posts/weather/<city>`": ("requests.get",),
     "route `GET /posts/markdown-help`": (),
@@ -67,7 +74,12 @@ def test_example_report_is_pinned() -> None:
 def test_example_swaps_are_counted_by_library() -> None:
     report = _migrate(EXAMPLE.parent)
     swaps = {s.library: (len(s.routes), s.sites) for s in report.swaps}
-    assert swaps == {"flask-sqlalchemy": (8, 13), "boto3": (1, 1), "requests": (1, 1)}
+    assert swaps == {
+        "flask-sqlalchemy": (9, 15),
+        "werkzeug": (1, 1),
+        "boto3": (1, 1),
+        "requests": (1, 1),
+    }
     (requests,) = [s for s in report.swaps if s.library == "requests"]
     assert "httpx.AsyncClient" in requests.replacement
     (boto,) = [s for s in report.swaps if s.library == "boto3"]
@@ -79,6 +91,25 @@ def test_example_flask_pieces_are_context_not_routes() -> None:
     names = {p.name for p in report.pieces}
     assert {"flask.request", "flask.g", "flask.session", "flask_login.current_user"} <= names
     assert all("request" not in r.function for r in report.routes)
+
+
+def test_model_query_is_typed_through_the_catalog_attributes(tmp_path: Path) -> None:
+    source = """
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Tag(db.Model):
+            pass
+
+        @app.route("/tags")
+        def tags():
+            lazy = Tag.query.filter_by(name="x").order_by(Tag.id)  # builds, runs nothing
+            return [t.name for t in lazy.limit(5).all()]
+        """
+    (route,) = _migrate(_write(tmp_path, source)).routes
+    assert [(b.api, b.line) for b in route.blockers] == [("flask_sqlalchemy.query.Query.all", 13)]
 
 
 def test_the_cli_command_is_not_a_route() -> None:

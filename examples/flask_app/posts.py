@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from flask_app.extensions import db, s3
-from flask_app.models import Post
+from flask_app.models import Post, User
 from flask_app.weather import current_weather
 
 posts = Blueprint("posts", __name__)
@@ -44,6 +44,13 @@ def upload_image(post_id: int):
     post.image_key = key
     db.session.commit()
     return {"image_key": key}
+
+
+@posts.get("/by/<email>")
+def by_author(email: str):
+    author = User.query.filter_by(email=email).first_or_404()
+    page = Post.query.filter_by(author_id=author.id).paginate(page=request.args.get("page", 1))
+    return {"author": author.email, "posts": [p.title for p in page.items]}
 
 
 @posts.get("/weather/<city>")

@@ -111,6 +111,9 @@ class ClassEntry:
     # blocking methods that cannot block on an instance built without its bound
     # (`queue.Queue()` with no `maxsize`: `put` never waits): (argument, methods)
     unbounded: tuple[str, frozenset[str]] | None = None
+    # attributes whose value the class knows: name -> a class name for an instance of it, or
+    # `type[name]` for the class itself (Flask-SQLAlchemy's `db.Model`, `Model.query`)
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -171,6 +174,8 @@ class Catalog:
                     entry.returns,
                     entry.aliases,
                     entry.versions,
+                    entry.unbounded,
+                    entry.attributes,
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
@@ -203,6 +208,7 @@ _CLASS_KEYS = {
     "since",
     "until",
     "unbounded",
+    "attributes",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -507,6 +513,20 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
     unbounded = _unbounded(item, blocking, where)
+    attributes = item.get("attributes", {})
+    if not isinstance(attributes, dict):
+        raise where.error("attributes", "must be a table of attribute = type")
+    for attribute, type_name in attributes.items():
+        if not attribute.isidentifier():
+            raise where.error("attributes", f"has key {attribute!r}, which is not a name")
+        plain = (
+            type_name[5:-1]
+            if isinstance(type_name, str)
+            and type_name.startswith("type[")
+            and type_name.endswith("]")
+            else type_name
+        )
+        _qualname(plain, f"attributes.{attribute}", where)
     info = _info(item, where) if (blocking or constructor) else None
     listed = {*blocking, *safe, *returns, *aliases}
     versions = _versions(item, where, listed.__contains__)
@@ -520,6 +540,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         aliases=aliases,
         versions=versions,
         unbounded=unbounded,
+        attributes=dict(attributes),
     )
 
 

@@ -457,7 +457,8 @@ class Resolver:
         if isinstance(base, Inst):
             if isinstance(base.type, ClassKey):
                 return self.instance_attr(base.type, attr)
-            return Inst(base.type, f"{base.path}.{attr}" if base.path else attr)
+            path = f"{base.path}.{attr}" if base.path else attr
+            return self._library_attribute(base.type, path) or Inst(base.type, path)
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
         return None
@@ -496,13 +497,24 @@ class Resolver:
     def library_bases(self, key: ClassKey) -> list[str]:
         return [owner for owner in self.mro(key) if isinstance(owner, str)]
 
+    def _library_attribute(self, cls: str, attr: str) -> Value:
+        """What the catalog says a library class's attribute holds: an instance, or a class
+        (`type[...]`); None when it says nothing."""
+        entry = self.catalog.cls(cls)
+        held = entry.attributes.get(attr) if entry is not None else None
+        if held is None:
+            return None
+        if held.startswith("type[") and held.endswith("]"):
+            return Ext(held[5:-1])
+        return Inst(held)
+
     def class_attr(self, key: ClassKey, attr: str) -> Value:
         method = self.find_method(key, attr)
         if method is not None:
             return PFunc(method)
         for owner in self.mro(key):
             if isinstance(owner, str):
-                return Ext(f"{owner}.{attr}")
+                return self._library_attribute(owner, attr) or Ext(f"{owner}.{attr}")
             summary = self.cls(owner)
             if summary is None:
                 continue
@@ -521,7 +533,7 @@ class Resolver:
             return PFunc(method)
         for owner in self.mro(key):
             if isinstance(owner, str):
-                return Inst(owner, attr)
+                return self._library_attribute(owner, attr) or Inst(owner, attr)
             summary = self.cls(owner)
             if summary is None:
                 continue
