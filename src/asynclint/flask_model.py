@@ -46,6 +46,15 @@ HOOKS = {
 # flask-login calls these to load `current_user` for every view that reads it
 LOGIN_LOADERS = frozenset({"user_loader", "request_loader"})
 LOGIN_REQUIRED = frozenset({"flask_login.login_required", "flask_login.utils.login_required"})
+# calling these (or a method of `current_user`) loads the user
+USER_LOADING = frozenset(
+    {
+        "flask_login.logout_user",
+        "flask_login.utils.logout_user",
+        "flask_login.current_user",
+        "flask_login.utils.current_user",
+    }
+)
 LOGIN_MANAGERS = frozenset({"flask_login.LoginManager", "flask_login.login_manager.LoginManager"})
 
 # class-based views: their HTTP-method handlers run per request

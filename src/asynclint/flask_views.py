@@ -16,6 +16,7 @@ from asynclint.flask_model import (
     RESOURCES,
     ROUTE_DECORATORS,
     URL_RULES,
+    USER_LOADING,
     VIEW_BASES,
     VIEW_METHODS,
 )
@@ -141,9 +142,10 @@ class FlaskViews:
                 return self._view_method(owner, function)
         return None
 
-    def requires_login(self, key: FuncKey) -> bool:
-        """The view is decorated with flask-login's `login_required`: the user loader runs
-        before it, on the loop once the view is `async def`."""
+    def loads_user(self, key: FuncKey) -> bool:
+        """The view runs flask-login's user loader: it is decorated with `login_required`, or
+        calls `logout_user()` or a method of `current_user` (a plain attribute read of
+        `current_user` is not a call, and the summaries do not keep it)."""
         function = self.resolver.function(key)
         if function is None:
             return False
@@ -152,6 +154,15 @@ class FlaskViews:
             value = self.resolver.value(decorator, scope)
             if isinstance(value, Ext) and value.name in LOGIN_REQUIRED:
                 return True
+        inner = Scope(key.path, function.qualname)
+        for site in function.calls:
+            if site.kind is not SiteKind.CALL:
+                continue
+            func = site.func
+            for part in (func, func.value) if isinstance(func, Attr) else (func,):
+                value = self.resolver.value(part, inner)
+                if isinstance(value, Ext) and value.name in USER_LOADING:
+                    return True
         return False
 
     def _view_method(self, owner: ClassKey, function: FunctionSummary) -> Context:

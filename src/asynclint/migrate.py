@@ -165,19 +165,19 @@ def _migrate(
 
 
 def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple[Route, ...]:
-    """A `login_required` view runs flask-login's user loader first: what the loader blocks on
-    blocks the view too, through `login_required`."""
+    """A view that loads `current_user` (`login_required`, `logout_user()`) runs flask-login's
+    user loader: what the loader blocks on blocks the view too."""
     by_key = dict(routes)
     loaded: list[Blocker] = []
     for key in flask.login_loaders:
         loader = by_key.get(key)
         if loader is not None:
             for b in loader.blockers:
-                via = ("login_required", loader.function, *b.via)
+                via = ("flask_login", loader.function, *b.via)
                 loaded.append(replace(b, via=via, line=0))
     out = []
     for key, route in routes:
-        if loaded and not route.hook and flask.requires_login(key):
+        if loaded and not route.hook and flask.loads_user(key):
             route = replace(route, blockers=(*tuple(loaded), *route.blockers))
         out.append(route)
     return tuple(out)
