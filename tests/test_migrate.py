@@ -114,6 +114,53 @@ def test_model_query_is_typed_through_the_catalog_attributes(tmp_path: Path) -> 
     assert [(b.api, b.line) for b in route.blockers] == [("flask_sqlalchemy.query.Query.all", 13)]
 
 
+def test_authentication_callbacks_run_for_the_views_they_guard(tmp_path: Path) -> None:
+    (tmp_path / "api.py").write_text(
+        textwrap.dedent(
+            """
+            import requests
+            from flask import Blueprint
+            from flask_httpauth import HTTPTokenAuth
+            bp = Blueprint("api", __name__)
+            token_auth = HTTPTokenAuth()
+
+            @token_auth.verify_token
+            def verify_token(token):
+                return requests.get("http://auth/introspect", params={"t": token}).json()
+
+            @bp.route("/me")
+            @token_auth.login_required
+            def me():
+                return {}
+
+            @bp.route("/open")
+            def public():
+                return {}
+            """
+        )
+    )
+    (tmp_path / "factory.py").write_text(
+        textwrap.dedent(
+            """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                from api import bp as api_bp  # a factory's local import still names `bp`
+                app.register_blueprint(api_bp, url_prefix="/api")
+                return app
+            """
+        )
+    )
+    got = {r.label: [(b.api, b.via, b.line) for b in r.blockers] for r in _migrate(tmp_path).routes}
+    assert got == {
+        "Flask-HTTPAuth callback (runs for every view its `login_required` guards) "
+        "`verify_token`": [("requests.get", (), 10)],
+        "route `GET /api/me`": [("requests.get", ("verify_token",), 0)],
+        "route `GET /api/open`": [],
+    }
+
+
 def test_the_cli_command_is_not_a_route() -> None:
     labels = [r.label for r in _migrate(EXAMPLE.parent).routes]
     assert not any("init_db" in label for label in labels)

@@ -57,6 +57,19 @@ USER_LOADING = frozenset(
 )
 LOGIN_MANAGERS = frozenset({"flask_login.LoginManager", "flask_login.login_manager.LoginManager"})
 
+# Flask-HTTPAuth: `@auth.verify_password` / `@auth.verify_token` callbacks run for every view
+# decorated with that object's `@auth.login_required`
+HTTPAUTH_CLASSES = frozenset(
+    {
+        "flask_httpauth.HTTPBasicAuth",
+        "flask_httpauth.HTTPTokenAuth",
+        "flask_httpauth.HTTPDigestAuth",
+        "flask_httpauth.HTTPMultiAuth",
+        "flask_httpauth.MultiAuth",
+    }
+)
+HTTPAUTH_CALLBACKS = frozenset({"verify_password", "verify_token", "get_user_roles"})
+
 # class-based views: their HTTP-method handlers run per request
 VIEW_BASES = frozenset(
     {

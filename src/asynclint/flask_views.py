@@ -10,6 +10,8 @@ from asynclint.fastapi_model import Context, ContextKind
 from asynclint.flask_model import (
     FLASK_APPS,
     HOOKS,
+    HTTPAUTH_CALLBACKS,
+    HTTPAUTH_CLASSES,
     LOGIN_LOADERS,
     LOGIN_MANAGERS,
     LOGIN_REQUIRED,
@@ -39,6 +41,8 @@ class FlaskViews:
         self._hooks: dict[FuncKey, str] = {}  # registered by call
         self._mounts: dict[tuple[str, str], str] = {}  # blueprint -> `url_prefix=` at mount
         self.login_loaders: list[FuncKey] = []  # flask-login's `user_loader` / `request_loader`
+        # Flask-HTTPAuth object (its binding) -> its `verify_password` / `verify_token` callbacks
+        self._auth_callbacks: dict[tuple[str, str], list[FuncKey]] = {}
         for module in modules:
             self._registrations(module)
         for module in modules:
@@ -132,6 +136,11 @@ class FlaskViews:
             elif method in LOGIN_LOADERS and self._is_login_manager(target.value, scope):
                 hook = "flask-login user loader (runs for every view that reads `current_user`)"
                 self.login_loaders.append(key)
+            elif method in HTTPAUTH_CALLBACKS and self._is_httpauth(target.value, scope):
+                hook = "Flask-HTTPAuth callback (runs for every view its `login_required` guards)"
+                binding = self.resolver.binding(target.value, scope)
+                if binding is not None:
+                    self._auth_callbacks.setdefault(binding, []).append(key)
         if routes:
             return Context(ContextKind.FLASK_VIEW, f"route `{', '.join(routes)}`", True)
         if hook is not None:
@@ -141,6 +150,22 @@ class FlaskViews:
             if VIEW_BASES & set(self.resolver.library_bases(owner)):
                 return self._view_method(owner, function)
         return None
+
+    def loaders(self, key: FuncKey) -> list[FuncKey]:
+        """The authentication callbacks that run before the view: flask-login's user loader
+        (see ``loads_user``) and the Flask-HTTPAuth callbacks of each `@auth.login_required`."""
+        found = list(self.login_loaders) if self.loads_user(key) else []
+        function = self.resolver.function(key)
+        if function is None:
+            return found
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            target = decorator.func if isinstance(decorator, Call) else decorator
+            if isinstance(target, Attr) and target.attr == "login_required":
+                binding = self.resolver.binding(target.value, scope)
+                if binding is not None:
+                    found += self._auth_callbacks.get(binding, [])
+        return found
 
     def loads_user(self, key: FuncKey) -> bool:
         """The view runs flask-login's user loader: it is decorated with `login_required`, or
@@ -182,6 +207,10 @@ class FlaskViews:
             return False
         module = self.resolver.module(scope.path)
         return any(i.module.split(".")[0] == "flask" for i in module.imports)
+
+    def _is_httpauth(self, receiver: OptExpr, scope: Scope) -> bool:
+        value = self.resolver.value(receiver, scope)
+        return isinstance(value, Inst) and value.type in HTTPAUTH_CLASSES
 
     def _is_login_manager(self, receiver: OptExpr, scope: Scope) -> bool:
         value = self.resolver.value(receiver, scope)

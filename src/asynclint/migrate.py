@@ -165,20 +165,22 @@ def _migrate(
 
 
 def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple[Route, ...]:
-    """A view that loads `current_user` (`login_required`, `logout_user()`) runs flask-login's
-    user loader: what the loader blocks on blocks the view too."""
+    """A view guarded by authentication runs its callbacks first (flask-login's user loader
+    for `login_required` / `logout_user()`, Flask-HTTPAuth's `verify_password` ...): what they
+    block on blocks the view too."""
     by_key = dict(routes)
-    loaded: list[Blocker] = []
-    for key in flask.login_loaders:
-        loader = by_key.get(key)
-        if loader is not None:
-            for b in loader.blockers:
-                via = ("flask_login", loader.function, *b.via)
-                loaded.append(replace(b, via=via, line=0))
     out = []
     for key, route in routes:
-        if loaded and not route.hook and flask.loads_user(key):
-            route = replace(route, blockers=(*tuple(loaded), *route.blockers))
+        if not route.hook:
+            inherited: list[Blocker] = []
+            for loader_key in flask.loaders(key):
+                loader = by_key.get(loader_key)
+                if loader is None:
+                    continue
+                for b in loader.blockers:
+                    inherited.append(replace(b, via=(loader.function, *b.via), line=0))
+            if inherited:
+                route = replace(route, blockers=(*inherited, *route.blockers))
         out.append(route)
     return tuple(out)
 

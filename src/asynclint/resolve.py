@@ -412,7 +412,13 @@ class Resolver:
         function = module.functions.get(scope.function) if scope.function else None
         while function is not None:
             if e.id in function.local_names:
-                return None
+                # an import inside an app factory (`from app.api import bp as api_bp`) still
+                # names a module-level object
+                target = function.imported.get(e.id)
+                if target is None or target.name is None:
+                    return None
+                found = self._module_path(scope.path, target.level, target.module)
+                return self._global_binding(found, target.name, 1) if found is not None else None
             function = module.functions.get(function.parent) if function.parent else None
         return self._global_binding(scope.path, e.id, 0)
 

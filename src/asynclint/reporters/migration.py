@@ -29,7 +29,7 @@ def _chain(route: Route, blocker: Blocker) -> str:
 
 
 def _at(blocker: Blocker) -> str:
-    return f"line {blocker.line}" if blocker.line else "decorator"
+    return f"line {blocker.line}" if blocker.line else "authentication"
 
 
 def _totals(migration: Migration) -> tuple[int, int, int, int]:
