@@ -183,6 +183,10 @@ class Resolver:
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
+        # classes whose attributes the catalog types (few): every other lookup is skipped
+        self._typed_attributes = {
+            name: entry.attributes for name, entry in catalog.classes.items() if entry.attributes
+        }
 
     # -- access to summaries -----------------------------------------------------------
 
@@ -506,8 +510,8 @@ class Resolver:
     def _library_attribute(self, cls: str, attr: str) -> Value:
         """What the catalog says a library class's attribute holds: an instance, or a class
         (`type[...]`); None when it says nothing."""
-        entry = self.catalog.cls(cls)
-        held = entry.attributes.get(attr) if entry is not None else None
+        attributes = self._typed_attributes.get(cls)
+        held = attributes.get(attr) if attributes is not None else None
         if held is None:
             return None
         if held.startswith("type[") and held.endswith("]"):
