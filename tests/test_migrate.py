@@ -252,6 +252,28 @@ CONTEXTS = [
             "error handler `on_500`": ("requests.post",),
         },
     ),
+    (
+        """
+        import redis
+        from flask import Flask
+        from flask_restful import Api, Resource
+        app = Flask(__name__)
+        api = Api(app)
+        cache = redis.Redis()
+
+        class Counter(Resource):
+            def get(self, name):
+                return {"hits": cache.incr(name)}
+            def delete(self, name):
+                return "", 204
+
+        api.add_resource(Counter, "/counters/<name>", "/c/<name>")
+        """,
+        {
+            "route `GET /counters/<name>, GET /c/<name>` (`Counter.get`)": ("redis.Redis.incr",),
+            "route `DELETE /counters/<name>, DELETE /c/<name>` (`Counter.delete`)": (),
+        },
+    ),
 ]
 
 
