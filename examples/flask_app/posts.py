@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from flask_app.extensions import db, s3
 from flask_app.models import Post, User
+from flask_app.tasks import notify_followers
 from flask_app.weather import current_weather
 
 posts = Blueprint("posts", __name__)
@@ -30,6 +31,7 @@ def create():
     post = Post(author_id=current_user.id, title=data["title"], body=data["body"])
     db.session.add(post)
     db.session.commit()
+    notify_followers.delay(post.id)
     return {"id": post.id}, 201
 
 

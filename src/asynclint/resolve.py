@@ -471,6 +471,31 @@ class Resolver:
             return self._library_attribute(base.type, path) or Inst(base.type, path)
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
+        if isinstance(base, PFunc):
+            decorated = self._decorated_type(base.key)
+            return Inst(decorated, attr) if decorated is not None else None
+        return None
+
+    def _decorated_type(self, key: FuncKey) -> Optional[str]:
+        """The library type a decorator turns a project function into, as the catalog says
+        (`@celery_app.task` / `@shared_task` make a `celery.Task`): `add.delay(...)` is then a
+        method of that type. Only attributes of a function ask for this."""
+        function = self.function(key)
+        if function is None:
+            return None
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            target = decorator.func if isinstance(decorator, Call) else decorator
+            value = self.value(target, scope)
+            if isinstance(value, Inst) and isinstance(value.type, str) and value.path:
+                entry = self.catalog.cls(value.type)
+                returned = entry.method_returns(value.path) if entry is not None else None
+                if returned is not None:
+                    return returned
+            elif isinstance(value, Ext):
+                factory = self.catalog.function(value.name)
+                if factory is not None and factory.returns is not None and factory.info is None:
+                    return factory.returns
         return None
 
     def mro(self, key: ClassKey) -> list[Union[ClassKey, str]]:
