@@ -31,6 +31,7 @@ from typing import Optional
 from asynclint.callgraph import Api, Via
 from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def
 from asynclint.findings import Hop
+from asynclint.lazyload import LAZY_LOAD
 from asynclint.resolve import decorator_names
 from asynclint.summary import FunctionSummary, SiteKind, display_name
 
@@ -39,6 +40,13 @@ OFFLOAD = "asyncio.to_thread"
 POOL_NOTE = (
     " (the loop's default executor, `min(32, cpu + 4)` threads; `run_in_threadpool` uses "
     "the app's 40-thread AnyIO pool)"
+)
+# `offload = "threadpool"`: FastAPI code is told to use AnyIO's pool, and about the other one
+THREADPOOL = "run_in_threadpool"
+THREADPOOL_NOTE = (
+    " (from `fastapi.concurrency`: AnyIO's pool, 40 tokens shared with plain `def` routes, "
+    "dependencies and background tasks; `asyncio.to_thread` uses the loop's default "
+    "executor, `min(32, cpu + 4)` threads)"
 )
 # decorators whose function hands its caller a value: as `async def` it would hand a coroutine
 _SYNC_DECORATORS = {
@@ -111,6 +119,7 @@ class Facts:
     in_with: bool = False  # the call builds what a `with` enters (`with open(p) as f:`)
     awaited_call: bool = False  # the call is awaited (`await fetch(url)`)
     fastapi: bool = False  # FastAPI / Starlette code: say which pool an offload uses
+    offload: str = "to_thread"  # the pool FastAPI code is told to use: to_thread | threadpool
     # the async twin of the first library function on the chain, in its own distribution
     # (`fakesdk.AsyncClient` for `fakesdk.Client.send`); "" when none or not a library chain
     twin: str = ""
@@ -126,7 +135,11 @@ def message(facts: Facts) -> str:
     )
     if not hops:
         verb = {Via.WITH: "entering and leaving", Via.ITERATION: "iterating"}.get(via)
+        if facts.site is SiteKind.READ:
+            verb = "reading"
         subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
+        if api.info.source == LAZY_LOAD:
+            subject += " (a lazy-loaded relationship)"
         return f"{subject} blocks the event loop {where}"
     first = hops[0].function
     owner, _, method = first.rpartition(".")
@@ -166,7 +179,7 @@ def remedy(facts: Facts) -> str:
         text = f"`{name}` runs on the event loop: make it an `async def` and {fix}"
     else:
         text = fix
-    return _with_pool(text) if facts.fastapi else text
+    return _with_pool(text, facts.offload) if facts.fastapi else text
 
 
 def is_offload_advice(replacement: str) -> bool:
@@ -273,6 +286,12 @@ def _direct(facts: Facts) -> str:
         twin = _twin(facts, facts.callee, SiteKind.WITH)
         moved = f", or {_move_block(facts.callee)}" if _PLACEHOLDER in replacement else ""
         return f"use {twin}{moved}"
+    if facts.site is SiteKind.READ:
+        # a property: the attribute read itself must move, not the value it gives
+        read = _read_offload(facts.callee, facts.api.name.rpartition(".")[2])
+        if is_offload_advice(replacement) or _PLACEHOLDER in replacement:
+            return read
+        return f"use {replacement}"
     if is_offload_advice(replacement):
         # no async twin (CPU work, SDKs without one): run the call in a worker thread
         if facts.site is SiteKind.ITER:
@@ -294,6 +313,16 @@ def _twin(facts: Facts, callee: str, site: SiteKind) -> str:
     return re.sub(r",? or " + re.escape(_PLACEHOLDER), "", replacement).replace(
         _PLACEHOLDER, "a worker thread"
     )
+
+
+def _read_offload(expression: str, attribute: str) -> str:
+    """Read ``attribute`` of the receiver in ``expression`` (`result.state`) in a worker
+    thread: `getattr` is the callable, the receiver and the name its arguments."""
+    receiver, dot, _ = expression.rpartition(f".{attribute}")
+    if dot and callable_expression(receiver):
+        call = offload("getattr", f'{receiver}, "{attribute}"')
+        return f"read it in a worker thread with {call}"
+    return "read it in a worker thread (`await asyncio.to_thread(getattr, obj, name)`)"
 
 
 def _offload_call(callee: str) -> str:
@@ -339,11 +368,18 @@ def _make_async(last: Step) -> str:
     return f"make `{last.name}` async"
 
 
-def _with_pool(text: str) -> str:
-    """FastAPI code: the first offload says which pool it runs on, and that the other exists."""
+def _with_pool(text: str, offload: str = "to_thread") -> str:
+    """FastAPI code: the first offload says which pool it runs on, and that the other exists.
+    With ``offload="threadpool"`` the offloads name `run_in_threadpool` instead."""
     mark = f"`await {OFFLOAD}("
+    note = POOL_NOTE
+    if offload == "threadpool":
+        text = text.replace(mark, f"`await {THREADPOOL}(")
+        # a catalog remedy that already names the other form: say it once
+        text = re.sub(r"(`await run_in_threadpool\([^`]*\)`) or `run_in_threadpool`", r"\1", text)
+        mark, note = f"`await {THREADPOOL}(", THREADPOOL_NOTE
     start = text.find(mark)
     if start < 0:
         return text
     end = text.find("`", start + 1)
-    return text[: end + 1] + POOL_NOTE + text[end + 1 :]
+    return text[: end + 1] + note + text[end + 1 :]

@@ -13,11 +13,11 @@ import fnmatch
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from asynclint.codes import BY_CATEGORY
+from asynclint.codes import BY_CATEGORY, COST_CLASSES, category_cost
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,6 +84,15 @@ ALWAYS = Versions()
 
 
 @dataclass(frozen=True)
+class Bound:
+    """The argument that bounds a wait: passed (and not `None`), the call waits at most that
+    long; left out, it waits as long as the other side takes (`requests.get`'s `timeout`)."""
+
+    argument: str
+    position: int | None = None  # its position when it may be passed positionally
+
+
+@dataclass(frozen=True)
 class FunctionEntry:
     name: str
     info: Info | None  # None: a pure factory that does not block, only gives a type
@@ -91,6 +100,11 @@ class FunctionEntry:
     fix: FixSpec | None = None
     twin: str | None = None  # the async function to use instead (`aiofiles.os.stat`)
     versions: Versions = ALWAYS
+    # used as a decorator (bare or called), it makes the function an instance of this type
+    # (`@shared_task` -> `celery.app.task.Task`)
+    decorator: str | None = None
+    timeout: Bound | None = None  # the wait has no limit unless this argument is given
+    cost: str = ""  # the cost class, when not the category's (`os.path.exists`: metadata)
 
     @property
     def blocking(self) -> bool:
@@ -114,6 +128,14 @@ class ClassEntry:
     # attributes whose value the class knows: name -> a class name for an instance of it, or
     # `type[name]` for the class itself (Flask-SQLAlchemy's `db.Model`, `Model.query`)
     attributes: Mapping[str, str] = field(default_factory=dict)
+    # attributes whose read blocks: properties that ask a server (`AsyncResult.state`)
+    properties: frozenset[str] = frozenset()
+    # methods used as decorators (bare or called), and the type they make the function
+    # (`@app.task` on a `Celery` -> `celery.app.task.Task`)
+    decorators: Mapping[str, str] = field(default_factory=dict)
+    # blocking methods whose wait has no limit unless an argument bounds it (`Future.result`)
+    timeouts: Mapping[str, Bound] = field(default_factory=dict)
+    costs: Mapping[str, str] = field(default_factory=dict)  # method -> cost class, if not default
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -140,6 +162,34 @@ class Catalog:
                     return entry
         return found
 
+    def _lookup(self, api: str) -> tuple[FunctionEntry | None, ClassEntry | None, str]:
+        """The entry of a reported API name: a function, or a class and one of its methods
+        (`requests.Session.get`), or a class whose constructor blocks (`smtplib.SMTP`)."""
+        function = self.function(api)
+        if function is not None:
+            return function, None, ""
+        owner, _, method = api.rpartition(".")
+        found = self.cls(owner) if owner else None
+        if found is not None and method in found.blocking:
+            return None, found, method
+        found = self.cls(api)
+        return None, found, "__init__" if found is not None else ""
+
+    def bound(self, api: str) -> Bound | None:
+        """The argument that bounds ``api``'s wait, when it waits without limit otherwise."""
+        function, cls, method = self._lookup(api)
+        if function is not None:
+            return function.timeout
+        return cls.timeouts.get(method) if cls is not None else None
+
+    def cost(self, api: str, category: str) -> str:
+        """The cost class of ``api`` (see ``codes.COST_CLASSES``), reported in ``category``."""
+        function, cls, method = self._lookup(api)
+        own = function.cost if function is not None else ""
+        if cls is not None:
+            own = cls.costs.get(method, cls.costs.get("", ""))
+        return own or category_cost(category)
+
     def entries(self) -> list[FunctionEntry | ClassEntry]:
         """Every entry once, in name order."""
         unique: dict[str, FunctionEntry | ClassEntry] = dict(self.functions)
@@ -151,7 +201,7 @@ class Catalog:
         """Blocking APIs described: blocking functions, blocking methods, blocking constructors."""
         count = sum(1 for entry in self.functions.values() if entry.blocking)
         for entry in {e.name: e for e in self.classes.values()}.values():
-            count += len(entry.blocking) + int(entry.constructor)
+            count += len(entry.blocking) + len(entry.properties) + int(entry.constructor)
         return count
 
     def without(self, allowed: Iterable[str]) -> Catalog:
@@ -163,19 +213,15 @@ class Catalog:
             if entry.name in allowed or key in allowed:
                 continue
             drop = {m for m in entry.blocking if f"{entry.name}.{m}" in allowed}
+            quiet = {p for p in entry.properties if f"{entry.name}.{p}" in allowed}
             ctor = entry.constructor and entry.name + ".__init__" not in allowed
-            if drop or ctor != entry.constructor:
-                entry = ClassEntry(
-                    entry.name,
-                    entry.info,
-                    entry.blocking - drop,
-                    entry.safe | drop,
-                    ctor,
-                    entry.returns,
-                    entry.aliases,
-                    entry.versions,
-                    entry.unbounded,
-                    entry.attributes,
+            if drop or quiet or ctor != entry.constructor:
+                entry = replace(
+                    entry,
+                    blocking=entry.blocking - drop,
+                    safe=entry.safe | drop,
+                    constructor=ctor,
+                    properties=entry.properties - quiet,
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
@@ -191,6 +237,9 @@ _FUNCTION_KEYS = {
     "twin",
     "since",
     "until",
+    "decorator",
+    "timeout",
+    "cost",
     *_INFO_FIELDS,
 }
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
@@ -209,6 +258,10 @@ _CLASS_KEYS = {
     "until",
     "unbounded",
     "attributes",
+    "properties",
+    "decorators",
+    "timeout",
+    "cost",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -388,8 +441,15 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
     returns = item.get("returns")
     if returns is not None:
         returns = _qualname(returns, "returns", where)
-    if not blocking and returns is None:
-        raise where.error("returns", "is required when `blocking = false` (a pure factory)")
+    decorator = item.get("decorator")
+    if decorator is not None:
+        decorator = _qualname(decorator, "decorator", where)
+        if blocking:
+            raise where.error("decorator", "is only for a function that does not block")
+    if not blocking and returns is None and decorator is None:
+        raise where.error(
+            "returns", "is required when `blocking = false` (a pure factory), or `decorator`"
+        )
     info = _info(item, where) if blocking else None
     fix = _fix(item, names, where) if "fix" in item else None
     twin = item.get("twin")
@@ -397,18 +457,55 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         raise where.error("twin", "must be a dotted name, `{name}` standing for the entry's name")
     if twin is not None and info is None:
         raise where.error("twin", "is only for a blocking function")
+    timeout = _bound(item["timeout"], "timeout", where) if "timeout" in item else None
+    if timeout is not None and info is None:
+        raise where.error("timeout", "is only for a blocking function")
+    cost = _cost(item.get("cost", ""), "cost", where)
+    ranges = _versions(item, where, lambda key: False)
+    if set(ranges) - {""}:
+        raise where.error("since", "must be a string such as `redis 5.0` on a function entry")
+    versions = ranges.get("", ALWAYS)
     out = []
     for name in names:
         twin_name = twin.replace("{name}", name) if twin is not None else None
         if twin_name is not None:
             twin_name = _qualname(twin_name, "twin", where)
-        out.append(FunctionEntry(name, info, returns, fix, twin_name))
-    ranges = _versions(item, where, lambda key: False)
-    if set(ranges) - {""}:
-        raise where.error("since", "must be a string such as `redis 5.0` on a function entry")
-    if "" in ranges:
-        out = [FunctionEntry(e.name, e.info, e.returns, e.fix, e.twin, ranges[""]) for e in out]
+        out.append(
+            FunctionEntry(
+                name,
+                info,
+                returns,
+                fix,
+                twin_name,
+                versions,
+                decorator=decorator,
+                timeout=timeout,
+                cost=cost,
+            )
+        )
     return out
+
+
+def _bound(value: Any, key: str, where: _Where) -> Bound:
+    """`"timeout"` (a keyword argument) or `{ argument = "timeout", position = 1 }`."""
+    if isinstance(value, str) and value.isidentifier():
+        return Bound(value)
+    if isinstance(value, dict) and set(value) <= {"argument", "position"}:
+        argument, position = value.get("argument"), value.get("position")
+        if (
+            isinstance(argument, str)
+            and argument.isidentifier()
+            and (position is None or (isinstance(position, int) and position >= 0))
+            and not isinstance(position, bool)
+        ):
+            return Bound(argument, position)
+    raise where.error(key, 'must be a parameter name or `{ argument = "timeout", position = 0 }`')
+
+
+def _cost(value: Any, key: str, where: _Where) -> str:
+    if value == "" or value in COST_CLASSES:
+        return str(value)
+    raise where.error(key, f"is {value!r}; expected one of: {', '.join(COST_CLASSES)}")
 
 
 _VERSION = re.compile(r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*) (?P<release>[0-9]+(?:\.[0-9]+)*)$")
@@ -502,6 +599,19 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
     both = set(blocking) & set(safe)
     if both:
         raise where.error("safe", f"repeats blocking method(s): {', '.join(sorted(both))}")
+    properties = _names(item, "properties", where)
+    for prop in properties:
+        if "." in prop or prop in blocking or prop in safe:
+            raise where.error(
+                "properties", f"lists {prop!r}, which is a dotted path or a listed method"
+            )
+    decorators = item.get("decorators", {})
+    if not isinstance(decorators, dict):
+        raise where.error("decorators", "must be a table of method = type")
+    for method, type_name in decorators.items():
+        if not method.isidentifier():
+            raise where.error("decorators", f"has key {method!r}, which is not a method name")
+        _qualname(type_name, f"decorators.{method}", where)
     constructor = item.get("constructor", False)
     if not isinstance(constructor, bool):
         raise where.error("constructor", "must be true or false")
@@ -527,8 +637,18 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
             else type_name
         )
         _qualname(plain, f"attributes.{attribute}", where)
-    info = _info(item, where) if (blocking or constructor) else None
-    listed = {*blocking, *safe, *returns, *aliases}
+    calls = {*blocking, "__init__"} if constructor else set(blocking)
+    timeouts = item.get("timeout", {})
+    if not isinstance(timeouts, dict) or not set(timeouts) <= calls:
+        raise where.error("timeout", "must be a table of blocking method = bounding argument")
+    bounds = {m: _bound(v, f"timeout.{m}", where) for m, v in timeouts.items()}
+    raw_cost = item.get("cost", "")
+    costs = raw_cost if isinstance(raw_cost, dict) else {"": raw_cost}
+    if not set(costs) - {""} <= calls:
+        raise where.error("cost", "must be a cost class, or a table of blocking method = class")
+    costs = {m: _cost(v, f"cost.{m}" if m else "cost", where) for m, v in costs.items()}
+    info = _info(item, where) if (blocking or constructor or properties) else None
+    listed = {*blocking, *safe, *returns, *aliases, *properties, *decorators}
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
         name=name,
@@ -541,6 +661,10 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         versions=versions,
         unbounded=unbounded,
         attributes=dict(attributes),
+        properties=frozenset(properties),
+        decorators=dict(decorators),
+        timeouts=bounds,
+        costs={m: c for m, c in costs.items() if c},
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, Optional
 from asynclint import __version__, engine
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
-from asynclint.codes import PARSE_ERROR
+from asynclint.codes import CANNOT_RUN
 from asynclint.config import ConfigError, Settings, find_pyproject, load
 from asynclint.discover import DiscoveryError, discover, find_marked_root
 from asynclint.filesystem import DISK
@@ -80,7 +80,8 @@ def project_findings(
         files = _siblings(root)
         use_cache = False
     else:
-        files = list(discover([str(root)], settings.exclude, root=root).files)
+        found = discover([str(root)], settings.exclude, root, settings.respect_gitignore)
+        files = list(found.files)
     if path not in files:
         files.append(path)
     state = _state(files)
@@ -189,7 +190,7 @@ class AsyncLintChecker:
             findings = project_findings(path, self.config, self.use_cache, buffer)
         except (ConfigError, CatalogError, DiscoveryError) as exc:
             # a broken configuration must not take every other flake8 check down with it
-            yield 1, 0, f"{PARSE_ERROR} asynclint cannot run: {exc}", type(self)
+            yield 1, 0, f"{CANNOT_RUN} asynclint cannot run: {exc}", type(self)
             return
         except Exception as exc:
             # flake8 aborts the whole run on a plugin's exception, losing every other
@@ -197,7 +198,7 @@ class AsyncLintChecker:
             yield (
                 1,
                 0,
-                f"{PARSE_ERROR} asynclint cannot run: internal error "
+                f"{CANNOT_RUN} asynclint cannot run: internal error "
                 f"({type(exc).__name__}: {exc}); please report it",
                 type(self),
             )

@@ -182,6 +182,7 @@ class Resolver:
         self._reach_memo: dict[tuple[str, str, str], bool] = {}
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
+        self._decorated: dict[FuncKey, Optional[str]] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
         # classes whose attributes the catalog types (few): every other lookup is skipped
         self._typed_attributes = {
@@ -472,31 +473,35 @@ class Resolver:
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
         if isinstance(base, PFunc):
-            decorated = self._decorated_type(base.key)
-            return Inst(decorated, attr) if decorated is not None else None
+            # `add.delay` on a function a task decorator turned into a Celery `Task`
+            made = self.decorated(base.key)
+            return Inst(made, attr) if made is not None else None
         return None
 
-    def _decorated_type(self, key: FuncKey) -> Optional[str]:
-        """The library type a decorator turns a project function into, as the catalog says
-        (`@celery_app.task` / `@shared_task` make a `celery.Task`): `add.delay(...)` is then a
-        method of that type. Only attributes of a function ask for this."""
+    def decorated(self, key: FuncKey) -> Optional[str]:
+        """The library type a decorator makes of project function ``key`` (`@app.task` or
+        `@shared_task(bind=True)` -> `celery.app.task.Task`), as the catalog's `decorator` /
+        `decorators` fields say; None for a function no such decorator wraps."""
+        if key in self._decorated:
+            return self._decorated[key]
+        self._decorated[key] = None  # a decorator defined by the function itself ends here
         function = self.function(key)
-        if function is None:
-            return None
-        scope = Scope(key.path, function.parent)
-        for decorator in function.decorators:
-            target = decorator.func if isinstance(decorator, Call) else decorator
-            value = self.value(target, scope)
-            if isinstance(value, Inst) and isinstance(value.type, str) and value.path:
-                entry = self.catalog.cls(value.type)
-                returned = entry.method_returns(value.path) if entry is not None else None
-                if returned is not None:
-                    return returned
-            elif isinstance(value, Ext):
-                factory = self.catalog.function(value.name)
-                if factory is not None and factory.returns is not None and factory.info is None:
-                    return factory.returns
-        return None
+        found: Optional[str] = None
+        if function is not None and function.decorators:
+            scope = Scope(key.path, function.parent)
+            for decorator in function.decorators:
+                spelled = decorator.func if isinstance(decorator, Call) else decorator
+                value = self.value(spelled, scope)
+                if isinstance(value, Ext):
+                    entry = self.catalog.function(value.name)
+                    found = entry.decorator if entry is not None else None
+                elif isinstance(value, Inst) and isinstance(value.type, str) and value.path:
+                    owner = self.catalog.cls(value.type)
+                    found = owner.decorators.get(value.path) if owner is not None else None
+                if found is not None:
+                    break
+        self._decorated[key] = found
+        return found
 
     def mro(self, key: ClassKey) -> list[Union[ClassKey, str]]:
         """The class, its project bases, then library bases (names), depth first."""
@@ -614,6 +619,14 @@ class Resolver:
         if isinstance(callee, PClass):
             return Inst(callee.key)
         if isinstance(callee, PFunc):
+            made = self.decorated(callee.key)
+            if made is not None:
+                # calling a huey task enqueues it and hands back a `Result`; a Celery task
+                # called directly runs its body, whose return type is the function's own
+                entry = self.catalog.cls(made)
+                returned = entry.method_returns("__call__") if entry is not None else None
+                if returned is not None:
+                    return Inst(returned)
             return self.return_type(callee.key)
         if isinstance(callee, Ext):
             function = self.catalog.function(callee.name)
@@ -915,6 +928,26 @@ class Resolver:
                     dependency = self.dependency(item, scope)
                     if dependency is not None:
                         return dependency
+        return None
+
+    def provider(self, default: OptExpr, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
+        """The dependency that provides a parameter: ``dep`` in a ``Depends(dep)`` default, or
+        in ``Annotated[X, Depends(dep)]`` (or an alias of it) as its annotation."""
+        found = self.depends_target(default, scope)
+        if found is not None or hint is None or depth > 8:
+            return found
+        if isinstance(hint, (Name, Attr)):
+            value = self.value(hint, scope)
+            if isinstance(value, TypeForm):
+                return self.provider(None, value.expr, value.scope, depth + 1)
+            return None
+        if isinstance(hint, Subscript):
+            base = self.value(hint.value, scope)
+            if isinstance(base, Ext) and base.name in _ANNOTATED:
+                for item in hint.items[1:]:
+                    target = self.depends_target(item, scope)
+                    if target is not None:
+                        return target
         return None
 
     def depends_target(self, e: OptExpr, scope: Scope) -> Value:
