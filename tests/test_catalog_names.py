@@ -70,6 +70,8 @@ SAMPLES: dict[str, list[str]] = {
         "anthropic.AnthropicVertex(region='us-east5', project_id='dummy', access_token='dummy')"
     ],
     "groq.Groq": ["groq.Groq(api_key='dummy')"],
+    # `db.session` is built in `__init__`; no app is needed to build the extension
+    "flask_sqlalchemy.SQLAlchemy": ["flask_sqlalchemy.SQLAlchemy()"],
     "celery.Celery": ["celery.Celery('probe', broker='memory://')"],
     "google.genai.Client": ["google.genai.Client(api_key='dummy')"],
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],

@@ -125,6 +125,9 @@ class ClassEntry:
     # blocking methods that cannot block on an instance built without its bound
     # (`queue.Queue()` with no `maxsize`: `put` never waits): (argument, methods)
     unbounded: tuple[str, frozenset[str]] | None = None
+    # attributes whose value the class knows: name -> a class name for an instance of it, or
+    # `type[name]` for the class itself (Flask-SQLAlchemy's `db.Model`, `Model.query`)
+    attributes: Mapping[str, str] = field(default_factory=dict)
     # attributes whose read blocks: properties that ask a server (`AsyncResult.state`)
     properties: frozenset[str] = frozenset()
     # methods used as decorators (bare or called), and the type they make the function
@@ -254,6 +257,7 @@ _CLASS_KEYS = {
     "since",
     "until",
     "unbounded",
+    "attributes",
     "properties",
     "decorators",
     "timeout",
@@ -619,6 +623,20 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
     unbounded = _unbounded(item, blocking, where)
+    attributes = item.get("attributes", {})
+    if not isinstance(attributes, dict):
+        raise where.error("attributes", "must be a table of attribute = type")
+    for attribute, type_name in attributes.items():
+        if not attribute.isidentifier():
+            raise where.error("attributes", f"has key {attribute!r}, which is not a name")
+        plain = (
+            type_name[5:-1]
+            if isinstance(type_name, str)
+            and type_name.startswith("type[")
+            and type_name.endswith("]")
+            else type_name
+        )
+        _qualname(plain, f"attributes.{attribute}", where)
     calls = {*blocking, "__init__"} if constructor else set(blocking)
     timeouts = item.get("timeout", {})
     if not isinstance(timeouts, dict) or not set(timeouts) <= calls:
@@ -642,6 +660,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         aliases=aliases,
         versions=versions,
         unbounded=unbounded,
+        attributes=dict(attributes),
         properties=frozenset(properties),
         decorators=dict(decorators),
         timeouts=bounds,

@@ -390,6 +390,76 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+class MigrateFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+@app.command()
+def migrate(
+    paths: List[str] = typer.Argument(
+        None, help="The Flask app's files or directories [default: .]"
+    ),
+    output_format: MigrateFormat = typer.Option(
+        MigrateFormat.text, "--format", "-f", help="Output format.", case_sensitive=False
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="pyproject.toml to read [tool.asynclint] from."
+    ),
+    cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", envvar="ASYNCLINT_CACHE_DIR", help="Where to keep the summary cache."
+    ),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the cache."),
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        help="The app's interpreter or virtual environment (turns on library analysis).",
+    ),
+    fail_on_blocking: bool = typer.Option(
+        False, "--fail-on-blocking", help="Exit 1 when a route would block the loop as `async def`."
+    ),
+) -> None:
+    """Report what blocks before a Flask app moves to FastAPI: every Flask view, view-class
+    method, request hook and error handler is treated as an `async def` handler."""
+    from asynclint.migrate import migrate as run_migration
+    from asynclint.reporters.migration import MIGRATION_FORMATS
+
+    paths = paths or ["."]
+    try:
+        pyproject = config if config is not None else find_pyproject(Path(paths[0]))
+        if config is not None and not config.is_file():
+            raise ConfigError(f"{config}: no such file")
+        settings = load(pyproject)
+        if python is not None:
+            settings = _replace(settings, python=python, library_analysis=True)
+        found = discover(paths, settings.exclude)
+        settings.catalog()
+    except (ConfigError, CatalogError, DiscoveryError) as exc:
+        raise _fail(str(exc)) from exc
+    if not found.files:
+        typer.echo(f"asynclint: warning: no Python files found in {', '.join(paths)}", err=True)
+        raise typer.Exit(EXIT_CLEAN)
+    _check_writable(output)
+    root = pyproject.parent if pyproject is not None else found.root
+    summaries = Summaries(
+        resolve_cache_dir(cache_dir, root, no_cache),
+        salt=settings.fingerprint(),
+        project_root=root,
+    )
+    report = run_migration(found.files, root, settings, summaries)
+    for warning in (*summaries.warnings, *report.warnings):
+        typer.echo(f"asynclint: warning: {warning}", err=True)
+    if not report.routes:
+        typer.echo("asynclint: warning: no Flask view or request hook found", err=True)
+    write_output(MIGRATION_FORMATS[output_format.value](report), output)
+    if fail_on_blocking and report.blocking:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def _add_noqa(
     report: engine.Report,
     found: Discovered,

@@ -33,6 +33,7 @@ from asynclint.fastapi_model import (
     ContextKind,
     event_kind,
 )
+from asynclint.flask_views import FlaskViews
 from asynclint.resolve import ClassKey, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
@@ -51,7 +52,9 @@ def _decorator_call(decorator: OptExpr) -> Optional[_DecoratorCall]:
 
 
 class Contexts:
-    def __init__(self, resolver: Resolver, modules: list[ModuleSummary]) -> None:
+    def __init__(
+        self, resolver: Resolver, modules: list[ModuleSummary], flask: bool = False
+    ) -> None:
         self.resolver = resolver
         self.dependencies: set[FuncKey] = set()
         self.lifespans: set[FuncKey] = set()
@@ -64,6 +67,8 @@ class Contexts:
         self._awaited: Optional[set[FuncKey]] = None
         for module in modules:
             self._scan(module)
+        # `migrate` only: Flask's views and hooks, as if they were `async def` handlers
+        self.flask = FlaskViews(resolver, modules) if flask else None
 
     def is_awaited(self, key: FuncKey) -> bool:
         """Some analysed function awaits ``key`` directly (so it must stay ``async``)."""
@@ -181,6 +186,8 @@ class Contexts:
     def runs_on_loop(self, key: FuncKey, function: FunctionSummary) -> bool:
         if function.is_async:
             return True
+        if self.flask is not None and self.flask.context(key) is not None:
+            return True
         return self._event(key, function) is not None
 
     def threadpool_context(self, key: FuncKey, function: FunctionSummary) -> Optional[Context]:
@@ -232,6 +239,10 @@ class Contexts:
         return self.event_handlers.get(key)
 
     def context(self, key: FuncKey, function: FunctionSummary) -> Context:
+        if self.flask is not None:
+            flask = self.flask.context(key)
+            if flask is not None:
+                return flask
         name = display_name(function.qualname)
         scope = Scope(key.path, function.parent)
         for decorator in function.decorators:

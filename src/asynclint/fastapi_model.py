@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from asynclint.flask_model import CALL_REGISTRATIONS
+
 if TYPE_CHECKING:  # the summaries read this module's data: no import back at run time
     from asynclint.summary import FunctionSummary
 
@@ -40,7 +42,15 @@ EVENT_REGISTRATIONS = frozenset({"add_event_handler"})
 ROUTE_REGISTRATIONS = frozenset({"add_api_route", "add_route"})
 ROUTER_MOUNTS = frozenset({"include_router"})
 HANDLER_REGISTRATIONS = frozenset({"add_exception_handler"})
-ARGUMENTS_READ = EVENT_REGISTRATIONS | ROUTE_REGISTRATIONS | ROUTER_MOUNTS | HANDLER_REGISTRATIONS
+# Flask's registrations by call (`add_url_rule`, `register_error_handler`, ...) for `migrate`
+FLASK_REGISTRATIONS = CALL_REGISTRATIONS | frozenset({"register_blueprint"})
+ARGUMENTS_READ = (
+    EVENT_REGISTRATIONS
+    | ROUTE_REGISTRATIONS
+    | ROUTER_MOUNTS
+    | HANDLER_REGISTRATIONS
+    | FLASK_REGISTRATIONS
+)
 # registrations by keyword: `FastAPI(lifespan=f, exception_handlers={Exc: handler})`
 KEYWORDS_READ = frozenset({"lifespan", "exception_handlers"})
 EVENT_DECORATOR = "on_event"
@@ -58,6 +68,9 @@ class ContextKind(str, Enum):
     LIFESPAN = "lifespan"
     BACKGROUND_TASK = "background task"  # `background_tasks.add_task(fn)`
     ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
+    # `asynclint migrate` only: what Flask calls per request, as if ported to `async def`
+    FLASK_VIEW = "Flask view"
+    FLASK_HOOK = "Flask hook"
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,10 @@ class Resolver:
         self._returns: dict[FuncKey, Value] = {}
         self._decorated: dict[FuncKey, Optional[str]] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
+        # classes whose attributes the catalog types (few): every other lookup is skipped
+        self._typed_attributes = {
+            name: entry.attributes for name, entry in catalog.classes.items() if entry.attributes
+        }
 
     # -- access to summaries -----------------------------------------------------------
 
@@ -413,7 +417,13 @@ class Resolver:
         function = module.functions.get(scope.function) if scope.function else None
         while function is not None:
             if e.id in function.local_names:
-                return None
+                # an import inside an app factory (`from app.api import bp as api_bp`) still
+                # names a module-level object
+                target = function.imported.get(e.id)
+                if target is None or target.name is None:
+                    return None
+                found = self._module_path(scope.path, target.level, target.module)
+                return self._global_binding(found, target.name, 1) if found is not None else None
             function = module.functions.get(function.parent) if function.parent else None
         return self._global_binding(scope.path, e.id, 0)
 
@@ -458,7 +468,8 @@ class Resolver:
         if isinstance(base, Inst):
             if isinstance(base.type, ClassKey):
                 return self.instance_attr(base.type, attr)
-            return Inst(base.type, f"{base.path}.{attr}" if base.path else attr)
+            path = f"{base.path}.{attr}" if base.path else attr
+            return self._library_attribute(base.type, path) or Inst(base.type, path)
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
         if isinstance(base, PFunc):
@@ -526,13 +537,24 @@ class Resolver:
     def library_bases(self, key: ClassKey) -> list[str]:
         return [owner for owner in self.mro(key) if isinstance(owner, str)]
 
+    def _library_attribute(self, cls: str, attr: str) -> Value:
+        """What the catalog says a library class's attribute holds: an instance, or a class
+        (`type[...]`); None when it says nothing."""
+        attributes = self._typed_attributes.get(cls)
+        held = attributes.get(attr) if attributes is not None else None
+        if held is None:
+            return None
+        if held.startswith("type[") and held.endswith("]"):
+            return Ext(held[5:-1])
+        return Inst(held)
+
     def class_attr(self, key: ClassKey, attr: str) -> Value:
         method = self.find_method(key, attr)
         if method is not None:
             return PFunc(method)
         for owner in self.mro(key):
             if isinstance(owner, str):
-                return Ext(f"{owner}.{attr}")
+                return self._library_attribute(owner, attr) or Ext(f"{owner}.{attr}")
             summary = self.cls(owner)
             if summary is None:
                 continue
@@ -551,7 +573,7 @@ class Resolver:
             return PFunc(method)
         for owner in self.mro(key):
             if isinstance(owner, str):
-                return Inst(owner, attr)
+                return self._library_attribute(owner, attr) or Inst(owner, attr)
             summary = self.cls(owner)
             if summary is None:
                 continue

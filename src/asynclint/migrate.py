@@ -1,0 +1,245 @@
+"""``asynclint migrate``: what blocks before a Flask app moves to FastAPI.
+
+Every function Flask calls for a request (``flask_views``) is treated as if it became an
+``async def`` handler, and the engine that ``check`` runs (types, call graph, catalog, library
+analysis) says what it would block on. The result is an inventory, not findings: per route,
+whether it can be ``async def`` as it is or should stay ``def`` (and why), the library swaps
+counted by library, and the Flask pieces FastAPI replaces.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional
+
+from asynclint.cache import Summaries, library_cache_dir
+from asynclint.callgraph import CallGraph
+from asynclint.catalog import Catalog, Info
+from asynclint.config import Settings
+from asynclint.contexts import Contexts
+from asynclint.deep import run_deep
+from asynclint.engine import _Builder, _reader, one_per_call
+from asynclint.fastapi_model import ContextKind
+from asynclint.findings import Finding
+from asynclint.flask_model import REPLACED_PIECES
+from asynclint.flask_views import FlaskViews
+from asynclint.library import Budget, Libraries, find_environment
+from asynclint.project import Project
+from asynclint.resolve import FuncKey, Resolver
+from asynclint.summary import ModuleSummary, display_name
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A blocking call a route would make on the loop."""
+
+    api: str  # `sqlalchemy.orm.Query.first`
+    code: str
+    line: int  # the call in the route's own body; 0 when a decorator makes it
+    via: tuple[str, ...]  # project functions between the route and the API
+    library: str  # the catalog's anchor (`sqlalchemy`), or the inferred distribution
+    replacement: str  # the catalog's async replacement, Markdown
+
+
+@dataclass(frozen=True)
+class Route:
+    label: str  # "route `GET /users/<int:id>`" or "before_request hook ..."
+    hook: bool  # a request hook or error handler, not a view
+    function: str
+    path: str
+    line: int
+    blockers: tuple[Blocker, ...]
+
+    @property
+    def ready(self) -> bool:
+        """Nothing blocking is reachable: it can be `async def` as it is."""
+        return not self.blockers
+
+
+@dataclass(frozen=True)
+class Swap:
+    library: str
+    replacement: str
+    apis: tuple[str, ...]
+    sites: int  # blocking calls (per route) that reach it
+    routes: tuple[str, ...]  # route labels
+
+
+@dataclass(frozen=True)
+class Piece:
+    name: str  # `flask.request`
+    replacement: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Migration:
+    root: Path
+    routes: tuple[Route, ...]
+    swaps: tuple[Swap, ...]
+    pieces: tuple[Piece, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def blocking(self) -> tuple[Route, ...]:
+        return tuple(r for r in self.routes if not r.ready)
+
+
+def migrate(
+    files: Sequence[Path], root: Path, settings: Settings, summaries: Summaries
+) -> Migration:
+    """The migration report for the Flask app in ``files`` (every file is read: a Flask app
+    has no `async def` for the pre-scan to find)."""
+    paths = sorted({Path(os.path.abspath(f)) for f in files})
+    contents = summaries.read(paths)
+    loaded = summaries.load_many(paths, contents)
+    return run_deep(lambda: _migrate(paths, contents, loaded, root, settings, summaries))
+
+
+def _migrate(
+    paths: list[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    loaded: list[ModuleSummary],
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+) -> Migration:
+    catalog = settings.catalog()
+    project = Project(root, paths, summaries.load, summaries.files, [Path(p) for p in settings.src])
+    for summary in loaded:
+        project.add(summary)
+    warnings: list[str] = []
+    libraries = None
+    if settings.analyses_libraries:
+        environment = find_environment(settings.python, root)
+        if environment is None:
+            warnings.append("library analysis found no site-packages: libraries not followed")
+        else:
+            cache_dir = library_cache_dir() if summaries.directory is not None else None
+            libraries = Libraries(
+                environment,
+                catalog,
+                Summaries(cache_dir) if cache_dir is not None else None,
+                Budget(settings.library_max_files, settings.library_max_seconds),
+                allow=settings.allow,
+            )
+            project.libraries = libraries
+    resolver = Resolver(project, catalog)
+    contexts = Contexts(resolver, loaded, flask=True)
+    assert contexts.flask is not None
+    views = contexts.flask.views()
+    graph = CallGraph(resolver, libraries)
+    graph.explore(view.key for view in views)
+    builder = _Builder(
+        project, graph, contexts, settings, _reader(paths, contents, summaries.files)
+    )
+    routes: list[tuple[FuncKey, Route]] = []
+    for view in views:
+        function = resolver.function(view.key)
+        if function is None:
+            continue
+        found = one_per_call(builder.function_findings(view.key, function))
+        blockers = tuple(_blocker(f, catalog) for f in found if f.api)
+        routes.append(
+            (
+                view.key,
+                Route(
+                    label=view.context.label,
+                    hook=view.context.kind is ContextKind.FLASK_HOOK,
+                    function=display_name(function.qualname),
+                    path=view.key.path,
+                    line=function.line,
+                    blockers=blockers,
+                ),
+            )
+        )
+    reported = _with_login(routes, contexts.flask)
+    if libraries is not None:
+        note = libraries.note()
+        if note is not None:
+            warnings.append(note)
+    return Migration(root, reported, _swaps(reported), _pieces(loaded), tuple(warnings))
+
+
+def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple[Route, ...]:
+    """A view guarded by authentication runs its callbacks first (flask-login's user loader
+    for `login_required` / `logout_user()`, Flask-HTTPAuth's `verify_password` ...): what they
+    block on blocks the view too."""
+    by_key = dict(routes)
+    out = []
+    for key, route in routes:
+        if not route.hook:
+            inherited: list[Blocker] = []
+            for loader_key in flask.loaders(key):
+                loader = by_key.get(loader_key)
+                if loader is None:
+                    continue
+                for b in loader.blockers:
+                    inherited.append(replace(b, via=(loader.function, *b.via), line=0))
+            if inherited:
+                route = replace(route, blockers=(*inherited, *route.blockers))
+        out.append(route)
+    return tuple(out)
+
+
+def _blocker(finding: Finding, catalog: Catalog) -> Blocker:
+    info = api_info(catalog, finding.api)
+    library = info.anchor if info is not None else finding.inferred.split(" ")[0]
+    replacement = info.replacement if info is not None else "`await asyncio.to_thread(...)`"
+    return Blocker(
+        api=finding.api,
+        code=finding.code,
+        line=finding.line,
+        via=tuple(hop.function for hop in finding.chain),
+        library=library or finding.api.split(".")[0],
+        replacement=replacement,
+    )
+
+
+def api_info(catalog: Catalog, api: str) -> Optional[Info]:
+    """The catalog's facts about a blocking API: a function entry, or the class entry one of
+    whose (possibly dotted) methods it is (`flask_sqlalchemy.SQLAlchemy.session.commit`)."""
+    function = catalog.function(api)
+    if function is not None and function.info is not None:
+        return function.info
+    parts = api.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        entry = catalog.cls(".".join(parts[:cut]))
+        if entry is not None and entry.info is not None:
+            return entry.info
+    return None
+
+
+def _swaps(routes: Sequence[Route]) -> tuple[Swap, ...]:
+    by_library: dict[str, tuple[str, set[str], list[str], list[str]]] = {}
+    for route in routes:
+        for blocker in route.blockers:
+            _, apis, sites, labels = by_library.setdefault(
+                blocker.library, (blocker.replacement, set(), [], [])
+            )
+            apis.add(blocker.api)
+            sites.append(blocker.api)
+            if route.label not in labels:
+                labels.append(route.label)
+    swaps = [
+        Swap(library, replacement, tuple(sorted(apis)), len(sites), tuple(labels))
+        for library, (replacement, apis, sites, labels) in by_library.items()
+    ]
+    swaps.sort(key=lambda s: (-len(s.routes), -s.sites, s.library))
+    return tuple(swaps)
+
+
+def _pieces(modules: Sequence[ModuleSummary]) -> tuple[Piece, ...]:
+    used: dict[str, set[str]] = {}
+    for module in modules:
+        for item in module.imports:
+            name = f"{item.module}.{item.name}" if item.name else item.module
+            if item.level == 0 and name in REPLACED_PIECES:
+                used.setdefault(name, set()).add(module.path)
+    return tuple(
+        Piece(name, REPLACED_PIECES[name], tuple(sorted(files)))
+        for name, files in sorted(used.items())
+    )

@@ -1,0 +1,310 @@
+"""`asynclint migrate`: the Flask execution model, the migration report on the example app
+(pinned), and `check`, which must never treat a Flask view as running on the loop."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import run
+from typer.testing import CliRunner
+
+from asynclint.cache import Summaries
+from asynclint.cli import app
+from asynclint.config import Settings
+from asynclint.migrate import Migration, migrate
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "flask_app"
+
+# route (or hook) label -> the blocking APIs it reaches, in order; () when it can be `async def`
+EXPECTED_EXAMPLE = {
+    "before_request hook (runs before every request) `create_app.start_timer`": (),
+    "error handler `create_app.not_found`": (),
+    "route `GET /health`": (),
+    "route `POST /auth/login`": (
+        "flask_sqlalchemy.SQLAlchemy.session.execute",
+        "werkzeug.security.check_password_hash",
+    ),
+    "route `POST /auth/logout`": (  # `logout_user()` loads the user first
+        "flask_sqlalchemy.SQLAlchemy.session.get",
+    ),
+    "flask-login user loader (runs for every view that reads `current_user`) `load_user`": (
+        "flask_sqlalchemy.SQLAlchemy.session.get",
+    ),
+    "route `GET /posts/`": ("flask_sqlalchemy.SQLAlchemy.session.scalars",),
+    "route `GET /posts/<int:post_id>`": ("flask_sqlalchemy.SQLAlchemy.get_or_404",),
+    "route `POST /posts/`": (
+        "flask_sqlalchemy.SQLAlchemy.session.get",  # `login_required` runs `load_user`
+        "flask_sqlalchemy.SQLAlchemy.session.commit",
+        "celery.Task.delay",  # `@celery.task` makes `notify_followers` a Task
+    ),
+    "route `PUT /posts/<int:post_id>/image`": (
+        "flask_sqlalchemy.SQLAlchemy.session.get",
+        "flask_sqlalchemy.SQLAlchemy.get_or_404",
+        "botocore.client.BaseClient.upload_fileobj",
+        "flask_sqlalchemy.SQLAlchemy.session.commit",
+    ),
+    "route `GET /posts/by/<email>`": (  # `User.query`: the model's Flask-SQLAlchemy Query
+        "flask_sqlalchemy.query.Query.first_or_404",
+        "flask_sqlalchemy.query.Query.paginate",
+    ),
+    "route `GET /posts/weather/<city>`": ("requests.get",),
+    "route `GET /posts/markdown-help`": (),
+    "route `GET /api/posts/<int:post_id>` (`PostAPI.get`)": (
+        "flask_sqlalchemy.SQLAlchemy.get_or_404",
+    ),
+    "route `DELETE /api/posts/<int:post_id>` (`PostAPI.delete`)": (
+        "flask_sqlalchemy.SQLAlchemy.get_or_404",
+        "flask_sqlalchemy.SQLAlchemy.session.delete",
+        "flask_sqlalchemy.SQLAlchemy.session.commit",
+    ),
+}
+
+
+def _migrate(root: Path) -> Migration:
+    files = sorted(root.rglob("*.py"))
+    return migrate(files, root, Settings(), Summaries(None))
+
+
+def test_example_report_is_pinned() -> None:
+    report = _migrate(EXAMPLE.parent)
+    got = {route.label: tuple(b.api for b in route.blockers) for route in report.routes}
+    assert got == EXPECTED_EXAMPLE
+
+
+def test_example_swaps_are_counted_by_library() -> None:
+    report = _migrate(EXAMPLE.parent)
+    swaps = {s.library: (len(s.routes), s.sites) for s in report.swaps}
+    assert swaps == {
+        "flask-sqlalchemy": (10, 16),
+        "werkzeug": (1, 1),
+        "boto3": (1, 1),
+        "requests": (1, 1),
+        "celery": (1, 1),
+    }
+    (requests,) = [s for s in report.swaps if s.library == "requests"]
+    assert "httpx.AsyncClient" in requests.replacement
+    (boto,) = [s for s in report.swaps if s.library == "boto3"]
+    assert "aioboto3" in boto.replacement
+
+
+def test_example_flask_pieces_are_context_not_routes() -> None:
+    report = _migrate(EXAMPLE.parent)
+    names = {p.name for p in report.pieces}
+    assert {"flask.request", "flask.g", "flask.session", "flask_login.current_user"} <= names
+    assert all("request" not in r.function for r in report.routes)
+
+
+def test_model_query_is_typed_through_the_catalog_attributes(tmp_path: Path) -> None:
+    source = """
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class Tag(db.Model):
+            pass
+
+        @app.route("/tags")
+        def tags():
+            lazy = Tag.query.filter_by(name="x").order_by(Tag.id)  # builds, runs nothing
+            return [t.name for t in lazy.limit(5).all()]
+        """
+    (route,) = _migrate(_write(tmp_path, source)).routes
+    assert [(b.api, b.line) for b in route.blockers] == [("flask_sqlalchemy.query.Query.all", 13)]
+
+
+def test_authentication_callbacks_run_for_the_views_they_guard(tmp_path: Path) -> None:
+    (tmp_path / "api.py").write_text(
+        textwrap.dedent(
+            """
+            import requests
+            from flask import Blueprint
+            from flask_httpauth import HTTPTokenAuth
+            bp = Blueprint("api", __name__)
+            token_auth = HTTPTokenAuth()
+
+            @token_auth.verify_token
+            def verify_token(token):
+                return requests.get("http://auth/introspect", params={"t": token}).json()
+
+            @bp.route("/me")
+            @token_auth.login_required
+            def me():
+                return {}
+
+            @bp.route("/open")
+            def public():
+                return {}
+            """
+        )
+    )
+    (tmp_path / "factory.py").write_text(
+        textwrap.dedent(
+            """
+            from flask import Flask
+
+            def create_app():
+                app = Flask(__name__)
+                from api import bp as api_bp  # a factory's local import still names `bp`
+                app.register_blueprint(api_bp, url_prefix="/api")
+                return app
+            """
+        )
+    )
+    got = {r.label: [(b.api, b.via, b.line) for b in r.blockers] for r in _migrate(tmp_path).routes}
+    assert got == {
+        "Flask-HTTPAuth callback (runs for every view its `login_required` guards) "
+        "`verify_token`": [("requests.get", (), 10)],
+        "route `GET /api/me`": [("requests.get", ("verify_token",), 0)],
+        "route `GET /api/open`": [],
+    }
+
+
+def test_the_cli_command_is_not_a_route() -> None:
+    labels = [r.label for r in _migrate(EXAMPLE.parent).routes]
+    assert not any("init_db" in label for label in labels)
+
+
+def test_check_never_reports_flask_views() -> None:
+    assert [f for f in run(EXAMPLE.parent) if "flask_app" in f.path] == []
+
+
+def _write(tmp_path: Path, source: str) -> Path:
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+# Flask contexts: source -> {label: blocking APIs}. Everything Flask calls per request is in;
+# CLI commands, plain helpers and click commands are out.
+CONTEXTS = [
+    (
+        """
+        import time
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.route("/a", methods=["GET", "POST"])
+        def a():
+            time.sleep(1)
+
+        @app.delete("/b")
+        def b():
+            return ""
+
+        def helper():
+            time.sleep(1)
+
+        @app.cli.command("seed")
+        def seed():
+            time.sleep(1)
+        """,
+        {"route `GET,POST /a`": ("time.sleep",), "route `DELETE /b`": ()},
+    ),
+    (
+        """
+        import time
+        from flask import Blueprint, Flask
+        from flask.views import MethodView, View
+        app = Flask(__name__)
+        bp = Blueprint("bp", __name__, url_prefix="/v1")
+
+        class Items(MethodView):
+            def get(self):
+                time.sleep(1)
+            def helper(self):
+                time.sleep(1)
+
+        class Page(View):
+            def dispatch_request(self):
+                return open("page.html").read()
+
+        bp.add_url_rule("/items", view_func=Items.as_view("items"))
+        app.add_url_rule("/page", view_func=Page.as_view("page"))
+        """,
+        {
+            "route `GET /v1/items` (`Items.get`)": ("time.sleep",),
+            "route `/page` (`Page.dispatch_request`)": ("builtins.open", "io.TextIOWrapper.read"),
+        },
+    ),
+    (
+        """
+        import requests
+        from flask import Flask
+        app = Flask(__name__)
+
+        @app.before_request
+        def before():
+            requests.get("http://auth")
+
+        @app.teardown_request
+        def teardown(exc):
+            return None
+
+        def on_500(error):
+            requests.post("http://alerts")
+
+        app.register_error_handler(500, on_500)
+        """,
+        {
+            "before_request hook (runs before every request) `before`": ("requests.get",),
+            "teardown_request hook (runs after every request) `teardown`": (),
+            "error handler `on_500`": ("requests.post",),
+        },
+    ),
+    (
+        """
+        import redis
+        from flask import Flask
+        from flask_restful import Api, Resource
+        app = Flask(__name__)
+        api = Api(app)
+        cache = redis.Redis()
+
+        class Counter(Resource):
+            def get(self, name):
+                return {"hits": cache.incr(name)}
+            def delete(self, name):
+                return "", 204
+
+        api.add_resource(Counter, "/counters/<name>", "/c/<name>")
+        """,
+        {
+            "route `GET /counters/<name>, GET /c/<name>` (`Counter.get`)": ("redis.Redis.incr",),
+            "route `DELETE /counters/<name>, DELETE /c/<name>` (`Counter.delete`)": (),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), CONTEXTS)
+def test_flask_contexts(tmp_path: Path, source: str, expected: dict[str, tuple[str, ...]]) -> None:
+    report = _migrate(_write(tmp_path, source))
+    got = {route.label: tuple(b.api for b in route.blockers) for route in report.routes}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), CONTEXTS)
+def test_check_reports_nothing_in_flask_contexts(
+    tmp_path: Path, source: str, expected: dict[str, tuple[str, ...]]
+) -> None:
+    assert run(_write(tmp_path, source)) == []
+
+
+def test_cli_formats_and_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = _write(tmp_path, CONTEXTS[0][0])
+    text = runner.invoke(app, ["migrate", "--no-cache", str(root)])
+    assert text.exit_code == 0, text.output
+    assert "route GET,POST /a [a]: keep def" in text.output
+    assert "a -> time.sleep (ASL501)" in text.output
+    data = runner.invoke(app, ["migrate", "--no-cache", "-f", "json", str(root)])
+    parsed = json.loads(data.output)
+    assert parsed["summary"] == {"routes": 2, "async_ready": 1, "keep_def": 1, "blocking_hooks": 0}
+    markdown = runner.invoke(app, ["migrate", "--no-cache", "--format", "markdown", str(root)])
+    assert markdown.output.startswith("# Flask → FastAPI migration report")
+    assert "| route `DELETE /b` | `b` (app.py:11) | can be `async def` | — |" in markdown.output
+    failing = runner.invoke(app, ["migrate", "--no-cache", "--fail-on-blocking", str(root)])
+    assert failing.exit_code == 1
