@@ -4,8 +4,8 @@ The names are resolved in ONE subprocess (``tests/catalog_probe.py``, JSON in an
 process never imports the libraries the catalog describes. For each entry whose top-level module
 is installed, the probe imports the longest importable module prefix of the name and follows the
 rest with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method and every key of
-``returns`` must exist on the class and on each alias, and every ``returns`` type must resolve to a
-class. Standard-library entries are always checked; the libraries come from the ``catalog`` extra
+``returns`` and ``attributes`` must exist on the class and on each alias, and every type they name
+must resolve to a class. Standard-library entries are always checked; the libraries come from the ``catalog`` extra
 (``pip install -e ".[test]"`` installs it), and entries of a library that is not installed are
 skipped with the library's name.
 
@@ -51,6 +51,11 @@ _AWS = "region_name='us-east-1', aws_access_key_id='dummy', aws_secret_access_ke
 # evaluated by the probe (a bare name imports that module). Each builds its object locally,
 # with dummy credentials and no network access.
 SAMPLES: dict[str, list[str]] = {
+    # `parents.__getitem__`: the sequence of ancestors is built per path (a `WindowsPath`
+    # cannot be built on POSIX; its pure base has the same `parents`)
+    "pathlib.Path": ["pathlib.Path('.')"],
+    "pathlib.PosixPath": ["pathlib.PosixPath('.')"],
+    "pathlib.WindowsPath": ["pathlib.PureWindowsPath('.')"],
     # factory functions before Python 3.13 (`RLock` still is), and `Condition`, which copies
     # `acquire`/`release` from its lock onto the instance
     "threading.Lock": ["threading.Lock()"],
@@ -134,6 +139,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
             out.append({"name": entry.name, "kind": "function", "returns": returns})
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)
+            methods |= set(entry.attributes)
             out.append(
                 {
                     "name": entry.name,
@@ -141,7 +147,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
                     # `mypy_boto3_*.*Client`: a pattern for type-stub classes, not one name
                     "aliases": [alias for alias in entry.aliases if "*" not in alias],
                     "methods": sorted(methods),
-                    "returns": sorted(set(entry.returns.values())),
+                    "returns": sorted({*entry.returns.values(), *entry.attributes.values()}),
                 }
             )
     return out

@@ -13,7 +13,8 @@ import fnmatch
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,26 @@ class ClassEntry:
     # blocking methods that cannot block on an instance built without its bound
     # (`queue.Queue()` with no `maxsize`: `put` never waits): (argument, methods)
     unbounded: tuple[str, frozenset[str]] | None = None
+    # the type of an attribute or property read on an instance (`Path(...).parent`)
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """Every attribute name the entry describes (the first segment of a dotted path)."""
+        names = (*self.blocking, *self.safe, *self.returns, *self.attributes)
+        return frozenset(name.split(".", 1)[0] for name in names)
+
+    def attribute_type(self, attr: str) -> str | None:
+        """The type reading ``attr`` gives: a listed attribute, or, for a name the entry does
+        not describe, what the class's ``__getattr__`` returns (`client.some_db` on pymongo's
+        `MongoClient`). Python calls ``__getattr__`` only when normal lookup fails, and the
+        libraries that define one refuse private names."""
+        if attr in self.attributes:
+            return self.attributes[attr]
+        dynamic = self.returns.get("__getattr__")
+        if dynamic is None or attr.startswith("_") or attr in self.members:
+            return None
+        return dynamic
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -162,15 +183,8 @@ class Catalog:
             drop = {m for m in entry.blocking if f"{entry.name}.{m}" in allowed}
             ctor = entry.constructor and entry.name + ".__init__" not in allowed
             if drop or ctor != entry.constructor:
-                entry = ClassEntry(
-                    entry.name,
-                    entry.info,
-                    entry.blocking - drop,
-                    entry.safe | drop,
-                    ctor,
-                    entry.returns,
-                    entry.aliases,
-                    entry.versions,
+                entry = replace(
+                    entry, blocking=entry.blocking - drop, safe=entry.safe | drop, constructor=ctor
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
@@ -200,6 +214,7 @@ _CLASS_KEYS = {
     "safe",
     "constructor",
     "returns",
+    "attributes",
     "since",
     "until",
     "unbounded",
@@ -506,9 +521,16 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         if not all(part.isidentifier() for part in method.split(".")):
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
+    attributes = item.get("attributes", {})
+    if not isinstance(attributes, dict):
+        raise where.error("attributes", "must be a table of attribute = type")
+    for attr, type_name in attributes.items():
+        if not attr.isidentifier():
+            raise where.error("attributes", f"has key {attr!r}, which is not an attribute name")
+        _qualname(type_name, f"attributes.{attr}", where)
     unbounded = _unbounded(item, blocking, where)
     info = _info(item, where) if (blocking or constructor) else None
-    listed = {*blocking, *safe, *returns, *aliases}
+    listed = {*blocking, *safe, *returns, *attributes, *aliases}
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
         name=name,
@@ -520,6 +542,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         aliases=aliases,
         versions=versions,
         unbounded=unbounded,
+        attributes=dict(attributes),
     )
 
 

@@ -457,6 +457,11 @@ class Resolver:
         if isinstance(base, Inst):
             if isinstance(base.type, ClassKey):
                 return self.instance_attr(base.type, attr)
+            if not base.path:
+                entry = self.catalog.cls(base.type)
+                typed = entry.attribute_type(attr) if entry is not None else None
+                if typed is not None:
+                    return Inst(typed)
             return Inst(base.type, f"{base.path}.{attr}" if base.path else attr)
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
