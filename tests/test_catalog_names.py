@@ -5,9 +5,9 @@ process never imports the libraries the catalog describes. For each entry whose 
 is installed, the probe imports the longest importable module prefix of the name and follows the
 rest with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method and every key of
 ``returns`` and ``attributes`` must exist on the class and on each alias, and every type they name
-must resolve to a class. Standard-library entries are always checked; the libraries come from the ``catalog`` extra
-(``pip install -e ".[test]"`` installs it), and entries of a library that is not installed are
-skipped with the library's name.
+must resolve to a class. Standard-library entries are always checked; the libraries come from the
+``catalog`` extra (``pip install -e ".[test]"`` installs it), and entries of a library that is not
+installed are skipped with the library's name.
 
 Dotted method paths (``chat.completions.create`` on ``openai.OpenAI``) are resolved through the
 class when it declares the type of the first segment (a property's return annotation or a class
