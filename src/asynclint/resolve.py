@@ -1138,10 +1138,32 @@ def _reaching(function: FunctionSummary, bindings: tuple[Binding, ...], line: in
             r.group == s.group and r.arm != s.arm and r.arm and s.arm for r in where for s in read
         ):
             continue  # the other arm of a branch the read is in
-        if any(other.line > binding.line and inside <= read for other, inside in above):
+        later = [(other, inside) for other, inside in above if other.line > binding.line]
+        if any(inside <= read for _, inside in later):
             continue  # replaced before the read on every path
+        if _every_arm_rebinds(later, read, regions):
+            continue  # replaced in each arm of an `if` / `else` before the read
         out.append(binding)
     return out
+
+
+def _every_arm_rebinds(
+    later: list[tuple[Binding, frozenset[Region]]],
+    read: frozenset[Region],
+    regions: tuple[Region, ...],
+) -> bool:
+    """Each arm of some branch (`if` and its `else`) binds the name again, directly in the
+    arm, and the read is after the branch, not in it."""
+    arms: dict[int, set[int]] = {}
+    for _, inside in later:
+        for region in inside - read:
+            if region.arm and inside - read == {region}:
+                arms.setdefault(region.group, set()).add(region.arm)
+    for group, bound in arms.items():
+        every = {r.arm for r in regions if r.group == group}
+        if len(every) > 1 and bound == every:
+            return True
+    return False
 
 
 # at most this many calls are resolved to type one unannotated parameter
