@@ -33,7 +33,6 @@ from asynclint.expr import (
     TypeUnion,
     Unpack,
     last_name,
-    walk,
 )
 from asynclint.project import Project
 from asynclint.summary import (
@@ -210,6 +209,7 @@ class Resolver:
         self._state_index: Optional[dict[str, list[tuple[OptExpr, Scope]]]] = None
         self._heirs: Optional[dict[str, list[ClassKey]]] = None
         self._mros: dict[ClassKey, list[Union[ClassKey, str]]] = {}
+        self._below: dict[ClassKey, list[ClassKey]] = {}
         self._constructed: dict[ClassKey, bool] = {}
         self._states: dict[str, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
@@ -644,6 +644,12 @@ class Resolver:
     def _subclasses(self, base: ClassKey) -> list[ClassKey]:
         """Project classes below ``base``: found by the names their bases are spelled with
         (cheap, no resolution), then proven by their resolved bases."""
+        known = self._below.get(base)
+        if known is None:
+            known = self._below[base] = self._find_subclasses(base)
+        return known
+
+    def _find_subclasses(self, base: ClassKey) -> list[ClassKey]:
         heirs = self._heir_index()
         summary = self.cls(base)
         if summary is None:
@@ -1190,10 +1196,13 @@ def site_scope(path: str, function: FunctionSummary, site: CallSite) -> Scope:
     """Where ``site`` of ``function`` reads its names: with its line only when it reads a
     local whose type can change with the line, so most sites share the resolver's memo."""
     if function.flow:
+        flowing = function.flowing
         for part in (site.func, *site.positional):
-            for node in walk(part):
-                if isinstance(node, Name) and node.id in function.flowing:
-                    return Scope(path, function.qualname, site.line)
+            # the name an expression starts from (`r` in `r.json().get`) is what it reads
+            while isinstance(part, (Attr, Call, Subscript, Await, Enter)):
+                part = part.func if isinstance(part, Call) else part.value
+            if isinstance(part, Name) and part.id in flowing:
+                return Scope(path, function.qualname, site.line)
     return Scope(path, function.qualname)
 
 

@@ -484,13 +484,14 @@ class _FunctionBuilder:
         flat = self.regions
         if not flat:
             return ()
+        names = [binding.name for binding in self.assigns]
+        if len(set(names)) == len(names):  # the common case, answered in C
+            return ()
         seen: set[str] = set()
         twice: set[str] = set()
-        for binding in self.assigns:
-            (twice if binding.name in seen else seen).add(binding.name)
+        for name in names:
+            (twice if name in seen else seen).add(name)
         lines = {b.line for b in self.assigns if b.name in twice}
-        if not lines:
-            return ()
         groups = {
             flat[i + 2]
             for i in range(0, len(flat), 4)
