@@ -167,6 +167,14 @@ def static_type(cls: type, name: str) -> Any:
     return MISSING
 
 
+def _declared(owner: Any, name: str) -> bool:
+    """``name`` is annotated on the class or a base (`query: ClassVar[Query]`), even when the
+    annotation cannot be evaluated (a name imported only for type checkers)."""
+    return isinstance(owner, type) and any(
+        name in vars(klass).get("__annotations__", {}) for klass in owner.__mro__
+    )
+
+
 def check_static(owner: Any, path: list[str]) -> str | None:
     """How `path` resolves from `owner` (a class) without an instance, or None."""
     obj = owner
@@ -183,7 +191,9 @@ def check_static(owner: Any, path: list[str]) -> str | None:
         if index == len(path) - 1:
             if hasattr(obj, part):
                 return how
-            return "annotation" if typed is not MISSING else None
+            if typed is not MISSING or _declared(obj, part):
+                return "annotation"
+            return None
         if typed is not MISSING:
             obj, how = typed, "annotation"
             continue

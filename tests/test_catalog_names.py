@@ -3,11 +3,12 @@
 The names are resolved in ONE subprocess (``tests/catalog_probe.py``, JSON in and out): this test
 process never imports the libraries the catalog describes. For each entry whose top-level module is
 installed, the probe imports the longest importable module prefix of the name and follows the rest
-with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method, every ``properties``
-name and every key of ``returns`` and ``decorators`` must exist on the class and on each alias, and
-every ``returns`` type must resolve to a class. Standard-library entries are always checked; the
-libraries come from the ``catalog`` extra (``pip install -e ".[test]"`` installs it), and entries of
-a library that is not installed are skipped with the library's name.
+with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method, every
+``properties`` name and every key of ``returns``, ``attributes`` and ``decorators`` must exist
+on the class and on each alias, and every type they name must resolve to a class.
+Standard-library entries are always checked; the libraries come from the ``catalog`` extra
+(``pip install -e ".[test]"`` installs it), and entries of a library that is not installed are
+skipped with the library's name.
 
 Dotted method paths (``chat.completions.create`` on ``openai.OpenAI``) are resolved through the
 class when it declares the type of the first segment (a property's return annotation or a class
@@ -51,6 +52,11 @@ _AWS = "region_name='us-east-1', aws_access_key_id='dummy', aws_secret_access_ke
 # evaluated by the probe (a bare name imports that module). Each builds its object locally,
 # with dummy credentials and no network access.
 SAMPLES: dict[str, list[str]] = {
+    # `parents.__getitem__`: the sequence of ancestors is built per path (a `WindowsPath`
+    # cannot be built on POSIX; its pure base has the same `parents`)
+    "pathlib.Path": ["pathlib.Path('.')"],
+    "pathlib.PosixPath": ["pathlib.PosixPath('.')"],
+    "pathlib.WindowsPath": ["pathlib.PureWindowsPath('.')"],
     # factory functions before Python 3.13 (`RLock` still is), and `Condition`, which copies
     # `acquire`/`release` from its lock onto the instance
     "threading.Lock": ["threading.Lock()"],
@@ -99,6 +105,11 @@ PROBE_ENV = {"OPENAI_API_KEY": "sk-dummy"}
 Found = dict[str, Any]  # {"python": (3, 13, 0), "sqlalchemy": (2, 0, 36), ...}
 
 
+def _held_class(type_name: str) -> str:
+    held = type_name.startswith("type[") and type_name.endswith("]")
+    return type_name[5:-1] if held else type_name
+
+
 def version_ranges(entries: Iterable[FunctionEntry | ClassEntry]) -> dict[str, Versions]:
     """Names that exist only in some releases: the catalog's `since` / `until`, and every
     generated name, which exists from (at the latest) the release it was generated from."""
@@ -137,7 +148,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
             out.append({"name": entry.name, "kind": "function", "returns": returns})
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)
-            methods |= set(entry.properties) | set(entry.decorators)
+            methods |= set(entry.properties) | set(entry.decorators) | set(entry.attributes)
             out.append(
                 {
                     "name": entry.name,
@@ -145,7 +156,10 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
                     # `mypy_boto3_*.*Client`: a pattern for type-stub classes, not one name
                     "aliases": [alias for alias in entry.aliases if "*" not in alias],
                     "methods": sorted(methods),
-                    "returns": sorted(set(entry.returns.values())),
+                    # `type[X]` (an attribute holding the class itself) names the class X
+                    "returns": sorted(
+                        {*entry.returns.values(), *map(_held_class, entry.attributes.values())}
+                    ),
                 }
             )
     return out

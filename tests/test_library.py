@@ -405,9 +405,14 @@ def test_real_sdks_without_catalog_entries(
     site = Path(werkzeug.__file__).parent.parent
     (tmp_path / "main.py").write_text(SDK_APP)
     finding = _by_line(_check(tmp_path, _settings(site)))[line]
-    assert finding.code == code
+    # the call reaches `code`, reported or among the others it reaches: which one is
+    # reported depends on the installed release's shortest chain (websockets' older sync
+    # client also joins a thread on close, as costly as the socket write: both are true)
+    reached = {finding.code: finding.api, **dict(finding.also)}
+    assert code in reached
     if finding.inferred:  # until the catalog describes it (then the catalog wins)
-        assert finding.api == api or (api.endswith(".") and finding.api.startswith(api))
+        got = reached[code]
+        assert got == api or (api.endswith(".") and got.startswith(api))
         assert finding.inferred.startswith(dist + " ")
 
 

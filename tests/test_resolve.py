@@ -15,7 +15,18 @@ from asynclint.cache import Summaries
 from asynclint.config import Settings
 from asynclint.expr import Node
 from asynclint.project import Project
-from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope, Value
+from asynclint.resolve import (
+    ClassKey,
+    Ext,
+    FuncKey,
+    Gen,
+    Inst,
+    PClass,
+    PFunc,
+    Resolver,
+    Scope,
+    Value,
+)
 from asynclint.summary import summarise
 
 
@@ -25,7 +36,10 @@ def resolver(tmp_path: Path, files: dict[str, str]) -> Resolver:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     paths = [tmp_path / name for name in files]
-    project = Project(tmp_path, paths, Summaries(None).load)
+    load = Summaries(None).load
+    project = Project(tmp_path, paths, load)
+    for path in paths:  # the analysed files, as the engine adds them
+        project.add(load(path))
     return Resolver(project, Settings().catalog())
 
 
@@ -147,7 +161,140 @@ CASES = [
     ),
     # star imports of a library resolve through the catalog
     ({"main.py": "from time import *\n"}, "sleep", None, lambda t: Ext("time.sleep")),
+    # attributes a catalog class describes: a property, and any other name via `__getattr__`
+    (
+        {"main.py": "from pathlib import Path\nHERE = Path(__file__).resolve().parent\n"},
+        "HERE.parents[1] / 'data'",
+        None,
+        lambda t: Inst("pathlib.Path"),
+    ),
+    (
+        {"main.py": "from pymongo import MongoClient\nclient = MongoClient()\n"},
+        "client.app.users",
+        None,
+        lambda t: Inst("pymongo.collection.Collection"),
+    ),
+    (
+        {"main.py": "from pymongo import MongoClient\nclient = MongoClient()\n"},
+        "client['app'].users.find_one",
+        None,
+        lambda t: Inst("pymongo.collection.Collection", "find_one"),
+    ),
+    # a listed method is not an attribute `__getattr__` answers; a private name is refused
+    (
+        {"main.py": "from pymongo import MongoClient\nclient = MongoClient()\n"},
+        "client.close",
+        None,
+        lambda t: Inst("pymongo.MongoClient", "close"),
+    ),
+    (
+        {"main.py": "from pymongo import MongoClient\nclient = MongoClient()\n"},
+        "client._topology",
+        None,
+        lambda t: Inst("pymongo.MongoClient", "_topology"),
+    ),
+    # tuples: returned, unpacked, indexed
+    (
+        {
+            "main.py": "import requests\n"
+            "def make():\n    return requests.Session(), 'name'\n"
+            "def f():\n    session, name = make()\n"
+        },
+        "session",
+        "f",
+        lambda t: Inst("requests.Session"),
+    ),
+    (
+        {
+            "main.py": "import requests\n"
+            "def make():\n    return requests.Session(), 'name'\n"
+            "def f():\n    session, name = make()\n"
+        },
+        "name",
+        "f",
+        lambda t: None,
+    ),
+    (
+        {"main.py": "import requests\npair = (1, requests.Session())\n"},
+        "pair[1]",
+        None,
+        lambda t: Inst("requests.Session"),
+    ),
+    (
+        {"main.py": "import requests\ndef f():\n    head, *rest = [requests.Session(), 1, 2]\n"},
+        "rest",
+        "f",
+        lambda t: None,
+    ),
+    # a sync generator's call is a generator, not what it yields
+    (
+        {"main.py": "def rows():\n    yield 1\ng = rows()\n"},
+        "g",
+        None,
+        lambda t: Gen(FuncKey(here(t), "rows")),
+    ),
+    # `state` values: typed where they are set, on an app or a request
+    (
+        {
+            "main.py": "import redis\nfrom fastapi import FastAPI, Request\napp = FastAPI()\n"
+            "async def startup():\n    app.state.cache = redis.Redis()\n"
+            "async def route(request: Request): ...\n"
+        },
+        "request.app.state.cache",
+        "route",
+        lambda t: Inst("redis.Redis"),
+    ),
+    # ... but not on an object of the project's own that happens to have a `state`
+    (
+        {
+            "main.py": "import redis\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+            "app.state.cache = redis.Redis()\n"
+            "class Game:\n    def __init__(self):\n        self.state = None\n"
+            "game = Game()\n"
+        },
+        "game.state.cache",
+        None,
+        lambda t: None,
+    ),
 ]
+
+
+# (source of main.py, expression, function, line it is read at, expected)
+FLOW = (
+    "import requests\n"  # 1
+    "class Memory: ...\n"  # 2
+    "def f(flag):\n"  # 3
+    "    c = requests.Session()\n"  # 4
+    "    x = 1\n"  # 5
+    "    c = Memory()\n"  # 6
+    "    x = 2\n"  # 7
+    "    if flag:\n"  # 8
+    "        c = requests.Session()\n"  # 9
+    "        x = 3\n"  # 10
+    "    else:\n"  # 11
+    "        x = 4\n"  # 12
+    "        c = requests.Session()\n"  # 13
+    "    x = 5\n"  # 14
+    "    for i in flag:\n"  # 15
+    "        c = Memory()\n"  # 16
+    "    x = 6\n"  # 17
+)
+FLOW_CASES = [
+    (5, lambda t: Inst("requests.Session")),  # the first binding only
+    (7, lambda t: Inst(ClassKey(here(t), "Memory"))),  # replaced on line 6
+    (10, lambda t: Inst("requests.Session")),  # inside the `if` arm
+    (12, lambda t: Inst(ClassKey(here(t), "Memory"))),  # the `else` arm: line 9 excluded
+    (14, lambda t: Inst("requests.Session")),  # both arms agree
+    (17, lambda t: None),  # the loop may or may not have replaced it: no agreement
+    (0, lambda t: None),  # anywhere in the function: the bindings disagree
+]
+
+
+@pytest.mark.parametrize("case", FLOW_CASES, ids=lambda c: str(c[0]))
+def test_flow_sensitive_locals(tmp_path: Path, case: tuple) -> None:  # type: ignore[type-arg]
+    line, expected = case
+    r = resolver(tmp_path, {"main.py": FLOW})
+    assert r.value(_node("c"), Scope(here(tmp_path), "f", line)) == expected(tmp_path)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c[1])

@@ -24,6 +24,7 @@ from asynclint.resolve import (
     ClassKey,
     Ext,
     FuncKey,
+    Gen,
     Inst,
     PClass,
     PFunc,
@@ -31,6 +32,7 @@ from asynclint.resolve import (
     Scope,
     Value,
     decorator_names,
+    site_scope,
 )
 from asynclint.summary import CallSite, FunctionSummary, SiteKind
 
@@ -64,6 +66,25 @@ OFFLOAD_METHODS = frozenset({"run_in_executor"})
 # `def` in its threadpool (ASL801), never as a blocking call on the loop
 HOLD = "ASL801"
 _MISSING = Name("<missing>")
+
+# builtins that iterate their first argument to the end (or, `next`, to its first item)
+CONSUMERS = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "dict",
+        "sorted",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "next",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,7 @@ class CallGraph:
             # inside a library only the normal path of a call counts
             if site.cold in libraries.rules.skip_sites:
                 return []
-            callee = self.resolver.value(site.func, Scope(key.path, function.qualname))
+            callee = self.resolver.value(site.func, site_scope(key.path, function, site))
             name = callee.name if isinstance(callee, Ext) else None
             if isinstance(callee, Inst) and isinstance(callee.type, str):
                 name = callee.type
@@ -221,7 +242,7 @@ class CallGraph:
             # `if _client is None: _client = make()` on a global or `self.x`: a one-time
             # initialisation, like a memoised getter, not a per-request cost
             return []
-        scope = Scope(key.path, function.qualname)
+        scope = site_scope(key.path, function, site)
         if site.kind is SiteKind.WITH:
             entered = self._with_targets(site, scope)
             if any(_is_file_api(t) for t in entered) and self._in_memory(site, function, scope):
@@ -231,7 +252,12 @@ class CallGraph:
             return self._iter_targets(site, scope)
         if self.is_offload(site, scope):
             return []
-        targets = self._call_targets(self.resolver.value(site.func, scope))
+        callee = self.resolver.value(site.func, scope)
+        targets = self._call_targets(callee)
+        if isinstance(site.func, Attr) and isinstance(callee, PFunc):
+            targets += self._overrides(callee.key, site.func, function, scope)
+        if isinstance(callee, Ext) and callee.name in CONSUMERS and site.positional:
+            targets += self._iterated(self.resolver.value(site.positional[0], scope))
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
             targets = [t for t in targets if not _is_file_api(t)]
         if isinstance(site.func, Attr) and any(t.api is not None for t in targets):
@@ -490,11 +516,23 @@ class CallGraph:
         generator = self._sync_generator_call(expression, scope)
         if generator is not None:
             return [Target(function=generator, via=Via.ITERATION)]
+        value = self.resolver.value(expression, scope)
+        if isinstance(value, Gen):  # a generator kept in a variable, or returned by a helper
+            return self._iterated(value)
         if isinstance(expression, Call) and isinstance(
             self.resolver.value(expression.func, scope), PFunc
         ):
             return []  # iterating what a plain project function returned: its call is a site
-        value = self.resolver.value(expression, scope)
+        return self._iterated(value)
+
+    def _iterated(self, value: Value) -> list[Target]:
+        """What iterating ``value`` runs: a project generator's body, or the `__iter__` of a
+        catalogued class (a pymongo `Cursor` fetches as it is iterated)."""
+        if isinstance(value, Gen):
+            function = self.resolver.function(value.key)
+            if function is None or function.is_async:
+                return []
+            return [Target(function=value.key, via=Via.ITERATION)]
         if isinstance(value, Inst) and not value.path:
             return self._method_targets(value, "__iter__")
         return []
@@ -551,6 +589,49 @@ class CallGraph:
         if entry is None or entry.info is None or value.path not in entry.properties:
             return None
         return Api(f"{entry.name}.{value.path}", entry.info)
+
+    # -- dispatch over the project's classes ----------------------------------------------
+
+    def _overrides(
+        self, method: FuncKey, func: Attr, function: FunctionSummary, scope: Scope
+    ) -> list[Target]:
+        """`repo.save()` on a receiver typed as a project class whose instances are really
+        its subclasses: the overrides of ``method`` in them run too. That holds when the
+        method is abstract (`@abstractmethod`, `raise NotImplementedError`, `...`) or when
+        the class is never constructed itself in the analysed files."""
+        receiver = self.resolver.value(func.value, scope)
+        if not isinstance(receiver, Inst) or not isinstance(receiver.type, ClassKey):
+            return []
+        if receiver.path:
+            return []
+        base = receiver.type
+        if not self.resolver.may_have_subclasses(base):
+            return []
+        name = method.qualname.rsplit(".", 1)[-1]
+        if not self._stub(method) and self.resolver.constructed(base):
+            return []
+        overrides = self.resolver.overrides(base, name)
+        if not overrides:
+            return []
+        built = self._construction(func.value, function, scope)
+        if built is not None and self.resolver.value(built.func, scope) == PClass(base):
+            return []  # built right here: its class is known exactly
+        out: list[Target] = []
+        for override in overrides:
+            out += self._sync_body(override, Via.CALL)
+        return out
+
+    def _stub(self, key: FuncKey) -> bool:
+        """A method with no body of its own to run: abstract, or only raising
+        `NotImplementedError`, or only a docstring, `...` or `pass`."""
+        function = self.resolver.function(key)
+        if function is None:
+            return False
+        if "abstractmethod" in decorator_names(function) or self._abstract(key):
+            return True
+        return not (
+            function.calls or function.return_values or function.assigns or function.self_assigns
+        )
 
     # -- the fixpoint -------------------------------------------------------------------
 

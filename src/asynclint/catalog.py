@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,25 @@ class ClassEntry:
     timeouts: Mapping[str, Bound] = field(default_factory=dict)
     costs: Mapping[str, str] = field(default_factory=dict)  # method -> cost class, if not default
 
+    @cached_property
+    def members(self) -> frozenset[str]:
+        """Every attribute name the entry describes (the first segment of a dotted path)."""
+        names = (*self.blocking, *self.safe, *self.returns, *self.attributes, *self.properties)
+        names += tuple(self.decorators)
+        return frozenset(name.split(".", 1)[0] for name in names)
+
+    def attribute_type(self, attr: str) -> str | None:
+        """The type reading ``attr`` gives: a listed attribute, or, for a name the entry does
+        not describe, what the class's ``__getattr__`` returns (`client.some_db` on pymongo's
+        `MongoClient`). Python calls ``__getattr__`` only when normal lookup fails, and the
+        libraries that define one refuse private names."""
+        if attr in self.attributes:
+            return self.attributes[attr]
+        dynamic = self.returns.get("__getattr__")
+        if dynamic is None or attr.startswith("_") or attr in self.members:
+            return None
+        return dynamic
+
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
             return self.returns[method]
@@ -254,10 +274,10 @@ _CLASS_KEYS = {
     "safe",
     "constructor",
     "returns",
+    "attributes",
     "since",
     "until",
     "unbounded",
-    "attributes",
     "properties",
     "decorators",
     "timeout",
@@ -648,7 +668,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         raise where.error("cost", "must be a cost class, or a table of blocking method = class")
     costs = {m: _cost(v, f"cost.{m}" if m else "cost", where) for m, v in costs.items()}
     info = _info(item, where) if (blocking or constructor or properties) else None
-    listed = {*blocking, *safe, *returns, *aliases, *properties, *decorators}
+    listed = {*blocking, *safe, *returns, *attributes, *aliases, *properties, *decorators}
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
         name=name,

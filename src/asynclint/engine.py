@@ -31,7 +31,17 @@ from asynclint.fixes import Planner, digest
 from asynclint.library import Budget, Environment, Libraries, find_environment
 from asynclint.paths import display
 from asynclint.project import Project
-from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope
+from asynclint.resolve import (
+    ClassKey,
+    Ext,
+    FuncKey,
+    Inst,
+    PClass,
+    PFunc,
+    Resolver,
+    Scope,
+    site_scope,
+)
 from asynclint.summary import (
     CallSite,
     FunctionSummary,
@@ -941,7 +951,7 @@ class _Builder:
     def _async_with(self, key: FuncKey, function: FunctionSummary, site: CallSite) -> bool:
         """The project class a `with` enters defines `__aenter__` and `__aexit__`."""
         resolver = self.graph.resolver
-        value = resolver.value(site.func, Scope(key.path, function.qualname))
+        value = resolver.value(site.func, site_scope(key.path, function, site))
         if not isinstance(value, Inst) or not isinstance(value.type, ClassKey):
             return False
         return all(resolver.find_method(value.type, m) for m in ("__aenter__", "__aexit__"))

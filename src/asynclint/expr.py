@@ -166,6 +166,18 @@ class Iterate(Node):
 
 
 @node
+class Unpack(Node):
+    """Item ``index`` of ``value`` as an unpacking target gets it (``a, b = value``)."""
+
+    __slots__ = ("index", "value")
+    value: OptExpr
+    index: int
+
+    def children(self) -> tuple[OptExpr, ...]:
+        return (self.value,)
+
+
+@node
 class ListDisplay(Node):
     """A list or tuple display."""
 

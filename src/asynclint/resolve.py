@@ -21,23 +21,28 @@ from asynclint.expr import (
     Await,
     BinOp,
     Call,
+    Const,
     Enter,
     IfElse,
+    ListDisplay,
     Name,
     Node,
     OptExpr,
     Or,
     Subscript,
     TypeUnion,
+    Unpack,
     last_name,
 )
 from asynclint.project import Project
 from asynclint.summary import (
+    Binding,
     CallSite,
     ClassSummary,
     FunctionSummary,
     Import,
     ModuleSummary,
+    Region,
     SiteKind,
 )
 
@@ -96,13 +101,31 @@ class TypeForm:
     scope: Scope
 
 
-Value = Union[Ext, Inst, PFunc, PClass, PMod, TypeForm, None]
+@dataclass(frozen=True)
+class Tup:
+    """A tuple (or list) of known length: what ``return client, name`` gives, for unpacking."""
+
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Gen:
+    """The generator a call of a project sync generator function returns: its body runs
+    when it is iterated (`for`, `list(...)`), not when it is called."""
+
+    key: FuncKey
+
+
+Value = Union[Ext, Inst, PFunc, PClass, PMod, TypeForm, Tup, Gen, None]
 
 
 @dataclass(frozen=True)
 class Scope:
     path: str
     function: Optional[str]  # function qualname, or None for module level
+    # the line a local is read at (0: anywhere in the function): a local bound more than once
+    # has the type of the bindings that reach that line
+    line: int = 0
 
 
 _BUILTINS = frozenset(
@@ -180,9 +203,16 @@ class Resolver:
         self._cuts = 0  # cycles cut so far: a value computed across a cut is not memoised
         self._call_index: Optional[dict[str, list[tuple[str, Optional[str], CallSite]]]] = None
         self._reach_memo: dict[tuple[str, str, str], bool] = {}
+        self._words: dict[str, frozenset[str]] = {}
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
         self._decorated: dict[FuncKey, Optional[str]] = {}
+        self._state_index: Optional[dict[str, list[tuple[OptExpr, Scope]]]] = None
+        self._heirs: Optional[dict[str, list[ClassKey]]] = None
+        self._mros: dict[ClassKey, list[Union[ClassKey, str]]] = {}
+        self._below: dict[ClassKey, list[ClassKey]] = {}
+        self._constructed: dict[ClassKey, bool] = {}
+        self._states: dict[str, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
         # classes whose attributes the catalog types (few): every other lookup is skipped
         self._typed_attributes = {
@@ -233,6 +263,10 @@ class Resolver:
         if isinstance(e, Name):
             return self.name(e.id, scope)
         if isinstance(e, Attr):
+            if isinstance(e.value, Attr) and e.value.attr == "state":
+                stored = self.state_value(e.attr, e.value.value, scope)
+                if stored is not None:
+                    return stored
             return self.member(self.value(e.value, scope), e.attr)
         if isinstance(e, Call):
             return self.call_result(e, scope)
@@ -246,7 +280,16 @@ class Resolver:
                 return TypeForm(e, scope)
             if isinstance(base, Inst) and isinstance(base.type, str):
                 return self._library_returns(base, "__getitem__")
+            if isinstance(base, Tup) and len(e.items) == 1 and isinstance(e.items[0], Const):
+                return _item(base, e.items[0].value)
             return None
+        if isinstance(e, Unpack):
+            found = self.value(e.value, scope)
+            return _item(found, e.index) if isinstance(found, Tup) else None
+        if isinstance(e, ListDisplay):
+            if len(e.items) > _TUPLE_ITEMS:
+                return None
+            return Tup(tuple(self.value(item, scope) for item in e.items))
         if isinstance(e, IfElse):
             # `x if c else None` is common for optional clients: the non-None branch's type
             if e.orelse == NONE:
@@ -264,7 +307,7 @@ class Resolver:
         if isinstance(e, Or) and len(e.values) == 2:
             # `client or requests.Session()`: the fallback's type is the one we can know
             return self.value(e.values[1], scope)
-        return None  # Iterate and displays: element types are not tracked
+        return None  # Iterate and dicts: element types are not tracked
 
     def name(self, name: str, scope: Scope) -> Value:
         if self._overrides and (scope, name) in self._overrides:
@@ -300,7 +343,28 @@ class Resolver:
             typed = self.annotation_type(hint, scope)
             if typed is not None:
                 return typed
+        if scope.line and (name in function.rebound or name in function.param_map):
+            bindings = function.rebound.get(name) or tuple(
+                b for b in function.assigns if b.name == name
+            )
+            reaching = _reaching(function, bindings, scope.line)
+            if reaching:
+                return self._agreed(reaching, scope)
+            if name in function.param_map:
+                # read before its rebinding: an annotated parameter was typed above, and
+                # what callers pass is not worth proving for a name the body replaces
+                return None
         return self._combine(function.assigned.get(name, ()), scope, name)
+
+    def _agreed(self, bindings: list[Binding], scope: Scope) -> Value:
+        """The type the bindings reaching a read agree on, each read where it is made (so
+        `r = r.json()` types its `r` by the bindings above it)."""
+        results = {
+            self.value(b.value, Scope(scope.path, scope.function, b.line))
+            for b in bindings
+            if b.value != NONE
+        }
+        return results.pop() if len(results) == 1 else None
 
     def _combine(self, values: Iterable[OptExpr], scope: Scope, name: str = "") -> Value:
         """One value for a name assigned several times; unknown unless they all agree.
@@ -468,8 +532,15 @@ class Resolver:
         if isinstance(base, Inst):
             if isinstance(base.type, ClassKey):
                 return self.instance_attr(base.type, attr)
-            path = f"{base.path}.{attr}" if base.path else attr
-            return self._library_attribute(base.type, path) or Inst(base.type, path)
+            if not base.path:
+                entry = self.catalog.cls(base.type)
+                typed = entry.attribute_type(attr) if entry is not None else None
+                if typed is not None:
+                    # `type[...]`: the attribute holds the class itself (`Model.query`'s model)
+                    if typed.startswith("type[") and typed.endswith("]"):
+                        return Ext(typed[5:-1])
+                    return Inst(typed)
+            return Inst(base.type, f"{base.path}.{attr}" if base.path else attr)
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
         if isinstance(base, PFunc):
@@ -503,8 +574,60 @@ class Resolver:
         self._decorated[key] = found
         return found
 
+    def state_value(self, name: str, owner: OptExpr, scope: Scope) -> Value:
+        """``x.state.name`` on an app, a request or `request.app` (Starlette's `State`): the
+        type every ``….state.name = value`` in the analysed files agrees on, wherever it is
+        set (a lifespan or startup handler, a middleware, a dependency)."""
+        holder = self.value(owner, scope)
+        if holder is not None and not self._may_hold_state(holder):
+            return None
+        if name not in self._states:
+            marker = ("state", name)
+            if marker in self._in_progress:
+                return None
+            self._in_progress.add(marker)
+            try:
+                stored = self._state_assigns().get(name, [])
+                results = {self.value(v, s) for v, s in stored if v != NONE}
+            finally:
+                self._in_progress.discard(marker)
+            self._states[name] = results.pop() if len(results) == 1 else None
+        return self._states[name]
+
+    def _may_hold_state(self, holder: Value) -> bool:
+        """An app, a request or a websocket of FastAPI / Starlette (or a project subclass)."""
+        if isinstance(holder, Inst) and isinstance(holder.type, ClassKey):
+            return any(base.startswith(_STATE_OWNERS) for base in self.library_bases(holder.type))
+        if isinstance(holder, Inst) and isinstance(holder.type, str):
+            return holder.type.startswith(_STATE_OWNERS)
+        return isinstance(holder, Ext) and holder.name.startswith(_STATE_OWNERS)
+
+    def _state_assigns(self) -> dict[str, list[tuple[OptExpr, Scope]]]:
+        if self._state_index is None:
+            index: dict[str, list[tuple[OptExpr, Scope]]] = {}
+            for path in self.project.added:
+                summary = self.module(path)
+                for binding in summary.state_assigns:
+                    index.setdefault(binding.name, []).append((binding.value, Scope(path, None)))
+                for function in summary.functions.values():
+                    for binding in function.state_assigns:
+                        where = Scope(path, function.qualname, binding.line)
+                        index.setdefault(binding.name, []).append((binding.value, where))
+            self._state_index = index
+        return self._state_index
+
     def mro(self, key: ClassKey) -> list[Union[ClassKey, str]]:
         """The class, its project bases, then library bases (names), depth first."""
+        known = self._mros.get(key)
+        if known is not None:
+            return known
+        cuts = self._cuts
+        out = self._mro(key)
+        if cuts == self._cuts and not self._overrides:  # the same rule as the value memo
+            self._mros[key] = out
+        return out
+
+    def _mro(self, key: ClassKey) -> list[Union[ClassKey, str]]:
         out: list[Union[ClassKey, str]] = []
         pending: list[Union[ClassKey, str]] = [key]
         while pending and len(out) < 32:
@@ -533,6 +656,75 @@ class Resolver:
                 if qualname is not None:
                     return FuncKey(owner.path, qualname)
         return None
+
+    def overrides(self, base: ClassKey, name: str) -> list[FuncKey]:
+        """The methods ``name`` that project subclasses of ``base`` define themselves."""
+        out = []
+        for owner in self._subclasses(base):
+            summary = self.cls(owner)
+            qualname = summary.method_map.get(name) if summary is not None else None
+            if qualname is not None:
+                out.append(FuncKey(owner.path, qualname))
+        return out
+
+    def may_have_subclasses(self, base: ClassKey) -> bool:
+        """A cheap test: some analysed class names a base spelled like ``base``."""
+        summary = self.cls(base)
+        return summary is not None and summary.name in self._heir_index()
+
+    def _heir_index(self) -> dict[str, list[ClassKey]]:
+        """Project classes by the last name of each of their bases (`models.Base` -> Base)."""
+        if self._heirs is None:
+            heirs: dict[str, list[ClassKey]] = {}
+            for path in self.project.added:
+                for cls in self.module(path).classes.values():
+                    for spelled in {last_name(b) for b in cls.bases}:
+                        if spelled:
+                            heirs.setdefault(spelled, []).append(ClassKey(path, cls.qualname))
+            self._heirs = heirs
+        return self._heirs
+
+    def _subclasses(self, base: ClassKey) -> list[ClassKey]:
+        """Project classes below ``base``: found by the names their bases are spelled with
+        (cheap, no resolution), then proven by their resolved bases."""
+        known = self._below.get(base)
+        if known is None:
+            known = self._below[base] = self._find_subclasses(base)
+        return known
+
+    def _find_subclasses(self, base: ClassKey) -> list[ClassKey]:
+        heirs = self._heir_index()
+        summary = self.cls(base)
+        if summary is None:
+            return []
+        found: list[ClassKey] = []
+        names, seen = [summary.name], {summary.name}
+        while names and len(found) < 256:
+            for owner in heirs.get(names.pop(), ()):
+                if owner in found or owner == base:
+                    continue
+                if base in self.mro(owner):
+                    found.append(owner)
+                    below = self.cls(owner)
+                    if below is not None and below.name not in seen:
+                        seen.add(below.name)
+                        names.append(below.name)
+        return found
+
+    def constructed(self, key: ClassKey) -> bool:
+        """Whether the analysed files build an instance of exactly ``key`` (`Base(...)`);
+        a class called from too many places to prove counts as built."""
+        known = self._constructed.get(key)
+        if known is None:
+            summary = self.cls(key)
+            name = summary.name if summary is not None else key.qualname
+            candidates = self._calls_named(name)
+            known = len(candidates) > _CALLERS_BUDGET or any(
+                self.value(site.func, Scope(path, caller)) == PClass(key)
+                for path, caller, site in candidates
+            )
+            self._constructed[key] = known
+        return known
 
     def library_bases(self, key: ClassKey) -> list[str]:
         return [owner for owner in self.mro(key) if isinstance(owner, str)]
@@ -703,7 +895,7 @@ class Resolver:
         if _is_contextmanager(function):
             return self.yield_type(key)
         if function.is_generator:
-            return None
+            return None if function.is_async else Gen(key)
         typed = None
         if function.returns is not None:
             typed = self.annotation_type(function.returns, _annotation_scope(function, key.path))
@@ -716,6 +908,8 @@ class Resolver:
         """A type the analysis can use: a project class, or a library class in the catalog."""
         if isinstance(value, Inst):
             return isinstance(value.type, ClassKey) or self.catalog.cls(value.type) is not None
+        if isinstance(value, Tup):
+            return any(self.informative(item) for item in value.items)
         return value is not None
 
     def yield_type(self, key: FuncKey) -> Value:
@@ -825,15 +1019,23 @@ class Resolver:
             wanted = {stem, function.name}
             if function.class_name:
                 wanted.add(function.class_name.rsplit(".", 1)[-1])
-            summary = self.module(path)
-            imports = [*summary.imports]
-            for caller in summary.functions.values():
-                imports += caller.imports
-            known = any(
-                wanted & {item.local, item.name or "", *item.module.split(".")} for item in imports
-            )
+            known = not wanted.isdisjoint(self._import_words(path))
             self._reach_memo[key] = known
         return known
+
+    def _import_words(self, path: str) -> frozenset[str]:
+        """Every name the imports of ``path`` (at any level) are spelled with."""
+        words = self._words.get(path)
+        if words is None:
+            summary = self.module(path)
+            found: set[str] = set()
+            for imports in (summary.imports, *(f.imports for f in summary.functions.values())):
+                for item in imports:
+                    found.add(item.local)
+                    found.add(item.name or "")
+                    found.update(item.module.split("."))
+            words = self._words[path] = frozenset(found)
+        return words
 
     def _calls_named(self, name: str) -> list[tuple[str, Optional[str], CallSite]]:
         """Plain calls spelled with ``name`` in the analysed files (an index built once)."""
@@ -994,6 +1196,64 @@ def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
 
 
 _NONE_NAME = Name("None")
+# the libraries whose apps and requests carry a `state`
+_STATE_OWNERS = ("fastapi.", "starlette.")
+# longer displays are data, not a tuple of results to unpack
+_TUPLE_ITEMS = 8
+
+
+def _item(value: Tup, index: object) -> Value:
+    if isinstance(index, int) and not isinstance(index, bool) and -len(value.items) <= index:
+        return value.items[index] if index < len(value.items) else None
+    return None
+
+
+def _reaching(function: FunctionSummary, bindings: tuple[Binding, ...], line: int) -> list[Binding]:
+    """The bindings of one local that can reach a read at ``line``: made above it, not in a
+    branch that excludes the read (`if` / `else`), and not replaced on the way by a later
+    binding that every path to the read passes (one in a block around the read). Loops'
+    back edges are not followed."""
+    regions = function.regions
+
+    def around(at: int) -> frozenset[Region]:
+        return frozenset(r for r in regions if r.start <= at <= r.end)
+
+    read = around(line)
+    above = [(b, around(b.line)) for b in bindings if b.line < line]
+    out = []
+    for binding, where in above:
+        if any(
+            r.group == s.group and r.arm != s.arm and r.arm and s.arm for r in where for s in read
+        ):
+            continue  # the other arm of a branch the read is in
+        later = [(other, inside) for other, inside in above if other.line > binding.line]
+        if any(inside <= read for _, inside in later):
+            continue  # replaced before the read on every path
+        if _every_arm_rebinds(later, read, regions):
+            continue  # replaced in each arm of an `if` / `else` before the read
+        out.append(binding)
+    return out
+
+
+def _every_arm_rebinds(
+    later: list[tuple[Binding, frozenset[Region]]],
+    read: frozenset[Region],
+    regions: tuple[Region, ...],
+) -> bool:
+    """Each arm of some branch (`if` and its `else`) binds the name again, directly in the
+    arm, and the read is after the branch, not in it."""
+    arms: dict[int, set[int]] = {}
+    for _, inside in later:
+        for region in inside - read:
+            if region.arm and inside - read == {region}:
+                arms.setdefault(region.group, set()).add(region.arm)
+    for group, bound in arms.items():
+        every = {r.arm for r in regions if r.group == group}
+        if len(every) > 1 and bound == every:
+            return True
+    return False
+
+
 # at most this many calls are resolved to type one unannotated parameter
 _CALLERS_BUDGET = 64
 
@@ -1012,6 +1272,20 @@ def _names_in(value: OptExpr) -> set[Name]:
         elif node is not None:
             pending.extend(node.children())
     return out
+
+
+def site_scope(path: str, function: FunctionSummary, site: CallSite) -> Scope:
+    """Where ``site`` of ``function`` reads its names: with its line only when it reads a
+    local whose type can change with the line, so most sites share the resolver's memo."""
+    if function.flow:
+        flowing = function.flowing
+        for part in (site.func, *site.positional):
+            # the name an expression starts from (`r` in `r.json().get`) is what it reads
+            while isinstance(part, (Attr, Call, Subscript, Await, Enter)):
+                part = part.func if isinstance(part, Call) else part.value
+            if isinstance(part, Name) and part.id in flowing:
+                return Scope(path, function.qualname, site.line)
+    return Scope(path, function.qualname)
 
 
 def _enclosing_function(qualname: str) -> Optional[str]:

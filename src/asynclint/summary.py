@@ -36,6 +36,7 @@ from asynclint.expr import (
     Or,
     Subscript,
     TypeUnion,
+    Unpack,
     last_name,
 )
 from asynclint.fastapi_model import ARGUMENTS_READ, KEYWORDS_READ
@@ -85,6 +86,17 @@ def by_name(bindings: tuple[Binding, ...]) -> dict[str, tuple[OptExpr, ...]]:
 Read = tuple[OptExpr, int, int, int, int, Optional[int], str]
 
 
+class Region(NamedTuple):
+    """Lines of a block that may not run each time its function does: an arm of an `if` or
+    `match`, a loop body, the body, a handler or the `else` of a `try`. Two regions of one
+    ``group`` with different non-zero ``arm`` numbers exclude each other (`if` / `else`)."""
+
+    start: int
+    end: int
+    group: int
+    arm: int
+
+
 class Param(NamedTuple):
     name: str
     annotation: OptExpr
@@ -122,6 +134,9 @@ class CallSite(NamedTuple):
         return self.positional[0] if self.positional else None
 
 
+_RARE_FIELDS = ("state_assigns", "region_lines")
+
+
 @dataclass(frozen=True)
 class FunctionSummary:
     qualname: str  # "UserService.create", "outer.<locals>.inner"
@@ -149,6 +164,20 @@ class FunctionSummary:
     # the longest chain only: its inner attributes are read too. Kept as plain tuples (the
     # summariser makes tens of thousands); ``read_sites`` gives them as sites
     reads: tuple[Read, ...] = ()
+    # `x.state.name = value` (Starlette's `app.state` / `request.state`), by name
+    state_assigns: tuple[Binding, ...] = ()
+    # the conditional blocks, kept only when a local is bound more than once (flow typing):
+    # flat (start, end, group, arm) quadruples, which pickle as one tuple of ints
+    region_lines: tuple[int, ...] = ()
+
+    def __getstate__(self) -> dict[str, object]:
+        # most functions have neither: an absent key reads as the class default, and every
+        # summary of a cold run is pickled once and loaded once
+        state = dict(self.__dict__)
+        for name in _RARE_FIELDS:
+            if not state.get(name, True):
+                del state[name]
+        return state
 
     # maps built once, on first use (after a summary is loaded, never pickled with it)
     @cached_property
@@ -158,6 +187,29 @@ class FunctionSummary:
     @cached_property
     def annotated(self) -> dict[str, tuple[OptExpr, ...]]:
         return by_name(self.annotations)
+
+    @cached_property
+    def rebound(self) -> dict[str, tuple[Binding, ...]]:
+        """The bindings of each local bound more than once, in source order."""
+        out: dict[str, list[Binding]] = {}
+        for binding in self.assigns:
+            out.setdefault(binding.name, []).append(binding)
+        return {name: tuple(found) for name, found in out.items() if len(found) > 1}
+
+    @cached_property
+    def regions(self) -> tuple[Region, ...]:
+        flat = self.region_lines
+        return tuple(Region(*flat[i : i + 4]) for i in range(0, len(flat), 4))
+
+    @cached_property
+    def flowing(self) -> frozenset[str]:
+        """The locals whose type a read's line can change: bound more than once, or a
+        parameter rebound in the body."""
+        return frozenset(self.rebound) | {p.name for p in self.params if p.name in self.assigned}
+
+    @property
+    def flow(self) -> bool:
+        return bool(self.flowing)
 
     @cached_property
     def imported(self) -> dict[str, Import]:
@@ -234,6 +286,7 @@ class ModuleSummary:
     noqa: dict[int, frozenset[str]] = field(default_factory=dict)  # empty set: every code
     error: Optional[ParseError] = None
     import_line: int = 1  # where a new `import` goes: after the docstring and __future__
+    state_assigns: tuple[Binding, ...] = ()  # module-level `app.state.name = value`
 
     @cached_property
     def names(self) -> frozenset[str]:
@@ -441,6 +494,8 @@ class _FunctionBuilder:
         self.modules: set[str] = set()  # names bound by `import module`: their reads are no I/O
         self.returns: list[OptExpr] = []
         self.yields: list[OptExpr] = []
+        self.state_assigns: list[Binding] = []
+        self.regions: list[int] = []  # flat (start, end, group, arm) quadruples
         self.awaits = False
         self.is_generator = False
         self.self_name: Optional[str] = None
@@ -493,7 +548,39 @@ class _FunctionBuilder:
             return_values=tuple(self.returns),
             yield_values=tuple(self.yields),
             reads=tuple(self.reads),
+            state_assigns=tuple(self.state_assigns),
+            region_lines=self._kept_regions(),
         )
+
+    def _kept_regions(self) -> tuple[int, ...]:
+        """The groups of regions that hold a binding of a local bound more than once: the
+        others cannot change which binding reaches a read."""
+        flat = self.regions
+        if not flat:
+            return ()
+        names = [binding.name for binding in self.assigns]
+        if len(set(names)) == len(names):  # the common case, answered in C
+            return ()
+        seen: set[str] = set()
+        twice: set[str] = set()
+        for name in names:
+            (twice if name in seen else seen).add(name)
+        lines = {b.line for b in self.assigns if b.name in twice}
+        groups = {
+            flat[i + 2]
+            for i in range(0, len(flat), 4)
+            if any(flat[i] <= line <= flat[i + 1] for line in lines)
+        }
+        return tuple(
+            value
+            for i in range(0, len(flat), 4)
+            if flat[i + 2] in groups
+            for value in flat[i : i + 4]
+        )
+
+
+def _first_star(target: Union[ast.Tuple, ast.List]) -> int:
+    return next(i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred))
 
 
 def _is_static(node: _Function) -> bool:
@@ -664,16 +751,24 @@ class _Summariser(ast.NodeVisitor):
         if isinstance(target, ast.Name):
             self._bind(target.id, value, target.lineno)
         elif isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self._bind_target(element, None)
+            starred = any(isinstance(e, ast.Starred) for e in target.elts)
+            for index, element in enumerate(target.elts):
+                # positions are known up to a starred target only
+                # (a `for` target's items are never typed: no element types are tracked)
+                known = not (
+                    value is None
+                    or isinstance(value, Iterate)
+                    or (starred and index >= _first_star(target))
+                )
+                self._bind_target(element, Unpack(value, index) if known else None)
         elif isinstance(target, ast.Starred):
             self._bind_target(target.value, None)
-        elif (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Name)
-            and target.value.id == self.current.self_name
-        ):
-            self.current.self_assigns.append(Binding(target.attr, value, target.lineno))
+        elif isinstance(target, ast.Attribute):
+            owner = target.value
+            if isinstance(owner, ast.Name) and owner.id == self.current.self_name:
+                self.current.self_assigns.append(Binding(target.attr, value, target.lineno))
+            elif isinstance(owner, ast.Attribute) and owner.attr == "state":
+                self.current.state_assigns.append(Binding(target.attr, value, target.lineno))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
@@ -762,6 +857,9 @@ class _Summariser(ast.NodeVisitor):
 
     def visit_If(self, node: ast.If) -> None:
         self.visit(node.test)
+        group = self._group()
+        self._region(node.body, group, 1)
+        self._region(node.orelse, group, 2)
         why = _cold_branch(node, self.current.declared_global)
         if why:
             self.cold.append(why)
@@ -772,15 +870,58 @@ class _Summariser(ast.NodeVisitor):
         for statement in node.orelse:
             self.visit(statement)
 
+    def _group(self) -> int:
+        return len(self.current.regions) // 4
+
+    def _region(self, body: list[ast.stmt], group: int, arm: int, start: int = 0) -> None:
+        if body:
+            end = body[-1].end_lineno or body[-1].lineno
+            self.current.regions += (start or body[0].lineno, end, group, arm)
+
+    def _loop(self, node: Union[ast.For, ast.AsyncFor, ast.While]) -> None:
+        # the target is bound on the header line, and only when the loop runs
+        group = self._group()
+        self._region(node.body, group, 0, node.lineno)
+        self._region(node.orelse, group, 0)
+
+    def visit_While(self, node: ast.While) -> None:
+        self._loop(node)
+        self.generic_visit(node)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._try(node.body, node.handlers, node.orelse)
+        self.generic_visit(node)
+
+    def visit_TryStar(self, node: ast.AST) -> None:  # `except*`, Python 3.11+
+        self._try(getattr(node, "body", []), getattr(node, "handlers", []), [])
+        self.generic_visit(node)
+
+    def _try(
+        self, body: list[ast.stmt], handlers: list[ast.ExceptHandler], orelse: list[ast.stmt]
+    ) -> None:
+        group = self._group()
+        self._region(body, group, 0)
+        for arm, handler in enumerate(handlers, start=1):
+            self._region(handler.body, group, arm, handler.lineno)
+        self._region(orelse, group, len(handlers) + 1)
+
+    def visit_Match(self, node: ast.AST) -> None:
+        group = self._group()
+        for arm, case in enumerate(getattr(node, "cases", []), start=1):
+            self._region(case.body, group, arm, case.pattern.lineno)
+        self.generic_visit(node)
+
     # -- control flow with implicit calls ------------------------------------------------
 
     def visit_For(self, node: ast.For) -> None:
+        self._loop(node)
         self._iterate(node.iter)
         self._bind_target(node.target, Iterate(expr(node.iter)))
         for statement in [*node.body, *node.orelse]:
             self.visit(statement)
 
     def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._loop(node)
         self.current.awaits = True
         self.visit(node.iter)
         self._bind_target(node.target, None)
@@ -1087,6 +1228,7 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         module_calls=tuple(module.calls),
         noqa=suppressions(text),
         import_line=_import_line(tree),
+        state_assigns=tuple(module.state_assigns),
     )
 
 
