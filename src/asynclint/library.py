@@ -170,7 +170,7 @@ class Distributions:
             except OSError:
                 continue
             for info in infos:
-                dist = _distribution(info)
+                dist = distribution_of(info)
                 for key in _installed(info, dist):
                     owners.setdefault(key, dist)
         return owners
@@ -188,7 +188,7 @@ class Distributions:
         return None
 
 
-def _distribution(info: Path) -> Distribution:
+def distribution_of(info: Path) -> Distribution:
     name, _, version = info.name[: -len(".dist-info")].partition("-")
     metadata = read_source(info / "METADATA") or b""
     for line in metadata.decode("utf-8", "replace").splitlines():
