@@ -211,6 +211,12 @@ def probed() -> dict[str, Any]:
 # entries are the only ones not proven here; any other absent library fails the suite.
 NOT_INSTALLABLE = {
     "MySQLdb": "mysqlclient publishes no wheels and needs the MySQL client headers to build",
+    # both import PyTorch, whose default wheels on PyPI pull gigabytes of CUDA libraries; their
+    # names were checked in the libraries' source (openai-whisper 20250625,
+    # sentence-transformers 6.2)
+    "whisper": "openai-whisper imports PyTorch (gigabytes of CUDA wheels from PyPI)",
+    "sentence_transformers": "sentence-transformers imports PyTorch (gigabytes of CUDA wheels)",
+    "llama_cpp": "llama-cpp-python publishes only sources: installing it builds llama.cpp in C++",
 }
 
 
