@@ -140,6 +140,12 @@ def test_a_factory_method_gives_returns_and_the_returned_class_its_entry() -> No
     assert connect.info is None and connect.returns == "fakens.vectors.VectorClient"
 
 
+def test_a_sync_prefixed_class_has_its_async_prefixed_twin() -> None:
+    jobs = _entries(_inferred("fake-vectors"))["fakens.vectors.SyncJobs"]
+    assert jobs.info is not None
+    assert jobs.info.replacement.startswith("`fakens.vectors.AsyncJobs`, the library's async twin")
+
+
 def test_a_blocking_with_statement_is_a_flag() -> None:
     stream = _entries(_inferred("fake-vectors"))["fakens.vectors.index.Stream"]
     assert isinstance(stream, ClassEntry)

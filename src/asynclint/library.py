@@ -55,6 +55,8 @@ DEFAULT_MAX_FILES = DEFAULT_LIBRARY_MAX_FILES
 DEFAULT_MAX_SECONDS = DEFAULT_LIBRARY_MAX_SECONDS
 # sibling modules that hold a distribution's async API (`pkg.aio.Client` for `pkg.Client`)
 _ASYNC_MODULES = ("aio", "asyncio", "_async", "async_", "aio_client", "async_client")
+# the async twin of class `X`, by name: `AsyncX`, `XAsync`, `AioX`
+_CLASS_TWINS = (("Async", ""), ("", "Async"), ("Aio", ""))
 
 
 # -- the environment --------------------------------------------------------------------------
@@ -465,11 +467,10 @@ class Libraries:
         packages = _parents(self.module_name(key.path))
         if function.class_name is not None:
             owner = function.class_name
-            candidates = [
-                (p, f"{prefix}{owner}{suffix}")
-                for p in packages
-                for prefix, suffix in (("Async", ""), ("", "Async"), ("Aio", ""))
-            ]
+            names = [f"{prefix}{owner}{suffix}" for prefix, suffix in _CLASS_TWINS]
+            if owner.startswith("Sync") and owner[4:5].isupper():  # `SyncX` and `AsyncX`
+                names.append(f"Async{owner[4:]}")
+            candidates = [(p, name) for p in packages for name in names]
             candidates += [
                 (f"{p}.{sub}", name)
                 for p in packages
