@@ -134,6 +134,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
             out.append({"name": entry.name, "kind": "function", "returns": returns})
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)
+            methods |= entry.cpu.methods if entry.cpu is not None else set()
             out.append(
                 {
                     "name": entry.name,

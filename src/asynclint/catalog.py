@@ -13,7 +13,7 @@ import fnmatch
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,17 @@ class FunctionEntry:
 
 
 @dataclass(frozen=True)
+class CpuWork:
+    """The CPU side of an I/O class: methods that compute rather than wait (a PIL image's
+    `thumbnail` decodes and resamples), and blocking file methods that, on an in-memory stream,
+    are still CPU work (`image.save(io.BytesIO(), "WEBP")` encodes). Reported as `cpu`."""
+
+    methods: frozenset[str]
+    in_memory: frozenset[str]
+    info: Info
+
+
+@dataclass(frozen=True)
 class ClassEntry:
     name: str
     info: Info | None
@@ -111,6 +122,7 @@ class ClassEntry:
     # blocking methods that cannot block on an instance built without its bound
     # (`queue.Queue()` with no `maxsize`: `put` never waits): (argument, methods)
     unbounded: tuple[str, frozenset[str]] | None = None
+    cpu: CpuWork | None = None  # `cpu = { methods = [...], in_memory = [...], ... }`
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -149,6 +161,7 @@ class Catalog:
         count = sum(1 for entry in self.functions.values() if entry.blocking)
         for entry in {e.name: e for e in self.classes.values()}.values():
             count += len(entry.blocking) + int(entry.constructor)
+            count += len(entry.cpu.methods) if entry.cpu is not None else 0
         return count
 
     def without(self, allowed: Iterable[str]) -> Catalog:
@@ -161,16 +174,18 @@ class Catalog:
                 continue
             drop = {m for m in entry.blocking if f"{entry.name}.{m}" in allowed}
             ctor = entry.constructor and entry.name + ".__init__" not in allowed
-            if drop or ctor != entry.constructor:
-                entry = ClassEntry(
-                    entry.name,
-                    entry.info,
-                    entry.blocking - drop,
-                    entry.safe | drop,
-                    ctor,
-                    entry.returns,
-                    entry.aliases,
-                    entry.versions,
+            cpu = entry.cpu
+            if cpu is not None:
+                quiet = {m for m in cpu.methods if f"{entry.name}.{m}" in allowed}
+                if quiet:
+                    cpu = replace(cpu, methods=cpu.methods - quiet)
+            if drop or ctor != entry.constructor or cpu is not entry.cpu:
+                entry = replace(
+                    entry,
+                    blocking=entry.blocking - drop,
+                    safe=entry.safe | drop,
+                    constructor=ctor,
+                    cpu=cpu,
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
@@ -203,6 +218,7 @@ _CLASS_KEYS = {
     "since",
     "until",
     "unbounded",
+    "cpu",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -508,6 +524,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         _qualname(type_name, f"returns.{method}", where)
     unbounded = _unbounded(item, blocking, where)
     info = _info(item, where) if (blocking or constructor) else None
+    cpu = _cpu(item, blocking, safe, where)
     listed = {*blocking, *safe, *returns, *aliases}
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
@@ -520,7 +537,55 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         aliases=aliases,
         versions=versions,
         unbounded=unbounded,
+        cpu=cpu,
     )
+
+
+_CPU_KEYS = {"methods", "in_memory", "why", "replacement"}
+
+
+def _cpu(
+    item: Mapping[str, Any], blocking: list[str], safe: list[str], where: _Where
+) -> CpuWork | None:
+    """`cpu = { methods = [...], in_memory = [...], why = "...", replacement = "..." }`."""
+    table = item.get("cpu")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise where.error(
+            "cpu", "must be a table with `methods`, `in_memory`, `why`, `replacement`"
+        )
+    unknown = sorted(set(table) - _CPU_KEYS)
+    if unknown:
+        raise where.error(
+            "cpu", f"has unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_CPU_KEYS))}"
+        )
+    methods = _names(table, "methods", where)
+    in_memory = _names(table, "in_memory", where)
+    if not methods and not in_memory:
+        raise where.error("cpu", "names no method (`methods` or `in_memory`)")
+    both = set(methods) & (set(blocking) | set(safe))
+    if both:
+        raise where.error(
+            "cpu", f"`methods` repeats blocking or safe method(s): {', '.join(sorted(both))}"
+        )
+    stray = set(in_memory) - set(blocking)
+    if stray:
+        raise where.error(
+            "cpu", f"`in_memory` names method(s) that are not blocking: {', '.join(sorted(stray))}"
+        )
+    texts = {key: table.get(key) for key in ("why", "replacement")}
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            raise where.error("cpu", f"needs `{key}`, a non-empty string")
+    info = Info(
+        category="cpu",
+        why=str(texts["why"]),
+        replacement=str(texts["replacement"]),
+        anchor=_string(item, "anchor", where),
+        source=where.source,
+    )
+    return CpuWork(frozenset(methods), frozenset(in_memory), info)
 
 
 def _unbounded(

@@ -401,6 +401,7 @@ def catalog(
                     "code": info.code if info else None,
                     "category": info.category if info else None,
                     "replacement": info.replacement if info else None,
+                    "cpu": _cpu_row(entry),
                 }
             )
         else:
@@ -421,12 +422,29 @@ def catalog(
         typer.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        if row["code"] is None:
-            continue
-        detail = ""
-        if row["kind"] == "class":
-            detail = " (" + ", ".join(row["blocking"]) + ")"
-        typer.echo(f"{row['code']}  {row['name']}{detail}  ->  {row['replacement']}")
+        cpu = row.get("cpu")
+        if row["code"] is not None:
+            detail = ""
+            if row["kind"] == "class":
+                detail = " (" + ", ".join(row["blocking"]) + ")"
+            typer.echo(f"{row['code']}  {row['name']}{detail}  ->  {row['replacement']}")
+        if cpu:
+            methods = [*cpu["methods"], *(f"{m} in memory" for m in cpu["in_memory"])]
+            detail = " (" + ", ".join(methods) + ")"
+            typer.echo(f"{cpu['code']}  {row['name']}{detail}  ->  {cpu['replacement']}")
+
+
+def _cpu_row(entry: ClassEntry) -> Optional[dict[str, Any]]:
+    """The CPU side of an I/O class (`cpu = {...}` in the catalog), or None."""
+    cpu = entry.cpu
+    if cpu is None:
+        return None
+    return {
+        "methods": sorted(cpu.methods),
+        "in_memory": sorted(cpu.in_memory),
+        "code": cpu.info.code,
+        "replacement": cpu.info.replacement,
+    }
 
 
 @catalog_app.command("infer")
