@@ -242,3 +242,21 @@ def test_a_real_sdk_the_catalog_describes_is_left_to_the_catalog() -> None:
     (result,) = infer(["requests"], RUNNING, load_builtin(), Path.cwd())
     assert result.entries == []
     assert any(note.startswith("`requests` is described by the catalog") for note in result.notes)
+
+
+def test_a_real_command_line_wrapper_without_its_catalog_entries() -> None:
+    """pdf2image (in the catalog extra) with its catalog entries left out: the draft finds the
+    subprocess chains the shipped entries were written from."""
+    catalog = catalog_module.build(
+        [[e for e in load_builtin().entries() if not e.name.startswith("pdf2image.")]]
+    )
+    (result,) = infer(["pdf2image"], RUNNING, catalog, Path.cwd())
+    by_name = {entry.name: entry for entry in result.entries}
+    convert = by_name["pdf2image.convert_from_bytes"]
+    assert convert.blocking[""].api.startswith("subprocess.")
+    assert convert.aliases == ["pdf2image.pdf2image.convert_from_bytes"]
+    text = render([result])
+    assert 'category = "process"' in text
+    # the shorter chain to a temporary file is named too, for the reviewer
+    assert "#   (it also reaches tempfile.mkstemp [ASL301])" in text
+    parse_table(tomllib.loads(text), "inferred")

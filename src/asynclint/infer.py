@@ -79,6 +79,7 @@ class Evidence:
     why: str
     hops: tuple[str, ...]  # "pkg.mod.Class.method (pkg/mod.py:12)"
     twin: str = ""
+    others: tuple[str, ...] = ()  # what it reaches under other codes: "tempfile.mkstemp [ASL301]"
 
 
 @dataclass
@@ -419,10 +420,16 @@ class _Inference:
         facts = self.graph.facts(key)
         if not facts:
             return None
-        # the shortest chain; among equals, the category named first in _CATEGORY_ORDER
+        # the category named first in _CATEGORY_ORDER (waiting for a child process says more
+        # than the temporary file written for it), then the shortest chain
         code, link = min(
             facts.items(),
-            key=lambda item: (item[1].length, _rank(item[1].api.info.category)),
+            key=lambda item: (_rank(item[1].api.info.category), item[1].length),
+        )
+        others = tuple(
+            f"{other.api.name} [{other_code}]"
+            for other_code, other in sorted(facts.items())
+            if other_code != code
         )
         hops = []
         for step, step_link in self.graph.chain(key, code):
@@ -437,6 +444,7 @@ class _Inference:
             why=info.why,
             hops=tuple(hops),
             twin=self.libraries.twin(key, self.resolver),
+            others=others,
         )
 
 
@@ -517,6 +525,8 @@ def _render_entry(entry: Entry, dist: Distribution) -> list[str]:
         member = evidence.member or entry.name.rpartition(".")[2]
         chain = " -> ".join((*evidence.hops, evidence.api))
         lines.append(f"# {member}: {chain} [{evidence.code}]")
+        if evidence.others:
+            lines.append(f"#   (it also reaches {', '.join(evidence.others)})")
     if entry.kind == "function":
         lines.append("[[function]]")
         if entry.aliases:
