@@ -74,6 +74,8 @@ SAMPLES: dict[str, list[str]] = {
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],
     "twilio.rest.Client": ["twilio.rest.Client('ACdummy', 'dummy')"],
     "elasticsearch.Elasticsearch": ["elasticsearch.Elasticsearch('http://127.0.0.1:9200')"],
+    # `auth` is set in `__init__`, not declared on the class
+    "supabase.Client": ["supabase.create_client('https://example.supabase.co', 'dummy-key')"],
     "starlette.datastructures.UploadFile": [
         "starlette.datastructures.UploadFile(file=io.BytesIO())"
     ],
