@@ -140,6 +140,13 @@ def test_a_factory_method_gives_returns_and_the_returned_class_its_entry() -> No
     assert connect.info is None and connect.returns == "fakens.vectors.VectorClient"
 
 
+def test_the_methods_of_a_sub_object_are_dotted_members() -> None:
+    text = _inferred("fake-vectors")
+    client = _entries(text)["fakens.vectors.VectorClient"]
+    assert isinstance(client, ClassEntry) and "jobs.run" in client.blocking
+    assert "# jobs.run: fakens.vectors.client.SyncJobs.run (fakens/vectors/client.py:" in text
+
+
 def test_a_sync_prefixed_class_has_its_async_prefixed_twin() -> None:
     jobs = _entries(_inferred("fake-vectors"))["fakens.vectors.SyncJobs"]
     assert jobs.info is not None

@@ -292,6 +292,11 @@ class _Inference:
             seen.add(cls)
             classes.append(cls)
             members[cls] = self._members(cls)
+            # sub-objects: `client.auth.sign_up(...)`, `client.chat.completions.create(...)`
+            for path, owner in self._attributes(cls, 2):
+                for name, key in self._members(owner).items():
+                    if name[:1] != "_":
+                        members[cls].setdefault(f"{path}.{name}", key)
             roots += members[cls].values()
             for method in members[cls].values():
                 returned = self._returned_class(method)
@@ -377,6 +382,40 @@ class _Inference:
                 if "abstractmethod" in decorators or "abc.abstractmethod" in decorators:
                     continue
                 out[name] = FuncKey(owner.path, qualname)
+        return out
+
+    def _attributes(self, cls: ClassKey, depth: int) -> list[tuple[str, ClassKey]]:
+        """Public attributes of ``cls`` holding an instance of another installed library class
+        (set on `self`, annotated, or a property), as dotted paths, ``depth`` levels down: the
+        sub-objects whose methods are called through the object."""
+        out: list[tuple[str, ClassKey]] = []
+        names: dict[str, None] = {}
+        for owner in self.resolver.mro(cls):
+            if not isinstance(owner, ClassKey) or not self.libraries.owns(owner.path):
+                continue
+            summary = self.resolver.cls(owner)
+            if summary is None:
+                continue
+            functions = self.resolver.module(owner.path).functions
+            names.update((b.name, None) for b in summary.annotations)
+            for method_name, qualname in summary.methods:
+                names[method_name] = None  # a property is read like an attribute
+                method = functions.get(qualname)
+                for binding in (*method.self_assigns, *method.self_annotations) if method else ():
+                    names[binding.name] = None
+        for name in names:
+            if name[:1] == "_":
+                continue
+            value = self.resolver.instance_attr(cls, name)
+            if not isinstance(value, Inst) or not isinstance(value.type, ClassKey) or value.path:
+                continue
+            owner = value.type
+            # a sub-object may come from a sibling distribution (`supabase` -> `storage3`)
+            if owner == cls or not self.libraries.owns(owner.path):
+                continue
+            out.append((name, owner))
+            if depth > 1:
+                out += [(f"{name}.{sub}", key) for sub, key in self._attributes(owner, depth - 1)]
         return out
 
     def _returned_class(self, method: FuncKey) -> Optional[ClassKey]:
