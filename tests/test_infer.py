@@ -145,6 +145,9 @@ def test_the_methods_of_a_sub_object_are_dotted_members() -> None:
     client = _entries(text)["fakens.vectors.VectorClient"]
     assert isinstance(client, ClassEntry) and "jobs.run" in client.blocking
     assert "# jobs.run: fakens.vectors.client.SyncJobs.run (fakens/vectors/client.py:" in text
+    # the async client mirrors the sub-object: its `jobs.run` is the twin
+    assert client.info is not None
+    assert client.info.replacement.startswith("`fakens.vectors.AsyncVectorClient`, the library's")
 
 
 def test_a_sync_prefixed_class_has_its_async_prefixed_twin() -> None:

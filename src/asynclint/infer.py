@@ -19,7 +19,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
@@ -247,6 +247,7 @@ class _Inference:
         # public name of each definition, the first (most public) one found
         self.names: dict[Union[ClassKey, FuncKey], str] = {}
         self.aliases: dict[Union[ClassKey, FuncKey], list[str]] = {}
+        self._attribute_cache: dict[tuple[ClassKey, int], list[tuple[str, ClassKey]]] = {}
 
     def run(self) -> Inferred:
         modules = public_modules(self.info)
@@ -293,7 +294,7 @@ class _Inference:
             classes.append(cls)
             members[cls] = self._members(cls)
             # sub-objects: `client.auth.sign_up(...)`, `client.chat.completions.create(...)`
-            for path, owner in self._attributes(cls, 2):
+            for path, owner in self._attributes(cls, 3):
                 for name, key in self._members(owner).items():
                     if name[:1] != "_":
                         members[cls].setdefault(f"{path}.{name}", key)
@@ -388,6 +389,10 @@ class _Inference:
         """Public attributes of ``cls`` holding an instance of another installed library class
         (set on `self`, annotated, or a property), as dotted paths, ``depth`` levels down: the
         sub-objects whose methods are called through the object."""
+        cached = self._attribute_cache.get((cls, depth))
+        if cached is not None:
+            return cached
+        self._attribute_cache[(cls, depth)] = []  # a cycle of sub-objects ends here
         out: list[tuple[str, ClassKey]] = []
         names: dict[str, None] = {}
         for owner in self.resolver.mro(cls):
@@ -416,6 +421,7 @@ class _Inference:
             out.append((name, owner))
             if depth > 1:
                 out += [(f"{name}.{sub}", key) for sub, key in self._attributes(owner, depth - 1)]
+        self._attribute_cache[(cls, depth)] = out
         return out
 
     def _returned_class(self, method: FuncKey) -> Optional[ClassKey]:
@@ -444,8 +450,12 @@ class _Inference:
 
     def _class_entry(self, cls: ClassKey, members: dict[str, FuncKey]) -> Optional[Entry]:
         entry = Entry(self.names[cls], "class", aliases=self.aliases.get(cls, []))
+        mirror = self._mirror(cls)
         for name, key in sorted(members.items()):
             evidence = self._evidence(key, name)
+            if evidence is not None and mirror and "." in name and self._mirrored(mirror, name):
+                # `client.listen.media.transcribe(...)` has its twin on the async client
+                evidence = replace(evidence, twin=f"{mirror}.{name}")
             if evidence is not None:
                 entry.blocking[name] = evidence
             elif name[:1] != "_":
@@ -454,6 +464,34 @@ class _Inference:
             if returned is not None and returned in self.names and name[:1] != "_":
                 entry.returns[name] = self.names[returned]
         return entry
+
+    def _mirror(self, cls: ClassKey) -> str:
+        """The async client that mirrors ``cls`` (`AsyncDeepgramClient` for
+        `DeepgramClient`), beside it or in a parent package: its sub-objects hold the async
+        twins of the sub-objects' methods. "" when there is none."""
+        name = cls.qualname.rpartition(".")[2]
+        twins = [f"Async{name}"] + ([f"Async{name[4:]}"] if name.startswith("Sync") else [])
+        module = self.libraries.module_name(cls.path)
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):
+            for twin in twins:
+                candidate = f"{'.'.join(parts[:depth])}.{twin}"
+                if isinstance(self.libraries.locate(candidate, self.resolver), PClass):
+                    return candidate
+        return ""
+
+    def _mirrored(self, mirror: str, member: str) -> bool:
+        """The async client ``mirror`` has ``member`` (a dotted path) as an `async def`."""
+        value = self.libraries.locate(mirror, self.resolver)
+        if not isinstance(value, PClass):
+            return False
+        current: Value = Inst(value.key)
+        for attr in member.split("."):
+            current = self.resolver.member(current, attr)
+        if not isinstance(current, PFunc):
+            return False
+        function = self.resolver.function(current.key)
+        return function is not None and function.is_async
 
     def _evidence(self, key: FuncKey, member: str) -> Optional[Evidence]:
         facts = self.graph.facts(key)
@@ -631,13 +669,7 @@ def _replacement(evidence: list[Evidence], dist: Distribution) -> str:
     if len(evidence) == 1 and not evidence[0].member and twins:
         return f"`await {twins[0]}(...)`, the library's async twin"
     # the twin of a method is `AsyncX.method`, of a constructor `AsyncX`: name the classes
-    owners = list(
-        dict.fromkeys(
-            e.twin if e.member == "__init__" else e.twin.rpartition(".")[0]
-            for e in evidence
-            if e.twin
-        )
-    )
+    owners = list(dict.fromkeys(_twin_owner(e) for e in evidence if e.twin))
     named = ", ".join(f"`{owner}`" for owner in owners)
     if twins and len(twins) == len(evidence):
         return f"{named}, the library's async twin (`await` its methods)"
@@ -651,6 +683,17 @@ def _replacement(evidence: list[Evidence], dist: Distribution) -> str:
         "`await asyncio.to_thread(...)` or `run_in_threadpool` "
         f"({dist.name} has no async twin for it)"
     )
+
+
+def _twin_owner(evidence: Evidence) -> str:
+    """The async class a twin belongs to: `pkg.AsyncX` for `pkg.AsyncX.send`, for
+    `pkg.AsyncX.listen.media.transcribe` (a sub-object's method), and for the constructor."""
+    twin, member = evidence.twin, evidence.member
+    if member == "__init__":
+        return twin
+    if member and twin.endswith(f".{member}"):
+        return twin[: -len(member) - 1]
+    return twin.rpartition(".")[0]
 
 
 def _string(value: str) -> str:
