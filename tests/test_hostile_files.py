@@ -382,7 +382,7 @@ def _finishes(work: object, seconds: float = 10) -> list[object]:
 def test_source_swapped_for_a_fifo_after_a_check_does_not_block(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from asynclint.cache import read_source
+    from asynclint.filesystem import DISK
 
     regular = tmp_path / "regular.py"
     regular.write_text(BLOCKING)
@@ -393,7 +393,7 @@ def test_source_swapped_for_a_fifo_after_a_check_does_not_block(
     monkeypatch.setattr(
         Path, "stat", lambda self, **kw: real_stat(regular if self == fifo else self, **kw)
     )
-    assert _finishes(lambda: read_source(fifo)) == [None]
+    assert _finishes(lambda: DISK.read_bytes(fifo)) == [None]
 
 
 def test_fix_target_swapped_for_a_fifo_is_not_written(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from asynclint import engine
-from asynclint.cache import Summaries, read_source
+from asynclint.cache import Summaries
 from asynclint.config import Settings
+from asynclint.filesystem import DISK
 from asynclint.findings import Finding
 from asynclint.fixes import Change, plan, verify, write
 
@@ -24,10 +24,6 @@ class Outcome:
     @property
     def fixed(self) -> int:
         return sum(len(change.fixed) for change in self.applied)
-
-
-def _read(path: str) -> Optional[bytes]:
-    return read_source(Path(path))
 
 
 def _identity(finding: Finding) -> tuple[str, str, str, str]:
@@ -47,7 +43,7 @@ def fix(
     """Plan, prove and (unless ``dry_run``) write the fixes of ``findings``; only files inside
     ``checked`` (the paths the user named), reached without a symbolic link, are written."""
     rejected: list[tuple[str, str]] = []
-    changes = plan(findings, unsafe, _read, rejected)
+    changes = plan(findings, unsafe, DISK.read_bytes, rejected)
     parsed = []
     for change in changes:
         problem = verify(change)
@@ -56,8 +52,8 @@ def fix(
         else:
             rejected.append((change.path, problem))
     # run the analysis again on the fixed contents: every fixed finding must be gone
-    overlay = {change.path: change.after for change in parsed}
-    again = engine.check(files, root, settings, Summaries(None, overlay=overlay), explicit)
+    proposed = DISK.overlaid({change.path: change.after for change in parsed})
+    again = engine.check(files, root, settings, Summaries(None, files=proposed), explicit)
     before = Counter(_identity(f) for f in findings)
     after = Counter(_identity(f) for f in again.findings)
     applied = []

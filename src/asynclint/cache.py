@@ -35,15 +35,25 @@ import secrets
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Optional
 
 from asynclint import __version__, safeio
 from asynclint.collector import fewer_collections
+from asynclint.filesystem import DISK, FileSystem
 from asynclint.summary import ModuleSummary, ParseError, summarise
+
+fcntl: Optional[ModuleType]
+try:
+    import fcntl as _fcntl
+
+    fcntl = _fcntl
+except ImportError:  # Windows: runs are not serialised there
+    fcntl = None
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
@@ -51,25 +61,10 @@ FORMAT = 6  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
-MAX_FILE_BYTES = 16 * 1024 * 1024  # larger "source" (a generated blob, /dev/zero) is not read
 # a summary of the largest source file takes a few times its size; a run entry of a very large
 # project somewhat more: anything beyond this is not an entry asynclint wrote
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
 KEY_BYTES = 32
-
-
-def _read(path: Path) -> tuple[Optional[bytes], Optional[str]]:
-    """A source file's bytes, or why not: opened first and then checked, so a file swapped for
-    a pipe after a check cannot block the run (there is no check before the open)."""
-    try:
-        return safeio.read_regular(path, MAX_FILE_BYTES), None
-    except OSError as exc:
-        return None, exc.strerror or str(exc)
-
-
-def read_source(path: Path) -> Optional[bytes]:
-    """A source file's bytes, or None: only regular files, and not past the size limit."""
-    return _read(path)[0]
 
 
 SIGNATURE_BYTES = 32
@@ -175,12 +170,12 @@ class Summaries:
         cache_dir: Optional[Path],
         salt: str = "",
         jobs: Optional[int] = None,
-        overlay: Optional[dict[str, bytes]] = None,
+        files: FileSystem = DISK,
         project_root: Optional[Path] = None,
     ) -> None:
-        # `overlay`: contents to use instead of the files on disk (checking a fix before
-        # it is written); `project_root`: a cache directory inside it must stay inside it
-        self.overlay = overlay or {}
+        # `files`: where sources are read (an overlay holds a fix being proven, or unsaved
+        # editor buffers); `project_root`: a cache directory inside it must stay inside it
+        self.files = files
         self.directory: Optional[Path] = None
         self.warnings: list[str] = []
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -230,9 +225,7 @@ class Summaries:
         return directory
 
     def _read_path(self, path: Path) -> tuple[Optional[bytes], Optional[str]]:
-        if self.overlay and str(path) in self.overlay:
-            return self.overlay[str(path)], None
-        return _read(path)
+        return self.files.read(path)
 
     def _key(self, data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
@@ -366,6 +359,28 @@ class Summaries:
         (an import of a module that does not exist yet) or could not read."""
         known = tuple((path, self.hashes.get(path)) for path in sorted(dependencies))
         self._put(key, (known, payload))
+
+    @contextlib.contextmanager
+    def one_run_at_a_time(self) -> Iterator[None]:
+        """Hold the cache's run lock for the block: processes analysing the same project at
+        once (flake8's workers) take turns, so the first one analyses and the others find
+        its run in the cache. Without a cache, or where file locks do not exist, no lock."""
+        if self.directory is None or fcntl is None:
+            yield
+            return
+        try:
+            fd = os.open(
+                self.directory / "run.lock", os.O_RDWR | os.O_CREAT | safeio.NOFOLLOW, 0o600
+            )
+        except OSError:
+            yield
+            return
+        try:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     # -- single files -------------------------------------------------------------------
 

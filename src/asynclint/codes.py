@@ -53,6 +53,22 @@ RULES: tuple[Rule, ...] = (
         good="async def handler() -> None:\n    ...",
     ),
     Rule(
+        code="ASL002",
+        name="cannot-run",
+        category="",
+        summary="Could not run: a broken configuration, or an internal error",
+        level="error",
+        why=(
+            "Where asynclint cannot stop the run with an error of its own (as a flake8 plugin, "
+            "next to other checks), a broken `[tool.asynclint]` table, an unreadable catalog "
+            "entry or an internal error becomes one finding on line 1 of each file, naming the "
+            "file and key. The other checks go on; this one never passes silently. The CLI "
+            "exits 2 with the same message instead."
+        ),
+        bad='[tool.asynclint]\nselekt = ["ASL1"]',
+        good='[tool.asynclint]\nselect = ["ASL1"]',
+    ),
+    Rule(
         code="ASL101",
         name="blocking-http-call",
         category="http",
@@ -265,3 +281,4 @@ def cost_rank(code: str) -> int:
 BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}
 CATEGORIES: tuple[str, ...] = tuple(BY_CATEGORY)
 PARSE_ERROR = "ASL001"
+CANNOT_RUN = "ASL002"

@@ -52,12 +52,23 @@ class Discovered:
 
 
 def find_root(start: Path) -> Path:
-    start = start.resolve()
-    directory = start if start.is_dir() else start.parent
+    """The project holding ``start``: the nearest directory with a pyproject.toml or .git,
+    else the directory of ``start``."""
+    return find_marked_root(start) or _directory(start.resolve())
+
+
+def find_marked_root(start: Path) -> Optional[Path]:
+    """The nearest directory at or above ``start`` with a pyproject.toml or .git; None when
+    ``start`` belongs to no project."""
+    directory = _directory(start.resolve())
     for candidate in (directory, *directory.parents):
         if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
             return candidate
-    return directory
+    return None
+
+
+def _directory(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
 
 
 def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import sys
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -15,21 +14,22 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from asynclint import advice, structural
-from asynclint.cache import Summaries, library_cache_dir, read_source
+from asynclint.cache import Summaries, library_cache_dir
 from asynclint.callgraph import CallGraph, Target
 from asynclint.catalog import FixSpec
 from asynclint.codes import PARSE_ERROR, cost_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
-from asynclint.datafiles import DataError, load_toml
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
 from asynclint.fastapi_model import Context, can_be_plain_def, can_reach_loop
+from asynclint.filesystem import FileSystem
 from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.library import Budget, Environment, Libraries, find_environment
+from asynclint.paths import display
 from asynclint.project import Project
 from asynclint.resolve import ClassKey, FuncKey, Inst, Resolver, Scope
 from asynclint.summary import (
@@ -51,6 +51,9 @@ class Report:
     root: Path
     warnings: tuple[str, ...] = ()
     analysed: int = 0  # files that could run code on the loop, and so were parsed
+    # what `--verbose` adds: imports that found no module although a project file of that
+    # name exists (a missing import root)
+    details: tuple[str, ...] = ()
 
 
 def check(
@@ -59,15 +62,18 @@ def check(
     settings: Settings,
     summaries: Optional[Summaries] = None,
     explicit: Collection[Path] = (),
+    project: Optional[Sequence[Path]] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
     only when they can put code on the loop (see ``can_reach_loop``).
 
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
-    file's findings are the same whether it, its directory or the project is checked."""
+    file's findings are the same whether it, its directory or the project is checked.
+    ``project`` names the project's files instead, for a file that belongs to none."""
     with fewer_collections():
-        return _check(files, root, settings, summaries or Summaries(None), explicit)
+        everything = project if project is not None else project_files(root, settings)
+        return _check(files, root, settings, summaries or Summaries(None), explicit, everything)
 
 
 def _check(
@@ -76,9 +82,10 @@ def _check(
     settings: Settings,
     summaries: Summaries,
     explicit: Collection[Path],
+    project: Sequence[Path],
 ) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
-    paths = sorted(selected | set(project_files(root, settings)))
+    paths = sorted(selected | {Path(os.path.abspath(f)) for f in project})
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
@@ -102,13 +109,13 @@ def _check(
     )
     run_key = summaries.run_key(paths, contents, salt)
     cached = summaries.get_run(run_key)
-    if cached is not None and len(cached) == 3:
-        findings, analysed, kept_notes = cached
+    if cached is not None and len(cached) == 4:
+        findings, analysed, kept_notes, details = cached
         notes += kept_notes
     else:
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named)
-        findings, analysed, read, run_notes = run_deep(
+        findings, analysed, read, run_notes, details = run_deep(
             lambda: _analyse(
                 paths, contents, loaded, root, settings, summaries, selected, environment
             )
@@ -118,7 +125,9 @@ def _check(
             roots = tuple(f"{site}{os.sep}" for site in environment.site_packages)
             read = {path for path in read if not path.startswith(roots)}
         summaries.put_run(
-            run_key, read - {str(p) for p in paths}, (findings, analysed, tuple(run_notes))
+            run_key,
+            read - {str(p) for p in paths},
+            (findings, analysed, tuple(run_notes), details),
         )
     kept = []
     for finding in findings:
@@ -126,23 +135,13 @@ def _check(
         if path in selected and settings.selects(finding.code, path, root):
             kept.append(finding)
     return Report(
-        tuple(one_per_call(kept)), len(files), root, (*summaries.warnings, *notes), analysed
+        tuple(one_per_call(kept)),
+        len(files),
+        root,
+        (*summaries.warnings, *notes),
+        analysed,
+        tuple(line for path, line in details if Path(path) in selected),
     )
-
-
-_REQUIRES = re.compile(r">=?\s*(\d+)\.(\d+)")
-
-
-def required_python(root: Path) -> tuple[int, int]:
-    """The lowest Python the project declares (`[project] requires-python` in the root's
-    pyproject.toml, its `>=` bound), or (0, 0) when it declares none."""
-    try:
-        project = load_toml(root / "pyproject.toml").get("project", {})
-    except DataError:  # no pyproject.toml, or a broken one (the config loader reports that)
-        return (0, 0)
-    declared = project.get("requires-python") if isinstance(project, dict) else None
-    found = _REQUIRES.search(declared) if isinstance(declared, str) else None
-    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -207,11 +206,12 @@ def _analyse(
     summaries: Summaries,
     selected: Collection[Path],
     environment: Optional[Environment] = None,
-) -> tuple[list[Finding], int, set[str], list[str]]:
+) -> tuple[list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...]]:
     """Findings of every selected and unselected code, files analysed, every file read, and
     notes about the run (a library search cut by its budget)."""
     catalog = settings.catalog()
-    project = Project(root, paths, summaries.load)
+    src = [Path(p) for p in settings.src]
+    project = Project(root, paths, summaries.load, summaries.files, src)
     targets = [summary for summary in loaded if summary is not None]
     for summary in targets:
         project.add(summary)
@@ -236,7 +236,8 @@ def _analyse(
             if contexts.runs_on_loop(key, function):
                 roots.append((key, function))
     graph.explore(key for key, _ in roots)
-    builder = _Builder(project, graph, contexts, settings, _reader(paths, contents))
+    reader = _reader(paths, contents, summaries.files)
+    builder = _Builder(project, graph, contexts, settings, reader)
     findings: list[Finding] = []
     # a checked file that was not analysed but that an analysed module imported was parsed then:
     # if it does not parse, say so (its functions could not be followed)
@@ -245,14 +246,16 @@ def _analyse(
     imported = [
         s for path, s in project.loaded().items() if path in wanted and path not in analysed_paths
     ]
-    required = required_python(root)
     newer: list[str] = []
+    required = (0, 0)
     for summary in [*targets, *imported]:
         if summary.error is None:
             continue
-        if summary.error.kind == "syntax" and required > sys.version_info[:2]:
-            # valid code for the project's Python, newer than the one running asynclint
-            newer.append(project.display_path(summary.path))
+        declared = project.environment_of(summary.path).requires_python
+        if summary.error.kind == "syntax" and declared > sys.version_info[:2]:
+            # valid code for the Python its environment requires, newer than the running one
+            newer.append(display(summary.path))
+            required = max(required, declared)
             continue
         findings.append(builder.parse_error(summary))
     for key, function in roots:
@@ -268,9 +271,7 @@ def _analyse(
             except (LookupError, UnicodeDecodeError):
                 continue
             noqa = maybe.noqa if maybe is not None else suppressions(text)
-            findings += structural.check(
-                settings.custom_rules, text, project.display_path(str(path)), noqa, digest(data)
-            )
+            findings += structural.check(settings.custom_rules, text, str(path), noqa, digest(data))
     findings.sort(key=Finding.sort_key)
     notes = []
     if newer:
@@ -286,16 +287,19 @@ def _analyse(
         if note is not None:
             notes.append(note)
     # the run depends on the files it read and on the absence of the ones imports looked for
-    return findings, len(targets), set(project.loaded()) | project.missing, notes
+    read = set(project.loaded()) | project.missing
+    return findings, len(targets), read, notes, tuple(project.unresolved_notes())
 
 
 def _reader(
-    paths: Sequence[Path], contents: Sequence[tuple[Optional[bytes], Optional[str]]]
+    paths: Sequence[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    files: FileSystem,
 ) -> Callable[[str], Optional[bytes]]:
     """The bytes the analysis read, by path: fixes are computed from (and later written only
     over) exactly those, never from a second read that an editor's save could have changed."""
     by_path = {str(path): data for path, (data, _) in zip(paths, contents)}
-    return lambda path: by_path[path] if path in by_path else read_source(Path(path))
+    return lambda path: by_path[path] if path in by_path else files.read_bytes(path)
 
 
 class _Builder:
@@ -347,7 +351,7 @@ class _Builder:
         snippet = lines[error.line - 1] if 0 < error.line <= len(lines) else ""
         return Finding(
             code=PARSE_ERROR,
-            path=self.project.display_path(summary.path),
+            path=summary.path,
             line=error.line,
             column=error.column,
             end_line=error.line,
@@ -458,7 +462,7 @@ class _Builder:
                 hops.append(
                     Hop(
                         function=name,
-                        path=self.project.display_path(step_key.path),
+                        path=step_key.path,
                         line=link.site.line,
                         column=self._column(step_key.path, link.site.line, link.site.column),
                     )
@@ -491,7 +495,7 @@ class _Builder:
         )
         return Finding(
             code=api.info.code,
-            path=self.project.display_path(key.path),
+            path=key.path,
             line=site.line,
             column=column,
             end_line=site.end_line,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from asynclint.codes import BY_CODE, Rule
+from asynclint.paths import display
 
 
 @dataclass(frozen=True)
@@ -13,7 +14,7 @@ class Hop:
     """One step of a call chain: a project function, and the call inside it that leads on."""
 
     function: str  # e.g. "UserService.create"
-    path: str  # display path of the file holding that call
+    path: str  # absolute path of the file holding that call
     line: int  # 1-based
     column: int  # 1-based
 
@@ -52,7 +53,7 @@ class Fix:
 @dataclass(frozen=True)
 class Finding:
     code: str
-    path: str  # display path (relative to the working directory when below it)
+    path: str  # absolute; reporters show it relative (``paths.display``, ``repo_relative``)
     line: int  # 1-based
     column: int  # 1-based, start of the callee expression
     end_line: int
@@ -88,7 +89,7 @@ class Finding:
         if not self.chain:
             return ""
         steps = [self.function or "<module>"]
-        steps += [f"{hop.function} ({hop.path}:{hop.line})" for hop in self.chain]
+        steps += [f"{hop.function} ({display(hop.path)}:{hop.line})" for hop in self.chain]
         if self.chain_cut:
             steps.append(f"... {self.chain_cut} more call(s)")
         steps.append(self.api)

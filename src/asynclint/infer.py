@@ -23,10 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
-from asynclint.cache import read_source
 from asynclint.callgraph import CallGraph
 from asynclint.catalog import Catalog
 from asynclint.expr import Attr, Call, Const, ListDisplay, Name
+from asynclint.filesystem import DISK
 from asynclint.library import (
     Budget,
     Distribution,
@@ -183,7 +183,7 @@ def _public(module: str) -> bool:
 
 def _python_files(info: Path) -> list[str]:
     """The `.py` files a distribution installed, relative to site-packages."""
-    record = read_source(info / "RECORD")
+    record = DISK.read_bytes(info / "RECORD")
     if record:
         out = []
         for line in record.decode("utf-8", "replace").splitlines():
@@ -191,7 +191,7 @@ def _python_files(info: Path) -> list[str]:
             if path.endswith(".py") and not path.startswith(".."):
                 out.append(path)
         return out
-    top = read_source(info / "top_level.txt")
+    top = DISK.read_bytes(info / "top_level.txt")
     out = []
     for name in top.decode("utf-8", "replace").split() if top else []:
         base = info.parent / name
@@ -225,7 +225,7 @@ def infer(
 
 
 def _read(path: Path) -> ModuleSummary:
-    data = read_source(path)
+    data = DISK.read_bytes(path)
     return summarise(data, str(path)) if data is not None else summarise(b"", str(path))
 
 

@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Optional
 
 from asynclint import datafiles
-from asynclint.cache import Summaries, read_source
+from asynclint.cache import Summaries
 from asynclint.catalog import Catalog
 from asynclint.config import DEFAULT_LIBRARY_MAX_FILES, DEFAULT_LIBRARY_MAX_SECONDS
+from asynclint.filesystem import DISK
 from asynclint.resolve import (
     ClassKey,
     FuncKey,
@@ -192,7 +193,7 @@ class Distributions:
 
 def distribution_of(info: Path) -> Distribution:
     name, _, version = info.name[: -len(".dist-info")].partition("-")
-    metadata = read_source(info / "METADATA") or b""
+    metadata = DISK.read_bytes(info / "METADATA") or b""
     for line in metadata.decode("utf-8", "replace").splitlines():
         if not line.strip():
             break  # the headers end at the first blank line
@@ -202,7 +203,7 @@ def distribution_of(info: Path) -> Distribution:
         elif key == "Version":
             version = value.strip()
     editable = False
-    direct = read_source(info / "direct_url.json")
+    direct = DISK.read_bytes(info / "direct_url.json")
     if direct:
         try:
             editable = bool(json.loads(direct).get("dir_info", {}).get("editable"))
@@ -214,7 +215,7 @@ def distribution_of(info: Path) -> Distribution:
 def _installed(info: Path, dist: Distribution) -> set[str]:
     """Directories holding the distribution's modules (and its top-level single-file modules),
     relative to site-packages."""
-    record = read_source(info / "RECORD")
+    record = DISK.read_bytes(info / "RECORD")
     keys: set[str] = set()
     if record:
         for line in record.decode("utf-8", "replace").splitlines():
@@ -224,7 +225,7 @@ def _installed(info: Path, dist: Distribution) -> set[str]:
             directory, _, _ = path.rpartition("/")
             keys.add(directory or path)
         return keys
-    top = read_source(info / "top_level.txt")
+    top = DISK.read_bytes(info / "top_level.txt")
     names = top.decode("utf-8", "replace").split() if top else []
     names = names or [dist.name.replace("-", "_").lower()]
     for name in names:
@@ -367,7 +368,7 @@ class Libraries:
             cached = self.cache.get_entry(key)
             if isinstance(cached, ModuleSummary):
                 return cached if cached.path == name else replace(cached, path=name)
-        data = read_source(path)
+        data = DISK.read_bytes(path)
         if data is None:
             return ModuleSummary(name, path.name == "__init__.py", (), (), (), ())
         summary = summarise(data, name)

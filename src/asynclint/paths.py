@@ -7,9 +7,20 @@ import os
 from pathlib import Path, PurePath
 
 
+def display(path: str) -> str:
+    """``path`` as a user reads it: relative to the working directory when it is below it,
+    else absolute; forward slashes either way. Findings carry absolute paths; only what is
+    shown to a user goes through here."""
+    candidate = PurePath(path)
+    if candidate.is_absolute():
+        with contextlib.suppress(ValueError):
+            return candidate.relative_to(os.getcwd()).as_posix()
+    return candidate.as_posix()
+
+
 def repo_relative(path: str, root: Path) -> str | None:
-    """``path`` (a display path: relative to the working directory, or absolute) relative to
-    ``root``, with forward slashes; ``None`` when the file is not below ``root``."""
+    """``path`` (absolute, or relative to the working directory) relative to ``root``, with
+    forward slashes; ``None`` when the file is not below ``root``."""
     candidate = Path(path)
     if not candidate.is_absolute():
         candidate = Path.cwd() / candidate

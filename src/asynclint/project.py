@@ -10,10 +10,14 @@ of them later can change the result, so the run cache depends on their absence t
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Callable, Optional, Protocol
+from typing import Callable, NamedTuple, Optional, Protocol
 
+from asynclint.datafiles import DataError, load_toml
+from asynclint.filesystem import DISK, FileSystem
+from asynclint.paths import display
 from asynclint.summary import ModuleSummary
 
 Loader = Callable[[Path], ModuleSummary]
@@ -31,12 +35,56 @@ class LibrarySource(Protocol):
     def find(self, module: str) -> Optional[str]: ...
 
 
-def package_root(path: Path, stop: Optional[Path] = None) -> Path:
+# a directory holding one of these is where a service or package of the repository is run or
+# built from: its own execution environment (pyright's term)
+ENVIRONMENT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py")
+_REQUIRES = re.compile(r">=?\s*(\d+)\.(\d+)")
+
+
+class ExecutionEnvironment(NamedTuple):
+    """The part of the repository run or built from one directory (one ``pyproject.toml``)."""
+
+    root: Path
+    # roots it declares: `[tool.asynclint] src`, then pytest's `pythonpath` (relative to root)
+    src: tuple[Path, ...]
+    # the lowest Python it declares (`[project] requires-python`), (0, 0) when none
+    requires_python: tuple[int, int]
+
+
+def read_environment(root: Path) -> ExecutionEnvironment:
+    """The environment rooted at ``root``, from its pyproject.toml when it has a readable one
+    (a broken one is the configuration loader's to report: here it declares nothing)."""
+    try:
+        data = load_toml(root / "pyproject.toml")
+    except DataError:
+        return ExecutionEnvironment(root, (), (0, 0))
+
+    def table(parent: object, key: str) -> dict[str, object]:
+        found = parent.get(key) if isinstance(parent, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    tool = table(data, "tool")
+    src: list[Path] = []
+    for declared in (
+        table(tool, "asynclint").get("src"),
+        table(table(tool, "pytest"), "ini_options").get("pythonpath"),
+    ):
+        if isinstance(declared, str):
+            declared = declared.split()  # pytest's ini form: space-separated
+        if isinstance(declared, list):
+            src += [root / item for item in declared if isinstance(item, str) and item.strip()]
+    requires = table(data, "project").get("requires-python")
+    found = _REQUIRES.search(requires) if isinstance(requires, str) else None
+    version = (int(found.group(1)), int(found.group(2))) if found else (0, 0)
+    return ExecutionEnvironment(root, tuple(Path(os.path.normpath(p)) for p in src), version)
+
+
+def package_root(path: Path, stop: Optional[Path] = None, files: FileSystem = DISK) -> Path:
     """The directory that must be on ``sys.path`` for ``path`` to import by its package name
     (never above ``stop``, the project root: a stray `__init__.py` there is not a package)."""
     directory = path.parent
     while (
-        (directory / "__init__.py").is_file()
+        files.is_file(directory / "__init__.py")
         and directory != stop
         and directory.parent != directory
     ):
@@ -55,9 +103,17 @@ def module_name(path: Path) -> str:
 class Project:
     """Maps module names and relative imports to files, and holds their summaries."""
 
-    def __init__(self, root: Path, targets: Iterable[Path], load: Loader) -> None:
+    def __init__(
+        self,
+        root: Path,
+        targets: Iterable[Path],
+        load: Loader,
+        files: FileSystem = DISK,
+        src: Iterable[Path] = (),
+    ) -> None:
         self.root = root
         self.load = load
+        self.files = files  # module probes see what the summaries see (overlays included)
         self.targets = [Path(os.path.abspath(t)) for t in targets]
         # a project root marked as one (pyproject.toml, .git) bounds package roots: an
         # `__init__.py` there does not make the repository a package of its parent directory
@@ -65,7 +121,7 @@ class Project:
         self._stop: Optional[Path] = root if marked else None
         roots: list[Path] = []
         for target in self.targets:
-            candidate = package_root(target, self._stop)
+            candidate = package_root(target, self._stop, files)
             if candidate not in roots:
                 roots.append(candidate)
         for extra in (root, root / "src"):
@@ -73,9 +129,17 @@ class Project:
                 roots.append(extra)
         # every root any checked file implies: only for lookups with no importing file
         self.source_roots = roots
+        self.src = tuple(src)  # roots the user configured for the whole run
+        self._environments: dict[Path, ExecutionEnvironment] = {}
+        self._names: Optional[dict[str, str]] = None
+        # absolute imports that found no module while a project file of that name exists
+        # elsewhere (importing file -> module names): a root is probably missing
+        self.unresolved: dict[str, set[str]] = {}
         self._summaries: dict[str, ModuleSummary] = {}
         self._by_name: dict[tuple[str, tuple[Path, ...]], Optional[str]] = {}
         self._roots: dict[tuple[Path, bool], tuple[Path, ...]] = {}
+        self._importer_roots: dict[str, tuple[Path, ...]] = {}  # the same, by file
+        self._found: dict[tuple[str, Optional[str]], Optional[str]] = {}  # by (name, file)
         # probes are memoised: resolution asks the same questions many times (star imports)
         self._relative: dict[tuple[str, int, str], Optional[str]] = {}
         self.missing: set[str] = set()  # files module lookups tried that did not exist
@@ -113,26 +177,34 @@ class Project:
     def roots_for(self, importer: Optional[str]) -> tuple[Path, ...]:
         """Where ``import name`` in ``importer`` is looked for, nearest first, as `sys.path`
         would hold it when that file runs: its own directory when it is a script (not inside
-        a package), the root of its package, each directory above up to the project root,
-        and the project's `src/`. Roots of unrelated services in the same repository are not
-        among them, so one service's `app` or `redis.py` never shadows another's imports."""
+        a package), the root of its package, the roots its execution environment declares
+        and its `src/`, each directory above up to the project root, the roots configured
+        for the run, and the project's `src/`. Roots of unrelated services in the same
+        repository are not among them, so one service's `app` or `redis.py` never shadows
+        another's imports."""
         if importer is None:
             return tuple(self.source_roots)
+        known = self._importer_roots.get(importer)
+        if known is not None:
+            return known
         directory = Path(importer).parent
-        script = not (directory / "__init__.py").is_file()
+        script = not self.files.is_file(directory / "__init__.py")
         key = (directory, script)
         found = self._roots.get(key)
         if found is None:
             roots: list[Path] = [directory] if script else []
-            top = package_root(Path(importer), self._stop)
+            top = package_root(Path(importer), self._stop, self.files)
             roots.append(top)
+            environment = self.environment_of(importer)
+            roots += [*environment.src, environment.root / "src"]
             above = top.parent
             while self.root in above.parents or above == self.root:
                 roots.append(above)
                 above = above.parent
-            roots.append(self.root / "src")
+            roots += [*self.src, self.root / "src"]
             found = tuple(dict.fromkeys(roots))
             self._roots[key] = found
+        self._importer_roots[importer] = found
         return found
 
     def find_module(self, name: str, importer: Optional[str] = None) -> Optional[str]:
@@ -143,6 +215,9 @@ class Project:
         libraries = self.libraries
         if libraries is not None and importer is not None and libraries.owns(importer):
             return libraries.find(name)
+        asked = (name, importer)
+        if asked in self._found:
+            return self._found[asked]
         roots = self.roots_for(importer)
         key = (name, roots)
         if key in self._by_name:
@@ -156,7 +231,71 @@ class Project:
                     if found is not None:
                         break
             self._by_name[key] = found
-        return None if found is not None and found == importer else found
+        if found is None and importer is not None:
+            self._note_unresolved(name, importer)
+        result = None if found is not None and found == importer else found
+        self._found[asked] = result
+        return result
+
+    def environment_of(self, path: str) -> ExecutionEnvironment:
+        """The execution environment ``path`` belongs to: the nearest directory at or below
+        the project root holding a pyproject.toml, setup.cfg or setup.py; else the root."""
+        directory = Path(path).parent
+        chain: list[Path] = []
+        found: Optional[ExecutionEnvironment] = None
+        while found is None:
+            found = self._environments.get(directory)
+            if found is not None:
+                break
+            chain.append(directory)
+            if any(self.files.is_file(directory / marker) for marker in ENVIRONMENT_MARKERS):
+                found = read_environment(directory)
+            elif directory == self.root or self.root not in directory.parents:
+                found = read_environment(self.root)
+            else:
+                directory = directory.parent
+        for seen in chain:
+            self._environments[seen] = found
+        return found
+
+    def _note_unresolved(self, name: str, importer: str) -> None:
+        if self._names is None:
+            names: dict[str, str] = {}
+            for target in self.targets:
+                try:
+                    parts = target.relative_to(self.root).parts
+                except ValueError:
+                    continue
+                for depth, part in enumerate(parts):
+                    stem = part[:-3] if part.endswith(".py") else part
+                    if stem != "__init__":
+                        names.setdefault(stem, str(self.root.joinpath(*parts[: depth + 1])))
+            self._names = names
+        top = name.split(".")[0]
+        if top not in self._names or self._names[top] == importer:
+            return
+        # `from billing import charge` also asks for a submodule `billing.charge`: only a
+        # package that cannot be found at all says a root is missing
+        if top == name or self.find_module(top, importer) is None:
+            self.unresolved.setdefault(importer, set()).add(top)
+
+    def unresolved_notes(self) -> list[tuple[str, str]]:
+        """(importing file, line) per import that found no module while a project file of
+        its name exists: what ``--verbose`` shows, so users can add the root it needs."""
+        lines = []
+        for importer in sorted(self.unresolved):
+            for name in sorted(self.unresolved[importer]):
+                assert self._names is not None  # filled when the entry was noted
+                where = self._names[name]
+                lines.append(
+                    (
+                        importer,
+                        f"{display(importer)}: module `{name}` is not on this file's import "
+                        f"roots, but {display(where)} exists; if that is the module, add the "
+                        "directory holding it to `[tool.asynclint] src`",
+                    )
+                )
+        return lines
 
     def find_relative(self, from_path: str, level: int, module: str) -> Optional[str]:
         """The file that ``from <level dots><module> import ...`` in ``from_path`` means."""
@@ -180,17 +319,11 @@ class Project:
             return None
         return self._probe(path.parent / name)
 
-    def display_path(self, path: str) -> str:
-        try:
-            return Path(path).relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            return Path(path).as_posix()
-
     def _probe(self, base: Path) -> Optional[str]:
         """``base.py`` or ``base/__init__.py``, whichever exists first; the ones that do not
         are added to ``missing``."""
         for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-            if candidate.is_file():
+            if self.files.is_file(candidate):
                 return str(candidate)
             self.missing.add(str(candidate))
         return None

@@ -216,7 +216,7 @@ def _rewrite(template: str, node: SgNode, source: str) -> str:
 def check(
     rules: Sequence[CustomRule],
     text: str,
-    display_path: str,
+    path: str,
     noqa: Mapping[int, frozenset[str]],
     source: str = "",
 ) -> list[Finding]:
@@ -245,7 +245,7 @@ def check(
             out.append(
                 Finding(
                     code=custom.rule.code,
-                    path=display_path,
+                    path=path,
                     line=line,
                     column=r.start.column + 1,
                     end_line=r.end.line + 1,

@@ -267,35 +267,77 @@ def expr(node: Optional[ast.AST]) -> OptExpr:
     """The node for an expression; None for shapes the resolver never needs."""
     if node is None:
         return None
-    if isinstance(node, ast.Name):
-        return Name(node.id)
-    if isinstance(node, ast.Attribute):
-        base = expr(node.value)
-        return Attr(base, node.attr) if base is not None else None
-    if isinstance(node, ast.Call):
-        return Call(expr(node.func), _arguments(node), _keywords(node))
-    if isinstance(node, ast.Await):
-        return Await(expr(node.value))
-    if isinstance(node, ast.Subscript):
-        return Subscript(expr(node.value), tuple(expr(i) for i in _index_items(node)))
-    if isinstance(node, ast.Constant):
-        value = node.value
-        if isinstance(value, (str, int, float, bool)) or value is None:
-            return Const(value)
-        return None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return TypeUnion((expr(node.left), expr(node.right)))
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        return BinOp(expr(node.left), "__truediv__", expr(node.right))
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return ListDisplay(tuple(expr(e) for e in node.elts))
-    if isinstance(node, ast.Dict):
-        return DictDisplay(tuple(expr(v) for v in node.values))
-    if isinstance(node, ast.IfExp):
-        return IfElse(expr(node.body), expr(node.orelse))
-    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
-        return Or(tuple(expr(v) for v in node.values))
+    # dispatch on the node's type: this runs for every expression of every summarised file
+    encode = _ENCODERS.get(type(node))
+    return encode(node) if encode is not None else None
+
+
+def _name(node: ast.Name) -> OptExpr:
+    return Name(node.id)
+
+
+def _attribute(node: ast.Attribute) -> OptExpr:
+    base = expr(node.value)
+    return Attr(base, node.attr) if base is not None else None
+
+
+def _call_expr(node: ast.Call) -> OptExpr:
+    return Call(expr(node.func), _arguments(node), _keywords(node))
+
+
+def _await(node: ast.Await) -> OptExpr:
+    return Await(expr(node.value))
+
+
+def _subscript(node: ast.Subscript) -> OptExpr:
+    return Subscript(expr(node.value), tuple(expr(i) for i in _index_items(node)))
+
+
+def _constant(node: ast.Constant) -> OptExpr:
+    value = node.value
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return Const(value)
     return None
+
+
+def _binop(node: ast.BinOp) -> OptExpr:
+    if isinstance(node.op, ast.BitOr):
+        return TypeUnion((expr(node.left), expr(node.right)))
+    if isinstance(node.op, ast.Div):
+        return BinOp(expr(node.left), "__truediv__", expr(node.right))
+    return None
+
+
+def _display(node: ast.List | ast.Tuple) -> OptExpr:
+    return ListDisplay(tuple(expr(e) for e in node.elts))
+
+
+def _dict(node: ast.Dict) -> OptExpr:
+    return DictDisplay(tuple(expr(v) for v in node.values))
+
+
+def _if_else(node: ast.IfExp) -> OptExpr:
+    return IfElse(expr(node.body), expr(node.orelse))
+
+
+def _bool_op(node: ast.BoolOp) -> OptExpr:
+    return Or(tuple(expr(v) for v in node.values)) if isinstance(node.op, ast.Or) else None
+
+
+_ENCODERS: dict[type[ast.AST], Callable[..., OptExpr]] = {
+    ast.Name: _name,
+    ast.Attribute: _attribute,
+    ast.Call: _call_expr,
+    ast.Await: _await,
+    ast.Subscript: _subscript,
+    ast.Constant: _constant,
+    ast.BinOp: _binop,
+    ast.List: _display,
+    ast.Tuple: _display,
+    ast.Dict: _dict,
+    ast.IfExp: _if_else,
+    ast.BoolOp: _bool_op,
+}
 
 
 def _arguments(node: ast.Call) -> tuple[OptExpr, ...]:

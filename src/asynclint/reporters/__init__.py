@@ -1,6 +1,7 @@
 """Output formats. Each is a module with ``render(findings, *, root) -> str`` over one Finding type.
 
-``root`` is the absolute project (repository) root; ``Finding.path`` is a display path. Every
+``root`` is the absolute project (repository) root; ``Finding.path`` is absolute, and each
+format shows it as its readers expect (``paths.display``, ``paths.repo_relative``). Every
 renderer returns text ending in a newline (``github`` returns "" when there is nothing to report),
 so write it out as is, without adding another line break.
 """

@@ -50,6 +50,7 @@ from typing import Any
 
 from asynclint import __version__
 from asynclint.findings import Finding
+from asynclint.paths import display
 
 SHAPE_VERSION = 1
 
@@ -60,7 +61,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "code": finding.code,
         "name": rule.name,
         "severity": rule.level,
-        "path": finding.path,
+        "path": display(finding.path),
         "line": finding.line,
         "column": finding.column,
         "end_line": finding.end_line,
@@ -71,7 +72,12 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "function": finding.function,
         "context": finding.context,
         "chain": [
-            {"function": hop.function, "path": hop.path, "line": hop.line, "column": hop.column}
+            {
+                "function": hop.function,
+                "path": display(hop.path),
+                "line": hop.line,
+                "column": hop.column,
+            }
             for hop in finding.chain
         ],
         "chain_cut": finding.chain_cut,

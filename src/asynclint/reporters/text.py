@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from asynclint.findings import Finding
+from asynclint.paths import display
 
 BOLD = "\x1b[1m"
 RED = "\x1b[31m"
@@ -61,7 +62,7 @@ def _printable(text: str) -> str:
 
 
 def _finding(finding: Finding, color: bool) -> list[str]:
-    path = _printable(finding.path)
+    path = _printable(display(finding.path))
     location = _paint(f"{path}:{finding.line}:{finding.column}:", BOLD, color)
     code = _paint(finding.code, BOLD + RED, color)
     lines = [f"{location} {code} {_printable(finding.message)}"]
