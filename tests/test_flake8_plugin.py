@@ -88,7 +88,7 @@ def test_broken_config_is_one_finding_not_a_crash(tmp_path: Path) -> None:
     results = list(AsyncLintChecker(None, str(tmp_path / "app.py")).run())  # type: ignore[arg-type]
     assert len(results) == 1
     line, column, text, _ = results[0]
-    assert (line, column) == (1, 0) and text.startswith("ASL002 asynclint cannot run:")
+    assert (line, column) == (1, 0) and text.startswith("ASL003 asynclint cannot run:")
     assert "selekt" in text
 
 

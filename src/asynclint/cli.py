@@ -190,6 +190,11 @@ def check(
         help="Print the fixes as a unified diff and write nothing "
         "(exit 1 if anything would change).",
     ),
+    respect_gitignore: Optional[bool] = typer.Option(
+        None,
+        "--respect-gitignore/--no-respect-gitignore",
+        help="Skip the files `.gitignore` ignores [default: on, or `respect-gitignore`].",
+    ),
     stdin_filename: Optional[Path] = typer.Option(
         None,
         "--stdin-filename",
@@ -214,6 +219,8 @@ def check(
         settings = load(pyproject)
         if select:
             settings = _replace(settings, select=parse_codes(select, "--select"))
+        if respect_gitignore is not None:
+            settings = _replace(settings, respect_gitignore=respect_gitignore)
         if extend_select:
             more = parse_codes(extend_select, "--extend-select")
             settings = _replace(settings, select=settings.select + more)
@@ -232,7 +239,7 @@ def check(
             target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
             found = Discovered((target,), find_root(target), frozenset({target}))
         else:
-            found = discover(paths, settings.exclude)
+            found = discover(paths, settings.exclude, None, settings.respect_gitignore)
         settings.catalog()  # load and validate the catalog before any work
     except (ConfigError, CatalogError, DiscoveryError, baseline_module.BaselineError) as exc:
         raise _fail(str(exc)) from exc
@@ -261,14 +268,14 @@ def check(
             typer.echo(f"asynclint: note: {detail}", err=True)
     if diff or apply_fixes:
         outcome = autofix.fix(
-            report.findings,
+            [*report.findings, *_stale_baseline(baseline, report, repo, found, settings)],
             found.files,
             root,
             settings,
             found.explicit,
             unsafe=unsafe_fixes,
             dry_run=diff,
-            checked=[Path(p) for p in paths],
+            checked=[Path(p) for p in paths] + ([baseline] if baseline is not None else []),
         )
         for path, why in outcome.rejected:
             typer.echo(f"asynclint: warning: {display(path)}: not fixed: {why}", err=True)
@@ -300,6 +307,7 @@ def check(
     findings = list(report.findings)
     if known is not None:
         findings = baseline_module.new_findings(findings, repo, known)
+        findings += _stale_baseline(baseline, report, repo, found, settings)
         if not quiet:
             typer.echo(
                 f"asynclint: {len(report.findings) - len(findings)} finding(s) already in "
@@ -336,6 +344,28 @@ def _color_by_default(output: Optional[Path]) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     return output is None and sys.stdout.isatty()
+
+
+def _stale_baseline(
+    baseline: Optional[Path],
+    report: engine.Report,
+    repo: Path,
+    found: Discovered,
+    settings: Settings,
+) -> list[Finding]:
+    """ASL002 for the baseline's entries that silence nothing (see ``baseline.stale``)."""
+    if baseline is None:
+        return []
+    try:
+        return baseline_module.stale(
+            baseline,
+            report.findings,
+            repo,
+            found.files,
+            lambda code, path: settings.selects(code, path, report.root),
+        )
+    except baseline_module.BaselineError as exc:
+        raise _fail(str(exc)) from exc
 
 
 def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:

@@ -47,6 +47,7 @@ class Settings:
     library_max_seconds: float = DEFAULT_LIBRARY_MAX_SECONDS
     # import roots for every file of the run (`src`, like ruff's): absolute paths
     src: tuple[str, ...] = ()
+    respect_gitignore: bool = True  # discovery skips what `.gitignore` files ignore
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
@@ -105,6 +106,7 @@ _KEYS = {
     "library-max-files",
     "library-max-seconds",
     "src",
+    "respect-gitignore",
     "function",
     "class",
     "defaults",
@@ -221,6 +223,11 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
             )
         # relative to the pyproject.toml that names it
         settings = replace(settings, python=str(Path(source).parent / value))
+    if "respect-gitignore" in table:
+        value = table["respect-gitignore"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{_in(source)}`respect-gitignore` must be true or false")
+        settings = replace(settings, respect_gitignore=value)
     if "src" in table:
         # relative to the pyproject.toml that names them
         directory = Path(source).parent

@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from asynclint import gitignore
+
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
     ".hg",
@@ -105,8 +107,13 @@ def _matchers(
 
 
 def discover(
-    paths: Iterable[str], exclude: Sequence[str] = DEFAULT_EXCLUDE, root: Path | None = None
+    paths: Iterable[str],
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    root: Path | None = None,
+    respect_gitignore: bool = True,
 ) -> Discovered:
+    """The Python files under ``paths``: directories are walked (``exclude`` and, unless
+    told otherwise, `.gitignore` rules skip what they match); files named are always kept."""
     given = [Path(p) for p in paths] or [Path(".")]
     for path in given:
         if not path.exists() and not path.is_symlink():
@@ -120,7 +127,8 @@ def discover(
             # a file named explicitly is checked even when excluded, as ruff and flake8 do
             explicit.add(Path(os.path.abspath(path)))
             continue
-        files.update(_walk(Path(os.path.abspath(path)), project_root, exclude, unreadable))
+        directory = Path(os.path.abspath(path))
+        files.update(_walk(directory, project_root, exclude, unreadable, respect_gitignore))
     return Discovered(
         tuple(sorted(files | explicit)),
         project_root,
@@ -130,9 +138,15 @@ def discover(
 
 
 def _walk(
-    directory: Path, root: Path, exclude: Sequence[str], unreadable: dict[Path, str]
+    directory: Path,
+    root: Path,
+    exclude: Sequence[str],
+    unreadable: dict[Path, str],
+    respect_gitignore: bool = True,
 ) -> Iterable[Path]:
     seen: set[tuple[int, int]] = set()
+    above = gitignore.inherited(directory) if respect_gitignore else []
+    rules_in: dict[str, list[gitignore.Rule]] = {}
 
     def failed(error: OSError) -> None:
         where = Path(error.filename) if error.filename else directory
@@ -151,9 +165,20 @@ def _walk(
             dirnames[:] = []
             continue
         seen.add(identity)
-        dirnames[:] = sorted(d for d in dirnames if not excluded(here / d, root, exclude))
+        rules = rules_in.get(os.path.dirname(current), above) if here != directory else above
+        if respect_gitignore and ".gitignore" in filenames:
+            rules = [*rules, *gitignore.read(here)]
+        rules_in[current] = rules
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not excluded(here / d, root, exclude)
+            and not (rules and gitignore.ignored(here / d, True, rules))
+        )
         for name in filenames:
             if name.endswith(PYTHON_SUFFIXES):
                 file = here / name
-                if not excluded(file, root, exclude):
+                if not excluded(file, root, exclude) and not (
+                    rules and gitignore.ignored(file, False, rules)
+                ):
                     yield file

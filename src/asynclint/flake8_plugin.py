@@ -80,7 +80,8 @@ def project_findings(
         files = _siblings(root)
         use_cache = False
     else:
-        files = list(discover([str(root)], settings.exclude, root=root).files)
+        found = discover([str(root)], settings.exclude, root, settings.respect_gitignore)
+        files = list(found.files)
     if path not in files:
         files.append(path)
     state = _state(files)
