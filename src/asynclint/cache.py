@@ -336,7 +336,11 @@ class Summaries:
         digest = hashlib.sha256(salt.encode())
         for path, (data, error) in zip(paths, contents):
             digest.update(os.fsencode(path) + b"\0")  # file names need not be UTF-8
-            digest.update(self._key(data).encode() if data is not None else (error or "").encode())
+            if data is not None:
+                key = self.hashes[str(path)] = self._key(data)  # what was read, by path
+                digest.update(key.encode())
+            else:
+                digest.update((error or "").encode())
         return "run-" + digest.hexdigest()
 
     def get_run(self, key: str) -> Optional[tuple[Any, ...]]:

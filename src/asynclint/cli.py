@@ -17,18 +17,29 @@ from typing import Any, List, Optional
 
 import typer
 
-from asynclint import __version__, autofix, engine, safeio
+from asynclint import __version__, addnoqa, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
-from asynclint.codes import PARSE_ERROR, RULES, Rule
+from asynclint.codes import (
+    COST_CLASSES,
+    COST_LABELS,
+    PARSE_ERROR,
+    RULES,
+    UNUSED_SUPPRESSION,
+    Rule,
+    class_rank,
+    code_cost,
+)
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
 from asynclint.docsgen import render_page
 from asynclint.filesystem import DISK
 from asynclint.findings import Finding
+from asynclint.fixes import verify, write
 from asynclint.paths import display, repo_relative, repository_root
-from asynclint.reporters import FORMATS
+from asynclint.reporters import FORMATS, json_format
+from asynclint.reporters import text as text_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -48,6 +59,20 @@ class OutputFormat(str, Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
+
+
+class SortOrder(str, Enum):
+    path = "path"
+    cost = "cost"
+
+
+class CostClass(str, Enum):
+    wait = "wait"
+    database = "database"
+    subprocess = "subprocess"
+    cpu = "cpu"
+    file = "file"
+    metadata = "metadata"
 
 
 class ListFormat(str, Enum):
@@ -147,7 +172,22 @@ def check(
         False, "--exit-zero", help="Exit 0 even when there are findings."
     ),
     statistics: bool = typer.Option(
-        False, "--statistics", help="Print the number of findings per code after the report."
+        False,
+        "--statistics",
+        help="Print the number of findings per code and per cost class after the report.",
+    ),
+    sort: SortOrder = typer.Option(
+        SortOrder.path,
+        "--sort",
+        help="Order of the findings (text and json): by place, or costliest first.",
+        case_sensitive=False,
+    ),
+    min_cost: Optional[CostClass] = typer.Option(
+        None,
+        "--min-cost",
+        help="Report only findings at least this costly: wait > database > subprocess > cpu "
+        "> file > metadata (ASL001 is always kept).",
+        case_sensitive=False,
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the findings."),
     verbose: bool = typer.Option(
@@ -195,6 +235,12 @@ def check(
         "--respect-gitignore/--no-respect-gitignore",
         help="Skip the files `.gitignore` ignores [default: on, or `respect-gitignore`].",
     ),
+    add_noqa: bool = typer.Option(
+        False,
+        "--add-noqa",
+        help="Silence every finding with a `# noqa: CODE` comment on its line, and report "
+        "nothing (to adopt asynclint now and fix the list later).",
+    ),
     stdin_filename: Optional[Path] = typer.Option(
         None,
         "--stdin-filename",
@@ -234,6 +280,8 @@ def check(
             raise ConfigError("--baseline and --write-baseline cannot be used together")
         if apply_fixes and diff:
             raise ConfigError("--fix and --diff cannot be used together (--diff writes nothing)")
+        if add_noqa and (apply_fixes or diff or stdin_filename is not None):
+            raise ConfigError("--add-noqa writes files: use it without --fix, --diff and stdin")
         known = baseline_module.load(baseline) if baseline is not None else None
         if stdin_filename is not None:
             target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
@@ -266,6 +314,9 @@ def check(
     if verbose:
         for detail in report.details:
             typer.echo(f"asynclint: note: {detail}", err=True)
+    if add_noqa:
+        _add_noqa(report, found, root, settings, summaries, [Path(p) for p in paths])
+        return
     if diff or apply_fixes:
         outcome = autofix.fix(
             [*report.findings, *_stale_baseline(baseline, report, repo, found, settings)],
@@ -314,26 +365,74 @@ def check(
                 f"{baseline}, {len(findings)} new",
                 err=True,
             )
+    if min_cost is not None:
+        findings = [f for f in findings if _costly_enough(f, min_cost.value)]
     renderer = FORMATS[output_format.value]
     if output_format is OutputFormat.text:
         use_color = color if color is not None else _color_by_default(output)
-        text = renderer(findings, root=repo, color=use_color)  # type: ignore[call-arg]
+        text = text_reporter.render(findings, root=repo, color=use_color, sort=sort.value)
         if quiet:
             text = "".join(
                 line + "\n"
                 for line in text.splitlines()
                 if line and not line.startswith(("Found ", "No blocking"))
             )
+    elif output_format is OutputFormat.json:
+        text = json_format.render(findings, root=repo, sort=sort.value)
     else:
         text = renderer(findings, root=repo)
     if statistics and output_format is OutputFormat.text:
-        counts = Counter(f.code for f in findings)
-        text += "".join(f"{count:>5}  {code}\n" for code, count in sorted(counts.items()))
+        text += _statistics(findings)
     write_output(text, output)
     if output is not None and not quiet:
         typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)
     if findings and not exit_zero:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _add_noqa(
+    report: engine.Report,
+    found: Discovered,
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+    checked: list[Path],
+) -> None:
+    """Write a `# noqa` for every finding, once each file's new text is proven: it compiles,
+    and analysing it again reports none of the silenced findings."""
+    # an unparsable file takes no directive; an unused suppression is removed (`--fix`), not
+    # silenced by another one
+    findings = [f for f in report.findings if f.code not in (PARSE_ERROR, UNUSED_SUPPRESSION)]
+    sources = addnoqa.sources_of(findings, summaries.hashes)
+    for path in sorted({f.path for f in findings} - set(sources)):
+        typer.echo(
+            f"asynclint: warning: {display(path)}: changed since it was read; left alone", err=True
+        )
+    planned = addnoqa.plan([f for f in findings if f.path in sources], sources)
+    for path, line, why in planned.skipped:
+        typer.echo(f"asynclint: warning: {display(path)}:{line}: no noqa added: {why}", err=True)
+    changes = [c for c in planned.changes if verify(c) is None]
+    proposed = DISK.overlaid({c.path: c.after for c in changes})
+    again = engine.check(
+        found.files, root, settings, Summaries(None, files=proposed), found.explicit
+    )
+    left = {(f.path, f.line, f.code) for f in again.findings}
+    added = written = 0
+    for change in changes:
+        silenced = {(f.path, f.line, f.code) for f in findings if f.path == change.path}
+        if silenced & left:
+            why = "a noqa would not silence every finding; left alone"
+            typer.echo(f"asynclint: warning: {display(change.path)}: {why}", err=True)
+            continue
+        problem = write(change, checked)
+        if problem is not None:
+            typer.echo(
+                f"asynclint: warning: {display(change.path)}: not written: {problem}", err=True
+            )
+            continue
+        added += len({line for _, line, _ in silenced})
+        written += 1
+    typer.echo(f"asynclint: added noqa to {added} line(s) in {written} file(s)", err=True)
 
 
 def _color_by_default(output: Optional[Path]) -> bool:
@@ -366,6 +465,29 @@ def _stale_baseline(
         )
     except baseline_module.BaselineError as exc:
         raise _fail(str(exc)) from exc
+
+
+def _costly_enough(finding: Finding, least: str) -> bool:
+    """`--min-cost`: the finding's cost class is ``least`` or costlier. ASL001 (a file that
+    was not analysed) is always kept; other findings without a cost class are not."""
+    if finding.code == PARSE_ERROR:
+        return True
+    return bool(finding.cost) and class_rank(finding.cost) <= class_rank(least)
+
+
+def _statistics(findings: List[Finding]) -> str:
+    """Findings per code (with the code's cost class), then per cost class, costliest first."""
+    counts = Counter(f.code for f in findings)
+    lines = [
+        f"{count:>5}  {code}  {code_cost(code) or '-'}" for code, count in sorted(counts.items())
+    ]
+    costs = Counter(f.cost for f in findings if f.cost)
+    lines += [
+        f"{costs[cost]:>5}  cost {cost} ({COST_LABELS[cost]})"
+        for cost in COST_CLASSES
+        if cost in costs
+    ]
+    return "".join(line + "\n" for line in lines)
 
 
 def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:
@@ -449,6 +571,7 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
         "category": rule.category,
         "level": rule.level,
         "summary": rule.summary,
+        "cost": code_cost(rule.code),
         "docs": rule.help_uri if rule.category != "custom" else None,
     }
 
