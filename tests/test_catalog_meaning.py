@@ -155,13 +155,17 @@ INSTALLED = _installed(
 )
 
 
+def _cpu_methods(entry: ClassEntry) -> frozenset[str]:
+    return entry.cpu.methods if entry.cpu is not None else frozenset()
+
+
 @pytest.fixture(scope="module")
 def probed() -> dict[str, Any]:
     methods = [
         {"entry": entry.name, "method": method}
         for entry in ENTRIES
         if isinstance(entry, ClassEntry) and entry.name.split(".")[0] in INSTALLED
-        for method in sorted(entry.blocking | entry.safe)
+        for method in sorted(entry.blocking | entry.safe | _cpu_methods(entry))
         if "." not in method
     ]
     returns = [

@@ -83,6 +83,8 @@ SAMPLES: dict[str, list[str]] = {
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],
     "twilio.rest.Client": ["twilio.rest.Client('ACdummy', 'dummy')"],
     "elasticsearch.Elasticsearch": ["elasticsearch.Elasticsearch('http://127.0.0.1:9200')"],
+    # `auth` is set in `__init__`, not declared on the class
+    "supabase.Client": ["supabase.create_client('https://example.supabase.co', 'dummy-key')"],
     "starlette.datastructures.UploadFile": [
         "starlette.datastructures.UploadFile(file=io.BytesIO())"
     ],
@@ -149,6 +151,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)
             methods |= set(entry.properties) | set(entry.decorators) | set(entry.attributes)
+            methods |= entry.cpu.methods if entry.cpu is not None else set()
             out.append(
                 {
                     "name": entry.name,
@@ -229,6 +232,12 @@ def probed() -> dict[str, Any]:
 # entries are the only ones not proven here; any other absent library fails the suite.
 NOT_INSTALLABLE = {
     "MySQLdb": "mysqlclient publishes no wheels and needs the MySQL client headers to build",
+    # both import PyTorch, whose default wheels on PyPI pull gigabytes of CUDA libraries; their
+    # names were checked in the libraries' source (openai-whisper 20250625,
+    # sentence-transformers 6.2)
+    "whisper": "openai-whisper imports PyTorch (gigabytes of CUDA wheels from PyPI)",
+    "sentence_transformers": "sentence-transformers imports PyTorch (gigabytes of CUDA wheels)",
+    "llama_cpp": "llama-cpp-python publishes only sources: installing it builds llama.cpp in C++",
 }
 
 

@@ -246,7 +246,7 @@ class CallGraph:
         if site.kind is SiteKind.WITH:
             entered = self._with_targets(site, scope)
             if any(_is_file_api(t) for t in entered) and self._in_memory(site, function, scope):
-                entered = [t for t in entered if not _is_file_api(t)]
+                entered = self._on_memory(entered)
             return entered
         if site.kind is SiteKind.ITER:
             return self._iter_targets(site, scope)
@@ -259,7 +259,7 @@ class CallGraph:
         if isinstance(callee, Ext) and callee.name in CONSUMERS and site.positional:
             targets += self._iterated(self.resolver.value(site.positional[0], scope))
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
-            targets = [t for t in targets if not _is_file_api(t)]
+            targets = self._on_memory(targets)
         if isinstance(site.func, Attr) and any(t.api is not None for t in targets):
             targets = [t for t in targets if not self._never_waits(t, site.func, function, scope)]
         if site.awaited or (
@@ -317,18 +317,38 @@ class CallGraph:
         """The file API works on data in memory: it is given an in-memory stream
         (`Image.open(io.BytesIO(data))`), or it is a method of a handle opened over one
         (`zf = ZipFile(io.BytesIO(), "w")`, then `zf.writestr(...)`), or the `with` of one."""
-        given: OptExpr = site.first
+        given: list[OptExpr] = [site.first]
         func = site.func
         if site.kind is SiteKind.WITH and isinstance(func, Call):
-            given = func.args[0] if func.args else None
+            given = [func.args[0] if func.args else None]
         elif isinstance(func, Attr):
+            # `handle.method(buffer)`, or any method of a handle opened over memory
             opened = self._construction(func.value, function, scope)
             if opened is not None and opened.args:
-                given = opened.args[0]
-        if given is None:
-            return False
-        value = self.resolver.value(given, scope)
-        return isinstance(value, Inst) and value.type in MEMORY_STREAMS and not value.path
+                given.append(opened.args[0])
+        for expression in given:
+            if expression is None:
+                continue
+            value = self.resolver.value(expression, scope)
+            if isinstance(value, Inst) and value.type in MEMORY_STREAMS and not value.path:
+                return True
+        return False
+
+    def _on_memory(self, targets: list[Target]) -> list[Target]:
+        """The targets of a file API working on memory: no file I/O, but the CPU work the
+        catalog names for it (`cpu.in_memory`: encoding an image into a `BytesIO`)."""
+        out = []
+        for target in targets:
+            if not _is_file_api(target):
+                out.append(target)
+                continue
+            assert target.api is not None
+            owner, _, method = target.api.name.rpartition(".")
+            entry = self.catalog.cls(owner) if owner else None
+            cpu = entry.cpu if entry is not None else None
+            if cpu is not None and method in cpu.in_memory:
+                out.append(Target(api=Api(target.api.name, cpu.info), via=target.via))
+        return out
 
     def _async_receivers(self, key: FuncKey, function: FunctionSummary) -> frozenset[Node]:
         """Receivers on which this function awaits a method the analysis takes for a sync,
@@ -414,6 +434,8 @@ class CallGraph:
             method = inst.path or default
             if entry is not None and entry.info is not None and method in entry.blocking:
                 return [Target(api=Api(f"{entry.name}.{method}", entry.info))]
+            if entry is not None and entry.cpu is not None and method in entry.cpu.methods:
+                return [Target(api=Api(f"{entry.name}.{method}", entry.cpu.info))]
             if entry is None:
                 return self._library_method_targets(inst, default)
             return []

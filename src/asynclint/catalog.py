@@ -113,6 +113,17 @@ class FunctionEntry:
 
 
 @dataclass(frozen=True)
+class CpuWork:
+    """The CPU side of an I/O class: methods that compute rather than wait (a PIL image's
+    `thumbnail` decodes and resamples), and blocking file methods that, on an in-memory stream,
+    are still CPU work (`image.save(io.BytesIO(), "WEBP")` encodes). Reported as `cpu`."""
+
+    methods: frozenset[str]
+    in_memory: frozenset[str]
+    info: Info
+
+
+@dataclass(frozen=True)
 class ClassEntry:
     name: str
     info: Info | None
@@ -137,6 +148,7 @@ class ClassEntry:
     # blocking methods whose wait has no limit unless an argument bounds it (`Future.result`)
     timeouts: Mapping[str, Bound] = field(default_factory=dict)
     costs: Mapping[str, str] = field(default_factory=dict)  # method -> cost class, if not default
+    cpu: CpuWork | None = None  # `cpu = { methods = [...], in_memory = [...], ... }`
 
     @cached_property
     def members(self) -> frozenset[str]:
@@ -222,6 +234,7 @@ class Catalog:
         count = sum(1 for entry in self.functions.values() if entry.blocking)
         for entry in {e.name: e for e in self.classes.values()}.values():
             count += len(entry.blocking) + len(entry.properties) + int(entry.constructor)
+            count += len(entry.cpu.methods) if entry.cpu is not None else 0
         return count
 
     def without(self, allowed: Iterable[str]) -> Catalog:
@@ -235,13 +248,19 @@ class Catalog:
             drop = {m for m in entry.blocking if f"{entry.name}.{m}" in allowed}
             quiet = {p for p in entry.properties if f"{entry.name}.{p}" in allowed}
             ctor = entry.constructor and entry.name + ".__init__" not in allowed
-            if drop or quiet or ctor != entry.constructor:
+            cpu = entry.cpu
+            if cpu is not None:
+                idle = {m for m in cpu.methods if f"{entry.name}.{m}" in allowed}
+                if idle:
+                    cpu = replace(cpu, methods=cpu.methods - idle)
+            if drop or quiet or ctor != entry.constructor or cpu is not entry.cpu:
                 entry = replace(
                     entry,
                     blocking=entry.blocking - drop,
                     safe=entry.safe | drop,
                     constructor=ctor,
                     properties=entry.properties - quiet,
+                    cpu=cpu,
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
@@ -282,6 +301,7 @@ _CLASS_KEYS = {
     "decorators",
     "timeout",
     "cost",
+    "cpu",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -668,6 +688,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         raise where.error("cost", "must be a cost class, or a table of blocking method = class")
     costs = {m: _cost(v, f"cost.{m}" if m else "cost", where) for m, v in costs.items()}
     info = _info(item, where) if (blocking or constructor or properties) else None
+    cpu = _cpu(item, blocking, safe, where)
     listed = {*blocking, *safe, *returns, *attributes, *aliases, *properties, *decorators}
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
@@ -685,7 +706,55 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         decorators=dict(decorators),
         timeouts=bounds,
         costs={m: c for m, c in costs.items() if c},
+        cpu=cpu,
     )
+
+
+_CPU_KEYS = {"methods", "in_memory", "why", "replacement"}
+
+
+def _cpu(
+    item: Mapping[str, Any], blocking: list[str], safe: list[str], where: _Where
+) -> CpuWork | None:
+    """`cpu = { methods = [...], in_memory = [...], why = "...", replacement = "..." }`."""
+    table = item.get("cpu")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise where.error(
+            "cpu", "must be a table with `methods`, `in_memory`, `why`, `replacement`"
+        )
+    unknown = sorted(set(table) - _CPU_KEYS)
+    if unknown:
+        raise where.error(
+            "cpu", f"has unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(_CPU_KEYS))}"
+        )
+    methods = _names(table, "methods", where)
+    in_memory = _names(table, "in_memory", where)
+    if not methods and not in_memory:
+        raise where.error("cpu", "names no method (`methods` or `in_memory`)")
+    both = set(methods) & (set(blocking) | set(safe))
+    if both:
+        raise where.error(
+            "cpu", f"`methods` repeats blocking or safe method(s): {', '.join(sorted(both))}"
+        )
+    stray = set(in_memory) - set(blocking)
+    if stray:
+        raise where.error(
+            "cpu", f"`in_memory` names method(s) that are not blocking: {', '.join(sorted(stray))}"
+        )
+    texts = {key: table.get(key) for key in ("why", "replacement")}
+    for key, value in texts.items():
+        if not isinstance(value, str) or not value.strip():
+            raise where.error("cpu", f"needs `{key}`, a non-empty string")
+    info = Info(
+        category="cpu",
+        why=str(texts["why"]),
+        replacement=str(texts["replacement"]),
+        anchor=_string(item, "anchor", where),
+        source=where.source,
+    )
+    return CpuWork(frozenset(methods), frozenset(in_memory), info)
 
 
 def _unbounded(

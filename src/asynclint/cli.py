@@ -646,8 +646,19 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
     }
 
 
-@app.command()
+catalog_app = typer.Typer(
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.callback(invoke_without_command=True)
 def catalog(
+    ctx: typer.Context,
     output_format: ListFormat = typer.Option(
         ListFormat.text, "--format", "-f", case_sensitive=False
     ),
@@ -655,7 +666,10 @@ def catalog(
         None, "--config", help="pyproject.toml with extra [tool.asynclint] entries."
     ),
 ) -> None:
-    """List the blocking APIs asynclint knows, with their async replacements."""
+    """List the blocking APIs asynclint knows, with their async replacements
+    (`asynclint catalog infer DIST` drafts entries for an installed library)."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         entries = _listing_settings(config).catalog().entries()
     except CatalogError as exc:
@@ -676,6 +690,7 @@ def catalog(
                     "code": info.code if info else None,
                     "category": info.category if info else None,
                     "replacement": info.replacement if info else None,
+                    "cpu": _cpu_row(entry),
                 }
             )
         else:
@@ -696,12 +711,74 @@ def catalog(
         typer.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        if row["code"] is None:
-            continue
-        detail = ""
-        if row["kind"] == "class":
-            detail = " (" + ", ".join(row["blocking"]) + ")"
-        typer.echo(f"{row['code']}  {row['name']}{detail}  ->  {row['replacement']}")
+        cpu = row.get("cpu")
+        if row["code"] is not None:
+            detail = ""
+            if row["kind"] == "class":
+                detail = " (" + ", ".join(row["blocking"]) + ")"
+            typer.echo(f"{row['code']}  {row['name']}{detail}  ->  {row['replacement']}")
+        if cpu:
+            methods = [*cpu["methods"], *(f"{m} in memory" for m in cpu["in_memory"])]
+            detail = " (" + ", ".join(methods) + ")"
+            typer.echo(f"{cpu['code']}  {row['name']}{detail}  ->  {cpu['replacement']}")
+
+
+def _cpu_row(entry: ClassEntry) -> Optional[dict[str, Any]]:
+    """The CPU side of an I/O class (`cpu = {...}` in the catalog), or None."""
+    cpu = entry.cpu
+    if cpu is None:
+        return None
+    return {
+        "methods": sorted(cpu.methods),
+        "in_memory": sorted(cpu.in_memory),
+        "code": cpu.info.code,
+        "replacement": cpu.info.replacement,
+    }
+
+
+@catalog_app.command("infer")
+def catalog_infer(
+    distributions: List[str] = typer.Argument(
+        ..., help="Installed distributions to infer entries for (as pip names them)."
+    ),
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        help="The interpreter, virtual environment or site-packages the distributions are "
+        "installed in [default: VIRTUAL_ENV, ./.venv, else the running interpreter].",
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the entries into this file instead of stdout."
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="pyproject.toml whose own catalog entries count as known."
+    ),
+) -> None:
+    """Draft catalog entries (TOML) for installed libraries from their source, each with the
+    chain that proves it blocks and the library's async twin, for review."""
+    from asynclint.infer import InferError, infer, render
+    from asynclint.library import find_environment
+
+    settings = _listing_settings(config)
+    try:
+        catalog_data = settings.catalog()
+    except CatalogError as exc:
+        raise _fail(str(exc)) from exc
+    root = Path.cwd()
+    environment = find_environment(python, root)
+    if environment is None:
+        where = f"--python {python}" if python else "this interpreter"
+        raise _fail(f"no site-packages directory found for {where}")
+    _check_writable(output)
+    try:
+        results = infer(distributions, environment, catalog_data, root)
+    except InferError as exc:
+        raise _fail(str(exc)) from exc
+    for result in results:
+        for note in result.notes:
+            if note.startswith("library analysis stopped"):
+                typer.echo(f"asynclint: warning: {note}", err=True)
+    write_output(render(results), output)
 
 
 def main() -> None:

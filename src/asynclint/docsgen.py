@@ -249,6 +249,18 @@ def _entry_row(entry: Entry, same: Sequence[Entry] = ()) -> str:
     )
 
 
+def _cpu_row(entry: ClassEntry) -> str:
+    """The CPU side of an I/O class (`cpu = {...}`): its own row, under the `cpu` code."""
+    cpu = entry.cpu
+    assert cpu is not None
+    blocks = [_method(m) for m in sorted(cpu.methods)]
+    blocks += [f"{_method(m)} on an in-memory stream" for m in sorted(cpu.in_memory)]
+    return (
+        f"| {_cell(f'`{entry.name}` (CPU work)')} | class | {_cell(', '.join(blocks))} | - | "
+        f"{_code_link(cpu.info.code)} | {_cell(cpu.info.replacement)} |\n"
+    )
+
+
 def _rows(entries: list[Entry]) -> list[tuple[Entry, list[Entry]]]:
     """Functions that differ only in name (a `names = [...]` family) share one row."""
     out: list[tuple[Entry, list[Entry]]] = []
@@ -289,6 +301,7 @@ def render_catalog(catalog: Optional[Catalog] = None) -> str:
             names += f" and {len(entries) - 3} more"
         index_rows.append(f"| [{anchor}](#{anchor}) | {links} | {_cell(names)} |\n")
         rows = "".join(_entry_row(first, same) for first, same in _rows(entries))
+        rows += "".join(_cpu_row(e) for e in entries if isinstance(e, ClassEntry) and e.cpu)
         sections.append(
             f'<a id="{anchor}"></a>\n\n'
             f"## {anchor}\n\n"

@@ -56,6 +56,8 @@ DEFAULT_MAX_FILES = DEFAULT_LIBRARY_MAX_FILES
 DEFAULT_MAX_SECONDS = DEFAULT_LIBRARY_MAX_SECONDS
 # sibling modules that hold a distribution's async API (`pkg.aio.Client` for `pkg.Client`)
 _ASYNC_MODULES = ("aio", "asyncio", "_async", "async_", "aio_client", "async_client")
+# the async twin of class `X`, by name: `AsyncX`, `XAsync`, `AioX`
+_CLASS_TWINS = (("Async", ""), ("", "Async"), ("Aio", ""))
 
 
 # -- the environment --------------------------------------------------------------------------
@@ -171,7 +173,7 @@ class Distributions:
             except OSError:
                 continue
             for info in infos:
-                dist = _distribution(info)
+                dist = distribution_of(info)
                 for key in _installed(info, dist):
                     owners.setdefault(key, dist)
         return owners
@@ -189,7 +191,7 @@ class Distributions:
         return None
 
 
-def _distribution(info: Path) -> Distribution:
+def distribution_of(info: Path) -> Distribution:
     name, _, version = info.name[: -len(".dist-info")].partition("-")
     metadata = DISK.read_bytes(info / "METADATA") or b""
     for line in metadata.decode("utf-8", "replace").splitlines():
@@ -466,11 +468,10 @@ class Libraries:
         packages = _parents(self.module_name(key.path))
         if function.class_name is not None:
             owner = function.class_name
-            candidates = [
-                (p, f"{prefix}{owner}{suffix}")
-                for p in packages
-                for prefix, suffix in (("Async", ""), ("", "Async"), ("Aio", ""))
-            ]
+            names = [f"{prefix}{owner}{suffix}" for prefix, suffix in _CLASS_TWINS]
+            if owner.startswith("Sync") and owner[4:5].isupper():  # `SyncX` and `AsyncX`
+                names.append(f"Async{owner[4:]}")
+            candidates = [(p, name) for p in packages for name in names]
             candidates += [
                 (f"{p}.{sub}", name)
                 for p in packages
