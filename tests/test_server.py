@@ -12,6 +12,10 @@ from typing import Callable, TypeVar, Union
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from asynclint import engine
+from asynclint.cache import Summaries
+from asynclint.config import find_pyproject, load
+
 T = TypeVar("T")
 TIMEOUT = 8.0  # seconds any one answer may take: each test stays well under 10 s
 
@@ -59,8 +63,9 @@ def project(tmp_path: Path, pyproject: str = PYPROJECT) -> Path:
 class Editor:
     """A language client with the documents it has open and the diagnostics it was sent."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, debounce_ms: int = 50) -> None:
         self.root = root
+        self.debounce_ms = debounce_ms
         self.client = LanguageClient("asynclint-test", "1")
         self.diagnostics: dict[str, types.PublishDiagnosticsParams] = {}
         self.changed = asyncio.Condition()
@@ -88,7 +93,7 @@ class Editor:
             "from asynclint.cli import main; main()",
             "server",
             "--debounce-ms",
-            "50",
+            str(self.debounce_ms),
             cwd=str(self.root),
             env=env,
         )
@@ -168,9 +173,9 @@ async def within(step: Awaitable[T]) -> T:
     return await asyncio.wait_for(step, TIMEOUT)
 
 
-def run(scenario: Callable[[Editor], Awaitable[None]], root: Path) -> None:
+def run(scenario: Callable[[Editor], Awaitable[None]], root: Path, debounce_ms: int = 50) -> None:
     async def main() -> None:
-        editor = Editor(root)
+        editor = Editor(root, debounce_ms)
         await editor.start()
         try:
             await scenario(editor)
@@ -310,6 +315,54 @@ def test_broken_config_is_one_diagnostic_at_line_1(tmp_path: Path) -> None:
         assert await editor.diagnostics_of("app.py", lambda d: not d) == []
 
     run(scenario, root)
+
+
+def test_no_fix_is_offered_over_text_it_was_not_computed_from(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "services.py").write_text(SERVICES_EDITED)
+
+    async def scenario(editor: Editor) -> None:
+        editor.open("app.py")
+        [diagnostic] = await editor.diagnostics_of("app.py", lambda d: bool(d))
+        # a line inserted above: the finding's edits would now land one line too high, and
+        # the next analysis waits for the (long) debounce
+        editor.change(
+            "app.py",
+            [
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=0, character=0),
+                        end=types.Position(line=0, character=0),
+                    ),
+                    text="# a comment\n",
+                )
+            ],
+        )
+        actions = await within(
+            editor.client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=editor.uri("app.py")),
+                    range=diagnostic.range,
+                    context=types.CodeActionContext(diagnostics=[diagnostic]),
+                )
+            )
+        )
+        assert not actions
+
+    run(scenario, root, debounce_ms=4000)
+
+
+def test_findings_of_open_documents_are_those_of_the_whole_project() -> None:
+    # the server explores the call graph from the open documents' code only
+    root = (Path(__file__).parent.parent / "examples").resolve()
+    settings = load(find_pyproject(root))
+    files = list(engine.project_files(root, settings))
+    summaries = Summaries(None)
+    everything = engine.check(files, root, settings, summaries).findings
+    assert everything
+    for file in files:
+        alone = engine.check(files, root, settings, summaries, only=[file]).findings
+        assert alone == tuple(f for f in everything if Path(f.path) == file), file
 
 
 def test_safe_fix_on_a_non_ascii_line_counts_utf16_units(tmp_path: Path) -> None:

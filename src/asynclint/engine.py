@@ -62,15 +62,18 @@ def check(
     settings: Settings,
     summaries: Optional[Summaries] = None,
     explicit: Collection[Path] = (),
+    only: Optional[Collection[Path]] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
-    only when they can put code on the loop (see ``can_reach_loop``).
+    only when they can put code on the loop (see ``can_reach_loop``). With ``only`` (the
+    documents open in an editor), the call graph is explored from the loop code of those files
+    alone: their findings are the same, the rest of the project's are not computed.
 
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
     file's findings are the same whether it, its directory or the project is checked."""
     with fewer_collections():
-        return _check(files, root, settings, summaries or Summaries(None), explicit)
+        return _check(files, root, settings, summaries or Summaries(None), explicit, only)
 
 
 def _check(
@@ -79,8 +82,11 @@ def _check(
     settings: Settings,
     summaries: Summaries,
     explicit: Collection[Path],
+    only: Optional[Collection[Path]] = None,
 ) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
+    if only is not None:
+        selected &= {Path(os.path.abspath(f)) for f in only}
     paths = sorted(selected | set(project_files(root, settings)))
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
@@ -101,6 +107,7 @@ def _check(
             str(root),
             sorted(map(str, named)),
             environment.fingerprint() if environment is not None else None,
+            sorted(map(str, selected)) if only is not None else None,
         )
     )
     run_key = summaries.run_key(paths, contents, salt)
@@ -113,7 +120,15 @@ def _check(
         loaded = _load_targets(paths, contents, summaries, named)
         findings, analysed, read, run_notes, details = run_deep(
             lambda: _analyse(
-                paths, contents, loaded, root, settings, summaries, selected, environment
+                paths,
+                contents,
+                loaded,
+                root,
+                settings,
+                summaries,
+                selected,
+                environment,
+                roots_in=selected if only is not None else None,
             )
         )
         notes += run_notes
@@ -202,6 +217,7 @@ def _analyse(
     summaries: Summaries,
     selected: Collection[Path],
     environment: Optional[Environment] = None,
+    roots_in: Optional[Collection[Path]] = None,
 ) -> tuple[list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...]]:
     """Findings of every selected and unselected code, files analysed, every file read, and
     notes about the run (a library search cut by its budget)."""
@@ -226,7 +242,12 @@ def _analyse(
     contexts = Contexts(resolver, targets)
     graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
+    # the graph's facts of a function depend only on what it reaches, so exploring from fewer
+    # roots changes no finding of theirs
+    explored = {str(path) for path in roots_in} if roots_in is not None else None
     for summary in targets:
+        if explored is not None and summary.path not in explored:
+            continue
         for qualname, function in summary.functions.items():
             key = FuncKey(summary.path, qualname)
             if contexts.runs_on_loop(key, function):

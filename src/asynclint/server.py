@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import sys
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,7 @@ from pygls.lsp.server import LanguageServer
 from asynclint import __version__, engine, lsp_convert
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
-from asynclint.config import ConfigError, find_pyproject, load
+from asynclint.config import ConfigError, Settings, find_pyproject, load
 from asynclint.discover import DiscoveryError, find_root
 from asynclint.filesystem import FileSystem
 from asynclint.findings import Finding
@@ -95,6 +96,8 @@ class BufferSummaries(Summaries):
 class _Project:
     root: Path
     summaries: Optional[BufferSummaries] = None
+    settings: Optional[Settings] = None
+    config_state: tuple[object, ...] = ()
     salt: str = ""
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     published: set[str] = field(default_factory=set)  # uris that were given diagnostics
@@ -215,8 +218,7 @@ class AsyncLintServer(LanguageServer):
         pyproject = find_pyproject(project.root)
         if pyproject is not None and pyproject.parent != project.root:
             pyproject = None
-        settings = load(pyproject)
-        settings.catalog()  # a broken catalog entry is a configuration error, said once
+        settings = self._settings(project, pyproject)
         salt = settings.fingerprint()
         if project.summaries is None or project.salt != salt:
             # a file outside any project gets no cache folder written next to it
@@ -237,7 +239,10 @@ class AsyncLintServer(LanguageServer):
         known = set(files)
         # a new module that exists only in a buffer is part of the project too
         files += [Path(path) for path in overlay if Path(path) not in known]
-        report = engine.check(files, project.root, settings, summaries)
+        # findings are shown for open documents only: the graph is explored from their code
+        report = engine.check(
+            files, project.root, settings, summaries, only=[Path(path) for path in documents]
+        )
         for warning in report.warnings:
             if warning not in project.warned:
                 project.warned.add(warning)
@@ -256,6 +261,23 @@ class AsyncLintServer(LanguageServer):
             self._publish(uri, diagnostics)
             shown.add(uri)
         self._clear(project, shown)
+
+    def _settings(self, project: _Project, pyproject: Optional[Path]) -> Settings:
+        """The project's settings, loaded again only when its pyproject.toml changed: loading
+        the catalog takes longer than re-analysing a small project after an edit."""
+        state: tuple[object, ...] = ()
+        if pyproject is not None:
+            try:
+                info = pyproject.stat()
+                state = (str(pyproject), info.st_mtime_ns, info.st_size, info.st_ino)
+            except OSError:
+                state = (str(pyproject),)
+        if project.settings is None or project.config_state != state:
+            project.settings = None
+            settings = load(pyproject)
+            settings.catalog()  # a broken catalog entry is a configuration error, said once
+            project.settings, project.config_state = settings, state
+        return project.settings
 
     def _publish_error(self, project: _Project, documents: dict[str, str], reason: str) -> None:
         project.findings = {}
@@ -426,4 +448,12 @@ def _changed_on_disk(ls: AsyncLintServer, uris: Iterable[str]) -> None:
 def serve(debounce: float = DEBOUNCE_SECONDS, use_cache: bool = True) -> None:
     """Serve over stdin/stdout until the client says exit."""
     logging.basicConfig(level=logging.WARNING, format="asynclint server: %(message)s")
-    create_server(debounce, use_cache).start_io()
+    # the protocol gets streams of its own: a stray print() goes to stderr instead of into
+    # the JSON-RPC stream, and a summarising process forked while the reader thread waits
+    # on stdin does not hang closing a `sys.stdin` whose lock that thread holds
+    # (multiprocessing closes sys.stdin in every child it starts)
+    stdin = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
+    stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - stays open for the process's life
+    sys.stdout = sys.stderr
+    create_server(debounce, use_cache).start_io(stdin, stdout)
