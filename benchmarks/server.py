@@ -61,7 +61,7 @@ async def measure(tree: Path, file: Path, edits: int, cache: bool) -> None:
 
     args = [
         "-c",
-        'import sys; sys.stderr = open("/tmp/server-stderr.log", "w"); from asynclint.cli import main; main()',
+        "from asynclint.cli import main; main()",
         "server",
         "--debounce-ms",
         "0",
@@ -110,7 +110,8 @@ async def measure(tree: Path, file: Path, edits: int, cache: bool) -> None:
     print(f"server's first analysis: {analysed[0]:.0f} ms")
     server_times = analysed[1:]
     print(
-        f"one-function edit -> diagnostics, {edits} edits: median {statistics.median(times) * 1000:.0f} ms, "
+        f"one-function edit -> diagnostics, {edits} edits: "
+        f"median {statistics.median(times) * 1000:.0f} ms, "
         f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
         f"(server analysis median {statistics.median(server_times):.0f} ms)"
     )
