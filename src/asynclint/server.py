@@ -215,6 +215,10 @@ class AsyncLintServer(LanguageServer):
         )
 
     def _analyse(self, project: _Project, documents: dict[str, str]) -> None:
+        if not documents:  # the last one was closed: nothing to show, nothing to analyse
+            project.findings = {}
+            self._clear(project, set())
+            return
         pyproject = find_pyproject(project.root)
         if pyproject is not None and pyproject.parent != project.root:
             pyproject = None
