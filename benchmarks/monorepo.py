@@ -6,7 +6,7 @@ Each service is a package laid out as real apps are: `routers/` (async routes wi
 -> `services/` -> `repositories/` (a sync SQLAlchemy `Session`, `requests`, boto3) and
 `models/`, 60 to 90 lines a file. Every file's text is unique (names carry the service and
 module number), so no cache can share one summary between two files. The same arguments
-always give the same tree.
+always give the same tree, with a `pyproject.toml` at its root (one project).
 """
 
 from __future__ import annotations
@@ -217,6 +217,8 @@ def _filler(s: int, m: int, count: int) -> str:
 def generate(dest: Path, files: int) -> int:
     """Write the tree; returns the number of .py files written."""
     services = max(1, round(files / FILES_PER_SERVICE))
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "pyproject.toml").write_text('[project]\nname = "monorepo"\nversion = "0"\n')
     written = 0
     for s in range(services):
         app = dest / f"service_{s}" / "app"

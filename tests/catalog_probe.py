@@ -127,6 +127,12 @@ def resolve(qualname: str) -> Any:
             if missing and (module_name == missing or module_name.startswith(missing + ".")):
                 continue
             raise
+        if cut == len(parts) > 1:
+            # `dramatiq.actor` is a module and the function its package binds over it: the
+            # name as users write it (`import dramatiq; dramatiq.actor`) is the attribute
+            shadow = getattr(sys.modules[".".join(parts[:-1])], parts[-1], MISSING)
+            if shadow is not MISSING:
+                obj = shadow
         where = module_name
         for part in parts[cut:]:
             obj = step(obj, part, f"`{where}`")

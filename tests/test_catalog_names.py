@@ -1,13 +1,13 @@
 """Every catalog entry names a real attribute of the real library.
 
 The names are resolved in ONE subprocess (``tests/catalog_probe.py``, JSON in and out): this test
-process never imports the libraries the catalog describes. For each entry whose top-level module
-is installed, the probe imports the longest importable module prefix of the name and follows the
-rest with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method and every key of
-``returns`` must exist on the class and on each alias, and every ``returns`` type must resolve to a
-class. Standard-library entries are always checked; the libraries come from the ``catalog`` extra
-(``pip install -e ".[test]"`` installs it), and entries of a library that is not installed are
-skipped with the library's name.
+process never imports the libraries the catalog describes. For each entry whose top-level module is
+installed, the probe imports the longest importable module prefix of the name and follows the rest
+with ``getattr``; for a class entry, every ``blocking`` and ``safe`` method, every ``properties``
+name and every key of ``returns`` and ``decorators`` must exist on the class and on each alias, and
+every ``returns`` type must resolve to a class. Standard-library entries are always checked; the
+libraries come from the ``catalog`` extra (``pip install -e ".[test]"`` installs it), and entries of
+a library that is not installed are skipped with the library's name.
 
 Dotted method paths (``chat.completions.create`` on ``openai.OpenAI``) are resolved through the
 class when it declares the type of the first segment (a property's return annotation or a class
@@ -70,6 +70,7 @@ SAMPLES: dict[str, list[str]] = {
         "anthropic.AnthropicVertex(region='us-east5', project_id='dummy', access_token='dummy')"
     ],
     "groq.Groq": ["groq.Groq(api_key='dummy')"],
+    "celery.Celery": ["celery.Celery('probe', broker='memory://')"],
     "google.genai.Client": ["google.genai.Client(api_key='dummy')"],
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],
     "twilio.rest.Client": ["twilio.rest.Client('ACdummy', 'dummy')"],
@@ -134,6 +135,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
             out.append({"name": entry.name, "kind": "function", "returns": returns})
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)
+            methods |= set(entry.properties) | set(entry.decorators)
             out.append(
                 {
                     "name": entry.name,
@@ -251,7 +253,8 @@ def test_version_ranges_name_what_the_catalog_lists() -> None:
         known.add(entry.name)
         if isinstance(entry, ClassEntry):
             known.update(entry.aliases)
-            for method in (*entry.blocking, *entry.safe, *entry.returns):
+            listed = (*entry.blocking, *entry.safe, *entry.returns, *entry.properties)
+            for method in (*listed, *entry.decorators):
                 known.add(f"{entry.name}.{method}")
     assert sorted(set(VERSION_RANGES) - known) == []
     assert "sqlalchemy.engine.Engine.execute" in VERSION_RANGES  # from `until`

@@ -109,11 +109,11 @@ def test_missing_path_is_a_clean_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_directory_without_python_files(tmp_path: Path) -> None:
+def test_directory_without_python_files_is_a_warning_as_in_ruff(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hi")
     result = invoke(str(tmp_path))
-    assert result.exit_code == 2
-    assert "no Python files" in result.output
+    assert result.exit_code == 0
+    assert "warning: no Python files found" in result.output
 
 
 def test_syntax_error_is_a_finding_not_a_crash(project: Path) -> None:
@@ -242,3 +242,96 @@ def test_malformed_baseline_is_a_clean_error(project: Path, tmp_path: Path) -> N
 def test_baseline_flags_conflict(project: Path, tmp_path: Path) -> None:
     result = invoke(str(project), "--baseline", "a.json", "--write-baseline", "b.json")
     assert result.exit_code == 2 and "cannot be used together" in result.output
+
+
+def test_stdin_filename_checks_the_buffer_at_its_own_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    (tmp_path / "app.py").write_text("async def f():\n    pass\n")
+    buffer = "\n\nfrom helpers import pause\n\n\nasync def f():\n    pause()\n"
+    result = cli_runner().invoke(
+        app, ["check", "--stdin-filename", "app.py", "-f", "json", "--no-cache"], input=buffer
+    )
+    assert result.exit_code == 1, result.output
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["path"], finding["line"], finding["code"]) == ("app.py", 7, "ASL501")
+    assert [hop["path"] for hop in finding["chain"]] == ["helpers.py"]
+    assert (tmp_path / "app.py").read_text() == "async def f():\n    pass\n"
+
+
+def test_stdin_filename_needs_no_file_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner().invoke(
+        app,
+        ["check", "--stdin-filename", "new/unsaved.py", "--no-cache"],
+        input="import time\nasync def f():\n    time.sleep(1)\n",
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("new/unsaved.py:3:5: ASL501")
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["app.py"], "name no paths"),
+        (["--fix"], "cannot take a buffer from stdin"),
+        (["--diff"], "cannot take a buffer from stdin"),
+    ],
+)
+def test_stdin_filename_refuses_what_it_cannot_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner().invoke(
+        app, ["check", "--stdin-filename", "app.py", *extra], input="x = 1\n"
+    )
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_ruff_spellings_of_format_and_output(project: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    result = invoke(
+        str(project / "bad.py"), "--output-format", "json", "--output-file", str(report)
+    )
+    assert result.exit_code == 1
+    assert json.loads(report.read_text())["findings"]
+
+
+def test_extend_select_adds_to_the_configured_selection(project: Path) -> None:
+    only_files = invoke(str(project / "bad.py"), "--select", "ASL3", "-f", "json")
+    assert json.loads(only_files.stdout)["findings"] == []
+    both = invoke(str(project / "bad.py"), "--select", "ASL3", "--extend-select", "ASL5")
+    assert both.exit_code == 1 and "ASL501" in both.output
+
+
+@pytest.mark.parametrize(
+    ("environment", "colored"),
+    [({}, False), ({"FORCE_COLOR": "1"}, True), ({"NO_COLOR": "1", "FORCE_COLOR": ""}, False)],
+)
+def test_color_follows_force_color_and_no_color(
+    project: Path, monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], colored: bool
+) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    result = invoke(str(project / "bad.py"))
+    assert result.exit_code == 1
+    assert ("\x1b[" in result.stdout) is colored
+
+
+def test_rules_code_prints_that_rules_page() -> None:
+    result = cli_runner().invoke(app, ["rules", "asl501"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# ASL501: blocking-sleep")
+    as_json = cli_runner().invoke(app, ["rules", "ASL101", "-f", "json"])
+    assert json.loads(as_json.stdout)["code"] == "ASL101"
+    unknown = cli_runner().invoke(app, ["rules", "ASL999"])
+    assert unknown.exit_code == 2 and "unknown code ASL999" in unknown.output

@@ -99,3 +99,30 @@ def test_malformed_config_exits_2_through_the_cli(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--no-cache", str(root)])
     assert result.exit_code == 2
     assert "max-chain" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("name", [".asynclint.toml", "asynclint.toml"])
+def test_own_config_file_holds_the_settings_at_top_level_and_wins_over_pyproject(
+    tmp_path: Path, name: str
+) -> None:
+    from asynclint.config import find_pyproject, load
+
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nselect = ['ASL5']\n")
+    (tmp_path / name).write_text("select = ['ASL1']\nmax-chain = 3\n")
+    (tmp_path / "pkg").mkdir()
+    found = find_pyproject(tmp_path / "pkg")
+    assert found == tmp_path / name
+    settings = load(found)
+    assert settings.select == ("ASL1",) and settings.max_chain == 3
+
+
+def test_dot_file_comes_first_and_errors_name_the_key_without_a_table(tmp_path: Path) -> None:
+    from asynclint.config import ConfigError, find_pyproject, load
+
+    (tmp_path / "asynclint.toml").write_text("select = ['ASL1']\n")
+    (tmp_path / ".asynclint.toml").write_text("max-chain = 0\n")
+    found = find_pyproject(tmp_path)
+    assert found == tmp_path / ".asynclint.toml"
+    with pytest.raises(ConfigError) as error:
+        load(found)
+    assert str(error.value).startswith(f"{found}: `max-chain` must be a whole number")

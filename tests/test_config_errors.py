@@ -152,6 +152,6 @@ def test_flake8_plugin_reports_bad_config_as_one_finding(project: Path, pyprojec
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stdout.splitlines()
     assert len(lines) == 2, result.stdout
-    assert lines[0].startswith("app.py:1:1: ASL001 asynclint cannot run: ")
+    assert lines[0].startswith("app.py:1:1: ASL003 asynclint cannot run: ")
     assert lines[1].startswith("app.py:1:1: F401 ")
     assert result.returncode == 1

@@ -88,7 +88,7 @@ def test_broken_config_is_one_finding_not_a_crash(tmp_path: Path) -> None:
     results = list(AsyncLintChecker(None, str(tmp_path / "app.py")).run())  # type: ignore[arg-type]
     assert len(results) == 1
     line, column, text, _ = results[0]
-    assert (line, column) == (1, 0) and text.startswith("ASL001 asynclint cannot run:")
+    assert (line, column) == (1, 0) and text.startswith("ASL003 asynclint cannot run:")
     assert "selekt" in text
 
 
@@ -106,3 +106,93 @@ def test_plugin_sees_edits_made_after_its_first_run(
     assert [f.code for f in project_findings(app, use_cache=False)] == ["ASL501"]
     app.write_text("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n\n")
     assert project_findings(app, use_cache=False) == []
+
+
+def _checked(path: Path, lines: list[str] | None, name: str | None = None) -> list[str]:
+    from asynclint.flake8_plugin import AsyncLintChecker
+
+    checker = AsyncLintChecker(None, name or str(path), lines)  # type: ignore[arg-type]
+    return [f"{line}:{column + 1}:{text.split()[0]}" for line, column, text, _ in checker.run()]
+
+
+def test_an_edited_buffer_is_checked_not_the_saved_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    app = tmp_path / "app.py"
+    app.write_text("async def f():\n    pass\n")
+    assert _checked(app, app.read_text().splitlines(keepends=True)) == []
+    # unsaved: two new lines on top and a call two modules away; the chain runs through the
+    # saved helper, the line numbers are the buffer's
+    buffer = ["\n", "from helpers import pause\n", "\n", "async def f():\n", "    pause()\n"]
+    assert _checked(app, buffer) == ["5:5:ASL501"]
+    assert app.read_text() == "async def f():\n    pass\n"  # nothing written
+
+
+def test_a_buffer_with_no_file_name_is_checked_as_a_file_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    buffer = ["import time\n", "async def f():\n", "    time.sleep(1)\n"]
+    assert _checked(tmp_path / "stdin.py", buffer, name="stdin") == ["3:5:ASL501"]
+
+
+def test_a_file_in_no_project_is_analysed_with_its_siblings_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asynclint import engine
+    from asynclint.flake8_plugin import project_findings
+
+    analysed: list[list[str]] = []
+    original = engine.check
+
+    def spy(*args: object, **kwargs: object) -> engine.Report:
+        report = original(*args, **kwargs)  # type: ignore[arg-type]
+        analysed.append(sorted(Path(p).name for p in args[5]))  # type: ignore[attr-defined]
+        return report
+
+    monkeypatch.setattr(engine, "check", spy)
+
+    loose = tmp_path / "downloads"
+    (loose / "deep" / "er").mkdir(parents=True)
+    (loose / "helper.py").write_text("import time\n\n\ndef pause():\n    time.sleep(1)\n")
+    (loose / "deep" / "er" / "broken.py").write_text("async def f(:\n")
+    script = loose / "script.py"
+    script.write_text("from helper import pause\n\n\nasync def f():\n    pause()\n")
+    findings = project_findings(script)
+    assert [(f.code, f.line) for f in findings] == [("ASL501", 5)]
+    assert analysed == [["helper.py", "script.py"]]  # not deep/er/broken.py
+    assert not (loose / ".asynclint_cache").exists()  # no cache left in a stranger's folder
+
+
+def _count_analyses(root: str, log: str) -> None:
+    """In a worker process: findings for one file, noting each whole-project analysis."""
+    from asynclint import engine
+    from asynclint.flake8_plugin import project_findings
+
+    original = engine._analyse
+
+    def counted(*args: object, **kwargs: object) -> object:
+        with open(log, "a") as out:
+            out.write("analysed\n")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    engine._analyse = counted  # type: ignore[assignment]
+    assert [f.code for f in project_findings(Path(root) / "app.py")] == ["ASL501"]
+
+
+def test_flake8_workers_analyse_the_project_once(tmp_path: Path) -> None:
+    import multiprocessing
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    log = tmp_path / "analyses.log"
+    context = multiprocessing.get_context("spawn")  # fresh processes, as flake8's workers
+    workers = [
+        context.Process(target=_count_analyses, args=(str(tmp_path), str(log))) for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    assert log.read_text().splitlines() == ["analysed"]  # the others read its run

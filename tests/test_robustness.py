@@ -121,10 +121,14 @@ def test_one_nonexistent_path_among_good_ones_exits_2(project: Path) -> None:
     one_line_error(result, "nope.py")
 
 
-def test_directory_without_python_files_exits_2(tmp_path: Path) -> None:
+def test_directory_without_python_files_is_one_warning_and_exit_0(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("# nothing to see\n")
     (tmp_path / "data.pyi").write_text("def f() -> None: ...\n")
-    one_line_error(invoke("--no-cache", str(tmp_path)), "no Python files")
+    result = invoke("--no-cache", str(tmp_path))
+    no_traceback(result)
+    assert result.exit_code == 0 and result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines == [f"asynclint: warning: no Python files found in {tmp_path}"]
 
 
 def test_symlink_loop_in_a_directory_terminates(tmp_path: Path) -> None:

@@ -304,7 +304,7 @@ def test_broken_config_is_one_diagnostic_at_line_1(tmp_path: Path) -> None:
     async def scenario(editor: Editor) -> None:
         editor.open("app.py")
         [diagnostic] = await editor.diagnostics_of("app.py", lambda d: bool(d))
-        assert diagnostic.code == "ASL001"
+        assert diagnostic.code == "ASL003"
         assert diagnostic.range.start == types.Position(line=0, character=0)
         assert diagnostic.message.startswith("asynclint cannot run: ")
         assert "pyproject.toml" in diagnostic.message

@@ -23,6 +23,7 @@ from asynclint.expr import (
     Or,
     Subscript,
     TypeUnion,
+    source_text,
     walk,
 )
 from asynclint.summary import Binding, Import, SiteKind, StarImport, summarise
@@ -123,3 +124,29 @@ def test_summaries_survive_pickling_unchanged() -> None:
     again = pickle.loads(pickle.dumps(summary))
     assert again == summary
     assert again.functions["route"].params == summary.functions["route"].params
+
+
+def test_attribute_reads_are_recorded_once_per_chain_and_not_for_callees() -> None:
+    summary = summarise(
+        "import os\n"
+        "def f(job, result):\n"
+        "    job.result.get()\n"
+        "    x = result.state\n"
+        "    y = order.customer.address.city\n"
+        "    z = os.environ\n"
+        "    result.info = 1\n"
+        "    return items[0].owner\n",
+        "m.py",
+    )
+    reads = summary.functions["f"].read_sites
+    spelled = [(site.line, source_text(site.func)) for site in reads]
+    # `job.result` is the receiver of a call; `os.environ` is a module's attribute; the store
+    # of `result.info` reads nothing
+    assert spelled == [
+        (3, "job.result"),
+        (4, "result.state"),
+        (5, "order.customer.address.city"),
+        (8, "....owner"),
+    ]
+    assert {site.kind for site in reads} == {SiteKind.READ}
+    assert reads[1].column == 9 and reads[1].end_column == 21

@@ -31,6 +31,7 @@ from typing import Optional
 from asynclint.callgraph import Api, Via
 from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def
 from asynclint.findings import Hop
+from asynclint.lazyload import LAZY_LOAD
 from asynclint.resolve import decorator_names
 from asynclint.summary import FunctionSummary, SiteKind, display_name
 
@@ -126,7 +127,11 @@ def message(facts: Facts) -> str:
     )
     if not hops:
         verb = {Via.WITH: "entering and leaving", Via.ITERATION: "iterating"}.get(via)
+        if facts.site is SiteKind.READ:
+            verb = "reading"
         subject = f"{verb} `{api.name}`" if verb else f"`{api.name}`"
+        if api.info.source == LAZY_LOAD:
+            subject += " (a lazy-loaded relationship)"
         return f"{subject} blocks the event loop {where}"
     first = hops[0].function
     owner, _, method = first.rpartition(".")
@@ -273,6 +278,12 @@ def _direct(facts: Facts) -> str:
         twin = _twin(facts, facts.callee, SiteKind.WITH)
         moved = f", or {_move_block(facts.callee)}" if _PLACEHOLDER in replacement else ""
         return f"use {twin}{moved}"
+    if facts.site is SiteKind.READ:
+        # a property: the attribute read itself must move, not the value it gives
+        read = _read_offload(facts.callee, facts.api.name.rpartition(".")[2])
+        if is_offload_advice(replacement) or _PLACEHOLDER in replacement:
+            return read
+        return f"use {replacement}"
     if is_offload_advice(replacement):
         # no async twin (CPU work, SDKs without one): run the call in a worker thread
         if facts.site is SiteKind.ITER:
@@ -294,6 +305,16 @@ def _twin(facts: Facts, callee: str, site: SiteKind) -> str:
     return re.sub(r",? or " + re.escape(_PLACEHOLDER), "", replacement).replace(
         _PLACEHOLDER, "a worker thread"
     )
+
+
+def _read_offload(expression: str, attribute: str) -> str:
+    """Read ``attribute`` of the receiver in ``expression`` (`result.state`) in a worker
+    thread: `getattr` is the callable, the receiver and the name its arguments."""
+    receiver, dot, _ = expression.rpartition(f".{attribute}")
+    if dot and callable_expression(receiver):
+        call = offload("getattr", f'{receiver}, "{attribute}"')
+        return f"read it in a worker thread with {call}"
+    return "read it in a worker thread (`await asyncio.to_thread(getattr, obj, name)`)"
 
 
 def _offload_call(callee: str) -> str:

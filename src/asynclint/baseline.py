@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Collection, Sequence
 from pathlib import Path, PurePath
+from typing import Any, Callable
 
 from asynclint import __version__, datafiles, safeio
-from asynclint.findings import Finding
+from asynclint.codes import UNUSED_SUPPRESSION
+from asynclint.findings import Edit, Finding, Fix
 from asynclint.paths import repo_relative
 
 FORMAT_VERSION = 1
@@ -60,9 +63,15 @@ def render(findings: Sequence[Finding], root: Path) -> str:
 def load(path: Path) -> frozenset[str]:
     """The fingerprints recorded in ``path``. Only a regular file is read (a pipe or a device
     named by mistake must not hang the run), within size and nesting limits."""
+    _, data = _read(path)
+    return frozenset(e["fingerprint"] for e in data["findings"])
+
+
+def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The baseline's bytes and its checked JSON document."""
     try:
-        text = safeio.read_regular(path, datafiles.MAX_JSON_BYTES).decode("utf-8")
-        data = datafiles.parse_json(text)
+        raw = safeio.read_regular(path, datafiles.MAX_JSON_BYTES)
+        data = datafiles.parse_json(raw.decode("utf-8"))
     except OSError as exc:
         raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
     except (datafiles.DataError, UnicodeDecodeError) as exc:
@@ -76,7 +85,73 @@ def load(path: Path) -> frozenset[str]:
         isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
     ):
         raise BaselineError(f"{path}: `findings` must be a list of objects with a `fingerprint`")
-    return frozenset(e["fingerprint"] for e in entries)
+    return raw, data
+
+
+def stale(
+    path: Path,
+    findings: Sequence[Finding],
+    root: Path,
+    checked: Collection[Path],
+    selects: Callable[[str, Path], bool],
+) -> list[Finding]:
+    """ASL002 findings for the entries of the baseline at ``path`` that silence nothing: the
+    entry's file was checked (one of ``checked``, absolute paths), its code is selected there
+    (``selects(code, file)``), and no finding of the run has its fingerprint. Each carries the
+    same safe fix: the baseline rewritten without every such entry."""
+    raw, data = _read(path)
+    current = {key for _, key in fingerprints(findings, root)}
+    files = {Path(os.path.abspath(f)) for f in checked}
+    unused = []
+    for entry in data["findings"]:
+        relative, code = entry.get("path"), entry.get("code")
+        if not isinstance(relative, str) or not isinstance(code, str):
+            continue
+        file = Path(os.path.abspath(root / relative))
+        if file not in files or entry["fingerprint"] in current:
+            continue
+        if selects(code, file) and selects(UNUSED_SUPPRESSION, file):
+            unused.append(entry)
+    if not unused:
+        return []
+    gone = {id(entry) for entry in unused}
+    kept = {**data, "findings": [e for e in data["findings"] if id(e) not in gone]}
+    text = raw.decode("utf-8")
+    lines = text.split("\n")
+    rewritten = json.dumps(kept, indent=2, ensure_ascii=False) + "\n"
+    whole = Edit(1, 1, len(lines), len(lines[-1]) + 1, rewritten)
+    fix = Fix(
+        f"remove the {len(unused)} baseline "
+        + ("entry that matches" if len(unused) == 1 else "entries that match")
+        + " no finding",
+        "safe",
+        (whole,),
+        hashlib.sha256(raw).hexdigest(),
+    )
+    out = []
+    for entry in unused:
+        marker = f'"{entry["fingerprint"]}"'
+        number = next((i for i, line in enumerate(lines, 1) if marker in line), 1)
+        column = lines[number - 1].find(marker) + 1 if number <= len(lines) else 1
+        where = f"{entry['path']}:{entry.get('line', '?')}"
+        out.append(
+            Finding(
+                code=UNUSED_SUPPRESSION,
+                path=os.path.abspath(path),
+                line=number,
+                column=max(column, 1),
+                end_line=number,
+                end_column=max(column, 1) + len(marker),
+                message=(
+                    f"baseline entry `{entry['fingerprint']}` ({entry['code']} at {where}) "
+                    "matches no finding"
+                ),
+                advice="remove it: its finding is gone (`--fix` drops every such entry)",
+                snippet=lines[number - 1] if number <= len(lines) else "",
+                fix=fix,
+            )
+        )
+    return out
 
 
 def new_findings(findings: Sequence[Finding], root: Path, known: frozenset[str]) -> list[Finding]:

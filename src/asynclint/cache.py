@@ -35,10 +35,11 @@ import secrets
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Optional
 
 from asynclint import __version__, safeio
@@ -46,9 +47,17 @@ from asynclint.collector import fewer_collections
 from asynclint.filesystem import DISK, FileSystem
 from asynclint.summary import ModuleSummary, ParseError, summarise
 
+fcntl: Optional[ModuleType]
+try:
+    import fcntl as _fcntl
+
+    fcntl = _fcntl
+except ImportError:  # Windows: runs are not serialised there
+    fcntl = None
+
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 6  # bumped whenever the summary or finding types change shape
+FORMAT = 7  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
@@ -327,7 +336,11 @@ class Summaries:
         digest = hashlib.sha256(salt.encode())
         for path, (data, error) in zip(paths, contents):
             digest.update(os.fsencode(path) + b"\0")  # file names need not be UTF-8
-            digest.update(self._key(data).encode() if data is not None else (error or "").encode())
+            if data is not None:
+                key = self.hashes[str(path)] = self._key(data)  # what was read, by path
+                digest.update(key.encode())
+            else:
+                digest.update((error or "").encode())
         return "run-" + digest.hexdigest()
 
     def get_run(self, key: str) -> Optional[tuple[Any, ...]]:
@@ -350,6 +363,28 @@ class Summaries:
         (an import of a module that does not exist yet) or could not read."""
         known = tuple((path, self.hashes.get(path)) for path in sorted(dependencies))
         self._put(key, (known, payload))
+
+    @contextlib.contextmanager
+    def one_run_at_a_time(self) -> Iterator[None]:
+        """Hold the cache's run lock for the block: processes analysing the same project at
+        once (flake8's workers) take turns, so the first one analyses and the others find
+        its run in the cache. Without a cache, or where file locks do not exist, no lock."""
+        if self.directory is None or fcntl is None:
+            yield
+            return
+        try:
+            fd = os.open(
+                self.directory / "run.lock", os.O_RDWR | os.O_CREAT | safeio.NOFOLLOW, 0o600
+            )
+        except OSError:
+            yield
+            return
+        try:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     # -- single files -------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Optional
 
+from asynclint import lazyload
 from asynclint.catalog import Info
 from asynclint.expr import NONE, Attr, Call, Const, Enter, Name, Node, OptExpr
+from asynclint.lazyload import LazyLoads
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -105,6 +107,14 @@ class CallGraph:
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
+        # (file, line, code) of every fact or finding a suppression comment silenced
+        self.silenced: set[tuple[str, int, str]] = set()
+        self.lazy = LazyLoads(resolver)
+        # every attribute name a catalog class lists as a blocking property: a read whose
+        # chain names none of them is not resolved at all
+        self._property_names = frozenset(
+            name for entry in self.catalog.classes.values() for name in entry.properties
+        )
 
     # -- targets of one site ------------------------------------------------------------
 
@@ -322,8 +332,11 @@ class CallGraph:
 
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
+        return self._in_offloaded_lambda(key, function, function.calls[index])
+
+    def _in_offloaded_lambda(self, key: FuncKey, function: FunctionSummary, site: CallSite) -> bool:
         scope = Scope(key.path, function.qualname)
-        owner = function.calls[index].lambda_owner
+        owner = site.lambda_owner
         seen = 0
         while owner is not None and owner >= 0 and seen < 64:
             if self.is_offload(function.calls[owner], scope):
@@ -347,6 +360,12 @@ class CallGraph:
         if isinstance(callee, Inst):
             return self._method_targets(callee, "__call__")
         if isinstance(callee, PFunc):
+            made = self.resolver.decorated(callee.key)
+            if made is not None:
+                # a task decorator whose product enqueues when called (huey's TaskWrapper)
+                calling = self._method_targets(Inst(made), "__call__")
+                if calling:
+                    return calling
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
                 return []
@@ -475,6 +494,59 @@ class CallGraph:
             return self._method_targets(value, "__iter__")
         return []
 
+    # -- attribute reads ------------------------------------------------------------------
+
+    def read_targets(self, key: FuncKey, function: FunctionSummary, site: CallSite) -> list[Target]:
+        """The blocking properties an attribute read reaches: each attribute of the chain
+        (`b` and `c` of `a.b.c`) read on a receiver whose catalog class marks it a property
+        (`AsyncResult(id).state`). Library code is left alone: only its calls are followed."""
+        node: OptExpr = site.func
+        names = set()
+        while isinstance(node, Attr):
+            names.add(node.attr)
+            node = node.value
+        # the object may be an ORM row this function loaded (see ``asynclint.lazyload``)
+        loaded = isinstance(node, Name) and node.id in function.assigned
+        if not loaded and not names & self._property_names:
+            return []
+        if site.cold == "lazy" or self._in_offloaded_lambda(key, function, site):
+            return []
+        libraries = self.libraries
+        if libraries is not None and libraries.owns(key.path):
+            return []
+        if isinstance(node, Name) and node in self._async_receivers(key, function):
+            return []
+        relationship = self.lazy.loads(key, function, site) if loaded else None
+        if relationship is not None:
+            model, attribute = relationship
+            name = f"{model.qualname}.{attribute}"
+            return [Target(api=Api(name, lazyload.info(model.qualname, attribute)))]
+        scope = Scope(key.path, function.qualname)
+        receivers = self._async_receivers(key, function)
+        targets: list[Target] = []
+        node = site.func
+        while isinstance(node, Attr):
+            if node.value in receivers:
+                break  # awaited elsewhere in this function: not the sync object it seems
+            if node.attr in self._property_names:
+                api = self._property(self.resolver.value(node, scope))
+                if api is not None:
+                    targets.append(Target(api=api))
+            node = node.value
+        return targets
+
+    def _property(self, value: Value) -> Optional[Api]:
+        """The blocking property ``value`` is, when it is the attribute a catalog class lists
+        in `properties`, read on an instance (`Inst(AsyncResult, "state")`)."""
+        if not isinstance(value, Inst) or not isinstance(value.type, str) or not value.path:
+            return None
+        if "." in value.path:
+            return None
+        entry = self.catalog.cls(value.type)
+        if entry is None or entry.info is None or value.path not in entry.properties:
+            return None
+        return Api(f"{entry.name}.{value.path}", entry.info)
+
     # -- the fixpoint -------------------------------------------------------------------
 
     def edges(self, key: FuncKey) -> list[tuple[CallSite, Target]]:
@@ -485,6 +557,9 @@ class CallGraph:
             if function is not None:
                 for index, site in enumerate(function.calls):
                     for target in self.site_targets(key, function, index):
+                        found.append((site, target))
+                for site in function.read_sites:
+                    for target in self.read_targets(key, function, site):
                         found.append((site, target))
             self._edges[key] = found
         return found
@@ -512,9 +587,11 @@ class CallGraph:
             facts = self._blocking.setdefault(key, {})
             for site, target in self.edges(key):
                 api = target.api
-                if api is None or api.info.code in facts:
+                # a suppression is asked first, so every one that silences a fact is known
+                # to be used (see ``silenced``), also where another site gives the same fact
+                if api is None or self.suppressed(key, site, api.info.code):
                     continue
-                if not self.suppressed(key, site, api.info.code):
+                if api.info.code not in facts:
                     facts[api.info.code] = Link(site, 1, api, None)
         # breadth first from every known fact, one chain length at a time: each (function,
         # code) is settled once, by its shortest chain; among chains of the same length, by
@@ -533,9 +610,11 @@ class CallGraph:
                 for caller, site in self._callers.get(callee, []):
                     if not self._is_sync(caller):
                         continue
-                    if code in self._blocking.get(caller, {}):
-                        continue
+                    # the suppression is asked first: it is used even where the caller
+                    # has the fact from another site (see ``silenced``)
                     if self.suppressed(caller, site, code):
+                        continue
+                    if code in self._blocking.get(caller, {}):
                         continue
                     rank = (site.line, site.column, callee.path, callee.qualname)
                     kept = best.get((caller, code))
@@ -554,9 +633,13 @@ class CallGraph:
         return function is not None and not function.is_async
 
     def suppressed(self, key: FuncKey, site: CallSite, code: str) -> bool:
-        """`# noqa` / `# asynclint: ignore[...]` on the site's line silences ``code``."""
+        """`# noqa` / `# asynclint: ignore[...]` on the site's line silences ``code``; each
+        suppression that does is recorded in ``silenced`` (the unused ones are reported)."""
         codes = self.resolver.module(key.path).noqa.get(site.line)
-        return codes is not None and (not codes or code.startswith(tuple(codes)))
+        if codes is not None and (not codes or code.startswith(tuple(codes))):
+            self.silenced.add((key.path, site.line, code))
+            return True
+        return False
 
     def chain(self, start: FuncKey, code: str) -> list[tuple[FuncKey, Link]]:
         """The project functions from ``start`` down to its blocking API of ``code``."""

@@ -13,7 +13,7 @@ import fnmatch
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,9 @@ class FunctionEntry:
     fix: FixSpec | None = None
     twin: str | None = None  # the async function to use instead (`aiofiles.os.stat`)
     versions: Versions = ALWAYS
+    # used as a decorator (bare or called), it makes the function an instance of this type
+    # (`@shared_task` -> `celery.app.task.Task`)
+    decorator: str | None = None
 
     @property
     def blocking(self) -> bool:
@@ -111,6 +114,11 @@ class ClassEntry:
     # blocking methods that cannot block on an instance built without its bound
     # (`queue.Queue()` with no `maxsize`: `put` never waits): (argument, methods)
     unbounded: tuple[str, frozenset[str]] | None = None
+    # attributes whose read blocks: properties that ask a server (`AsyncResult.state`)
+    properties: frozenset[str] = frozenset()
+    # methods used as decorators (bare or called), and the type they make the function
+    # (`@app.task` on a `Celery` -> `celery.app.task.Task`)
+    decorators: Mapping[str, str] = field(default_factory=dict)
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -148,7 +156,7 @@ class Catalog:
         """Blocking APIs described: blocking functions, blocking methods, blocking constructors."""
         count = sum(1 for entry in self.functions.values() if entry.blocking)
         for entry in {e.name: e for e in self.classes.values()}.values():
-            count += len(entry.blocking) + int(entry.constructor)
+            count += len(entry.blocking) + len(entry.properties) + int(entry.constructor)
         return count
 
     def without(self, allowed: Iterable[str]) -> Catalog:
@@ -160,17 +168,15 @@ class Catalog:
             if entry.name in allowed or key in allowed:
                 continue
             drop = {m for m in entry.blocking if f"{entry.name}.{m}" in allowed}
+            quiet = {p for p in entry.properties if f"{entry.name}.{p}" in allowed}
             ctor = entry.constructor and entry.name + ".__init__" not in allowed
-            if drop or ctor != entry.constructor:
-                entry = ClassEntry(
-                    entry.name,
-                    entry.info,
-                    entry.blocking - drop,
-                    entry.safe | drop,
-                    ctor,
-                    entry.returns,
-                    entry.aliases,
-                    entry.versions,
+            if drop or quiet or ctor != entry.constructor:
+                entry = replace(
+                    entry,
+                    blocking=entry.blocking - drop,
+                    safe=entry.safe | drop,
+                    constructor=ctor,
+                    properties=entry.properties - quiet,
                 )
             classes[key] = entry
         return _with_patterns(functions, classes)
@@ -186,6 +192,7 @@ _FUNCTION_KEYS = {
     "twin",
     "since",
     "until",
+    "decorator",
     *_INFO_FIELDS,
 }
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
@@ -203,6 +210,8 @@ _CLASS_KEYS = {
     "since",
     "until",
     "unbounded",
+    "properties",
+    "decorators",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -382,8 +391,15 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
     returns = item.get("returns")
     if returns is not None:
         returns = _qualname(returns, "returns", where)
-    if not blocking and returns is None:
-        raise where.error("returns", "is required when `blocking = false` (a pure factory)")
+    decorator = item.get("decorator")
+    if decorator is not None:
+        decorator = _qualname(decorator, "decorator", where)
+        if blocking:
+            raise where.error("decorator", "is only for a function that does not block")
+    if not blocking and returns is None and decorator is None:
+        raise where.error(
+            "returns", "is required when `blocking = false` (a pure factory), or `decorator`"
+        )
     info = _info(item, where) if blocking else None
     fix = _fix(item, names, where) if "fix" in item else None
     twin = item.get("twin")
@@ -396,12 +412,12 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         twin_name = twin.replace("{name}", name) if twin is not None else None
         if twin_name is not None:
             twin_name = _qualname(twin_name, "twin", where)
-        out.append(FunctionEntry(name, info, returns, fix, twin_name))
+        out.append(FunctionEntry(name, info, returns, fix, twin_name, decorator=decorator))
     ranges = _versions(item, where, lambda key: False)
     if set(ranges) - {""}:
         raise where.error("since", "must be a string such as `redis 5.0` on a function entry")
     if "" in ranges:
-        out = [FunctionEntry(e.name, e.info, e.returns, e.fix, e.twin, ranges[""]) for e in out]
+        out = [replace(e, versions=ranges[""]) for e in out]
     return out
 
 
@@ -496,6 +512,19 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
     both = set(blocking) & set(safe)
     if both:
         raise where.error("safe", f"repeats blocking method(s): {', '.join(sorted(both))}")
+    properties = _names(item, "properties", where)
+    for prop in properties:
+        if "." in prop or prop in blocking or prop in safe:
+            raise where.error(
+                "properties", f"lists {prop!r}, which is a dotted path or a listed method"
+            )
+    decorators = item.get("decorators", {})
+    if not isinstance(decorators, dict):
+        raise where.error("decorators", "must be a table of method = type")
+    for method, type_name in decorators.items():
+        if not method.isidentifier():
+            raise where.error("decorators", f"has key {method!r}, which is not a method name")
+        _qualname(type_name, f"decorators.{method}", where)
     constructor = item.get("constructor", False)
     if not isinstance(constructor, bool):
         raise where.error("constructor", "must be true or false")
@@ -507,8 +536,8 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
     unbounded = _unbounded(item, blocking, where)
-    info = _info(item, where) if (blocking or constructor) else None
-    listed = {*blocking, *safe, *returns, *aliases}
+    info = _info(item, where) if (blocking or constructor or properties) else None
+    listed = {*blocking, *safe, *returns, *aliases, *properties, *decorators}
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
         name=name,
@@ -520,6 +549,8 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         aliases=aliases,
         versions=versions,
         unbounded=unbounded,
+        properties=frozenset(properties),
+        decorators=dict(decorators),
     )
 
 

@@ -17,14 +17,17 @@ from typing import Any, List, Optional
 
 import typer
 
-from asynclint import __version__, autofix, engine, safeio
+from asynclint import __version__, addnoqa, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
-from asynclint.codes import PARSE_ERROR, RULES
+from asynclint.codes import PARSE_ERROR, RULES, UNUSED_SUPPRESSION, Rule
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
+from asynclint.docsgen import render_page
+from asynclint.filesystem import DISK
 from asynclint.findings import Finding
+from asynclint.fixes import verify, write
 from asynclint.paths import display, repo_relative, repository_root
 from asynclint.reporters import FORMATS
 
@@ -105,13 +108,25 @@ def _check_writable(output: Optional[Path]) -> None:
 def check(
     paths: List[str] = typer.Argument(None, help="Files or directories to check [default: .]"),
     output_format: OutputFormat = typer.Option(
-        OutputFormat.text, "--format", "-f", help="Output format.", case_sensitive=False
+        OutputFormat.text,
+        "--format",
+        "--output-format",
+        "-f",
+        help="Output format.",
+        case_sensitive=False,
     ),
     output: Optional[Path] = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of stdout."
+        None,
+        "--output",
+        "--output-file",
+        "-o",
+        help="Write the report to this file instead of stdout.",
     ),
     select: List[str] = typer.Option(
         [], "--select", help="Codes or prefixes to report (comma-separated or repeated)."
+    ),
+    extend_select: List[str] = typer.Option(
+        [], "--extend-select", help="Codes or prefixes to report besides the selected ones."
     ),
     ignore: List[str] = typer.Option(
         [], "--ignore", help="Codes or prefixes to leave out (comma-separated or repeated)."
@@ -176,8 +191,33 @@ def check(
         help="Print the fixes as a unified diff and write nothing "
         "(exit 1 if anything would change).",
     ),
+    respect_gitignore: Optional[bool] = typer.Option(
+        None,
+        "--respect-gitignore/--no-respect-gitignore",
+        help="Skip the files `.gitignore` ignores [default: on, or `respect-gitignore`].",
+    ),
+    add_noqa: bool = typer.Option(
+        False,
+        "--add-noqa",
+        help="Silence every finding with a `# noqa: CODE` comment on its line, and report "
+        "nothing (to adopt asynclint now and fix the list later).",
+    ),
+    stdin_filename: Optional[Path] = typer.Option(
+        None,
+        "--stdin-filename",
+        help="Read the source from stdin and check it as this file (an editor's unsaved "
+        "buffer); the rest of its project is read from disk.",
+    ),
 ) -> None:
     """Check Python files for calls that block the event loop."""
+    buffer: Optional[bytes] = None
+    if stdin_filename is not None:
+        if paths and paths != ["-"]:
+            raise _fail("--stdin-filename checks the buffer read from stdin: name no paths")
+        if apply_fixes or diff:
+            raise _fail("--fix and --diff write files: they cannot take a buffer from stdin")
+        buffer = sys.stdin.buffer.read()
+        paths = [str(stdin_filename)]
     paths = paths or ["."]
     try:
         pyproject = config if config is not None else find_pyproject(Path(paths[0]))
@@ -186,6 +226,11 @@ def check(
         settings = load(pyproject)
         if select:
             settings = _replace(settings, select=parse_codes(select, "--select"))
+        if respect_gitignore is not None:
+            settings = _replace(settings, respect_gitignore=respect_gitignore)
+        if extend_select:
+            more = parse_codes(extend_select, "--extend-select")
+            settings = _replace(settings, select=settings.select + more)
         if ignore:
             settings = _replace(settings, ignore=parse_codes(ignore, "--ignore"))
         if python is not None:
@@ -196,19 +241,27 @@ def check(
             raise ConfigError("--baseline and --write-baseline cannot be used together")
         if apply_fixes and diff:
             raise ConfigError("--fix and --diff cannot be used together (--diff writes nothing)")
+        if add_noqa and (apply_fixes or diff or stdin_filename is not None):
+            raise ConfigError("--add-noqa writes files: use it without --fix, --diff and stdin")
         known = baseline_module.load(baseline) if baseline is not None else None
-        found = discover(paths, settings.exclude)
+        if stdin_filename is not None:
+            target = Path(os.path.abspath(stdin_filename))  # need not exist on disk
+            found = Discovered((target,), find_root(target), frozenset({target}))
+        else:
+            found = discover(paths, settings.exclude, None, settings.respect_gitignore)
         settings.catalog()  # load and validate the catalog before any work
     except (ConfigError, CatalogError, DiscoveryError, baseline_module.BaselineError) as exc:
         raise _fail(str(exc)) from exc
-    if not found.files:
-        raise _fail(f"no Python files found in {', '.join(paths)}")
+    if not found.files:  # as ruff: a warning, not a failure (a missing path is one)
+        typer.echo(f"asynclint: warning: no Python files found in {', '.join(paths)}", err=True)
+        raise typer.Exit(EXIT_CLEAN)
     _check_writable(output)
     _check_writable(write_baseline)
     root = pyproject.parent if pyproject is not None else found.root
     summaries = Summaries(
         resolve_cache_dir(cache_dir, root, no_cache),
         salt=settings.fingerprint(),
+        files=DISK if buffer is None else DISK.overlaid({str(found.files[0]): buffer}),
         project_root=root,
     )
     report = _with_unreadable(
@@ -222,16 +275,19 @@ def check(
     if verbose:
         for detail in report.details:
             typer.echo(f"asynclint: note: {detail}", err=True)
+    if add_noqa:
+        _add_noqa(report, found, root, settings, summaries, [Path(p) for p in paths])
+        return
     if diff or apply_fixes:
         outcome = autofix.fix(
-            report.findings,
+            [*report.findings, *_stale_baseline(baseline, report, repo, found, settings)],
             found.files,
             root,
             settings,
             found.explicit,
             unsafe=unsafe_fixes,
             dry_run=diff,
-            checked=[Path(p) for p in paths],
+            checked=[Path(p) for p in paths] + ([baseline] if baseline is not None else []),
         )
         for path, why in outcome.rejected:
             typer.echo(f"asynclint: warning: {display(path)}: not fixed: {why}", err=True)
@@ -263,6 +319,7 @@ def check(
     findings = list(report.findings)
     if known is not None:
         findings = baseline_module.new_findings(findings, repo, known)
+        findings += _stale_baseline(baseline, report, repo, found, settings)
         if not quiet:
             typer.echo(
                 f"asynclint: {len(report.findings) - len(findings)} finding(s) already in "
@@ -271,7 +328,7 @@ def check(
             )
     renderer = FORMATS[output_format.value]
     if output_format is OutputFormat.text:
-        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        use_color = color if color is not None else _color_by_default(output)
         text = renderer(findings, root=repo, color=use_color)  # type: ignore[call-arg]
         if quiet:
             text = "".join(
@@ -291,6 +348,83 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _add_noqa(
+    report: engine.Report,
+    found: Discovered,
+    root: Path,
+    settings: Settings,
+    summaries: Summaries,
+    checked: list[Path],
+) -> None:
+    """Write a `# noqa` for every finding, once each file's new text is proven: it compiles,
+    and analysing it again reports none of the silenced findings."""
+    # an unparsable file takes no directive; an unused suppression is removed (`--fix`), not
+    # silenced by another one
+    findings = [f for f in report.findings if f.code not in (PARSE_ERROR, UNUSED_SUPPRESSION)]
+    sources = addnoqa.sources_of(findings, summaries.hashes)
+    for path in sorted({f.path for f in findings} - set(sources)):
+        typer.echo(
+            f"asynclint: warning: {display(path)}: changed since it was read; left alone", err=True
+        )
+    planned = addnoqa.plan([f for f in findings if f.path in sources], sources)
+    for path, line, why in planned.skipped:
+        typer.echo(f"asynclint: warning: {display(path)}:{line}: no noqa added: {why}", err=True)
+    changes = [c for c in planned.changes if verify(c) is None]
+    proposed = DISK.overlaid({c.path: c.after for c in changes})
+    again = engine.check(
+        found.files, root, settings, Summaries(None, files=proposed), found.explicit
+    )
+    left = {(f.path, f.line, f.code) for f in again.findings}
+    added = written = 0
+    for change in changes:
+        silenced = {(f.path, f.line, f.code) for f in findings if f.path == change.path}
+        if silenced & left:
+            why = "a noqa would not silence every finding; left alone"
+            typer.echo(f"asynclint: warning: {display(change.path)}: {why}", err=True)
+            continue
+        problem = write(change, checked)
+        if problem is not None:
+            typer.echo(
+                f"asynclint: warning: {display(change.path)}: not written: {problem}", err=True
+            )
+            continue
+        added += len({line for _, line, _ in silenced})
+        written += 1
+    typer.echo(f"asynclint: added noqa to {added} line(s) in {written} file(s)", err=True)
+
+
+def _color_by_default(output: Optional[Path]) -> bool:
+    """FORCE_COLOR and NO_COLOR (https://no-color.org), set and not empty, win in that
+    order; else color when the report goes to a terminal."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return output is None and sys.stdout.isatty()
+
+
+def _stale_baseline(
+    baseline: Optional[Path],
+    report: engine.Report,
+    repo: Path,
+    found: Discovered,
+    settings: Settings,
+) -> list[Finding]:
+    """ASL002 for the baseline's entries that silence nothing (see ``baseline.stale``)."""
+    if baseline is None:
+        return []
+    try:
+        return baseline_module.stale(
+            baseline,
+            report.findings,
+            repo,
+            found.files,
+            lambda code, path: settings.selects(code, path, report.root),
+        )
+    except baseline_module.BaselineError as exc:
+        raise _fail(str(exc)) from exc
+
+
 def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:
     """The report plus one ASL001 per directory that could not be listed: the files in it
     were never checked, so the run must not look clean (flake8 and ruff report E902)."""
@@ -298,14 +432,10 @@ def _with_unreadable(report: engine.Report, found: Discovered, settings: Setting
     for directory, reason in found.unreadable:
         if not settings.selects(PARSE_ERROR, directory, report.root):
             continue
-        try:
-            shown = directory.relative_to(Path.cwd()).as_posix()
-        except ValueError:
-            shown = directory.as_posix()
         extra.append(
             Finding(
                 code=PARSE_ERROR,
-                path=shown,
+                path=os.path.abspath(directory),
                 line=1,
                 column=1,
                 end_line=1,
@@ -338,6 +468,9 @@ def _listing_settings(config: Optional[Path]) -> Settings:
 
 @app.command()
 def rules(
+    code: Optional[str] = typer.Argument(
+        None, help="A rule's code: print its page (what it finds, why, what to do) instead."
+    ),
     output_format: ListFormat = typer.Option(
         ListFormat.text, "--format", "-f", case_sensitive=False
     ),
@@ -348,23 +481,33 @@ def rules(
     """List the rule codes with a one-line description, the project's own rules included."""
     settings = _listing_settings(config)
     every = [*RULES, *(custom.rule for custom in settings.custom_rules)]
+    if code is not None:
+        wanted = [r for r in every if r.code == code.strip().upper()]
+        if not wanted:
+            raise _fail(f"unknown code {code}; `asynclint rules` lists them")
+        (rule,) = wanted
+        if output_format is ListFormat.json:
+            typer.echo(json.dumps(_rule_json(rule), indent=2))
+        else:
+            typer.echo(render_page(rule), nl=False)
+        return
     if output_format is ListFormat.json:
-        data = [
-            {
-                "code": r.code,
-                "name": r.name,
-                "category": r.category,
-                "level": r.level,
-                "summary": r.summary,
-                "docs": r.help_uri if r.category != "custom" else None,
-            }
-            for r in every
-        ]
-        typer.echo(json.dumps(data, indent=2))
+        typer.echo(json.dumps([_rule_json(r) for r in every], indent=2))
         return
     width = max(len(r.name) for r in every)
     for r in every:
         typer.echo(f"{r.code}  {r.name:<{width}}  {r.level:<7}  {r.summary}")
+
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "category": rule.category,
+        "level": rule.level,
+        "summary": rule.summary,
+        "docs": rule.help_uri if rule.category != "custom" else None,
+    }
 
 
 @app.command()

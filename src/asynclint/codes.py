@@ -53,6 +53,43 @@ RULES: tuple[Rule, ...] = (
         good="async def handler() -> None:\n    ...",
     ),
     Rule(
+        code="ASL002",
+        name="unused-suppression",
+        category="",
+        summary="Suppression comment silences nothing",
+        level="warning",
+        why=(
+            "A `# noqa: ASL...` or `# asynclint: ignore[...]` comment outlives the call it "
+            "silenced: after a fix or a refactoring it silences nothing, and it would hide the "
+            "next blocking call written on that line. Like ruff's `RUF100`, asynclint reports "
+            "the codes of a suppression that silenced no finding in the run, only for codes "
+            "that were selected, in files that were analysed. A bare `# noqa` and other tools' "
+            "codes (`# noqa: E501`) are flake8's business and are left alone. The safe fix "
+            "removes the unused codes, or the whole comment when none is left. With "
+            "`--baseline`, an entry of the baseline whose finding is gone (its file was "
+            "checked and its code selected) is reported too, and `--fix` rewrites the "
+            "baseline without it."
+        ),
+        bad="async def handler():\n    await asyncio.sleep(1)  # noqa: ASL501",
+        good="async def handler():\n    await asyncio.sleep(1)",
+    ),
+    Rule(
+        code="ASL003",
+        name="cannot-run",
+        category="",
+        summary="Could not run: a broken configuration, or an internal error",
+        level="error",
+        why=(
+            "Where asynclint cannot stop the run with an error of its own (as a flake8 plugin, "
+            "next to other checks), a broken `[tool.asynclint]` table, an unreadable catalog "
+            "entry or an internal error becomes one finding on line 1 of each file, naming the "
+            "file and key. The other checks go on; this one never passes silently. The CLI "
+            "exits 2 with the same message instead."
+        ),
+        bad='[tool.asynclint]\nselekt = ["ASL1"]',
+        good='[tool.asynclint]\nselect = ["ASL1"]',
+    ),
+    Rule(
         code="ASL101",
         name="blocking-http-call",
         category="http",
@@ -98,7 +135,12 @@ RULES: tuple[Rule, ...] = (
         level="error",
         why=(
             "Sync drivers and ORMs (psycopg2, pymysql, sqlite3, a sync SQLAlchemy `Session`, "
-            "pymongo …) send the query and wait for the server on the calling thread. " + _LOOP
+            "pymongo …) send the query and wait for the server on the calling thread. Reading "
+            "a relationship of an object a sync `Session` loaded (`user.items`) is a query too "
+            "when the relationship is lazy (the default): it is reported when the object was "
+            "loaded in the same function (or by a project function that returns it) and the "
+            "query did not load the relationship eagerly; load it with the query instead "
+            "(`.options(selectinload(User.items))`). " + _LOOP
         ),
         bad=(
             "@router.get('/items')\nasync def list_items(db: Session = Depends(get_db)):\n"
@@ -130,11 +172,19 @@ RULES: tuple[Rule, ...] = (
         code="ASL203",
         name="blocking-message-queue-call",
         category="queue",
-        summary="Synchronous message-broker call on the event loop",
+        summary="Synchronous message-broker or task-queue call on the event loop",
         level="error",
         why=(
             "Sync Kafka, RabbitMQ (pika) and similar clients flush, poll and publish on the "
-            "calling thread. " + _LOOP
+            "calling thread. Task queues do the same: Celery's `delay()`, `apply_async()` and "
+            "`send_task()` publish to the broker (and hang while it is down), "
+            "`AsyncResult.get()` waits for the result, and reading `result.state`, `.status`, "
+            "`.result` or `.info` asks the result backend; rq's `Queue.enqueue()`, "
+            "`fetch_job()` and `job.is_finished` are Redis round trips, dramatiq's "
+            "`actor.send()` enqueues on the broker, and calling a huey task enqueues it. The "
+            "project's own tasks (`@app.task`, `@shared_task`, `@dramatiq.actor`, "
+            "`@huey.task()`) are recognised. None of these libraries has an asyncio client: "
+            "offload the call (`await asyncio.to_thread(task.delay, ...)`). " + _LOOP
         ),
         bad="async def publish(event: dict):\n    producer.send('events', event).get(timeout=10)",
         good=(
@@ -265,3 +315,5 @@ def cost_rank(code: str) -> int:
 BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}
 CATEGORIES: tuple[str, ...] = tuple(BY_CATEGORY)
 PARSE_ERROR = "ASL001"
+UNUSED_SUPPRESSION = "ASL002"
+CANNOT_RUN = "ASL003"

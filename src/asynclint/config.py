@@ -1,4 +1,5 @@
-"""``[tool.asynclint]`` in pyproject.toml + command-line flags -> one ``Settings`` object."""
+"""``[tool.asynclint]`` in pyproject.toml (or asynclint.toml) + command-line flags -> one
+``Settings`` object."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Settings:
     library_max_seconds: float = DEFAULT_LIBRARY_MAX_SECONDS
     # import roots for every file of the run (`src`, like ruff's): absolute paths
     src: tuple[str, ...] = ()
+    respect_gitignore: bool = True  # discovery skips what `.gitignore` files ignore
     catalog_cache: dict[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
 
     def selects(self, code: str, path: Optional[Path] = None, root: Optional[Path] = None) -> bool:
@@ -104,20 +106,42 @@ _KEYS = {
     "library-max-files",
     "library-max-seconds",
     "src",
+    "respect-gitignore",
     "function",
     "class",
     "defaults",
 }
 
 
+# in one directory, the first of these that exists is the configuration (ruff's order); the
+# two own files hold the settings at their top level, pyproject.toml in [tool.asynclint]
+CONFIG_FILES = (".asynclint.toml", "asynclint.toml", "pyproject.toml")
+
+
 def find_pyproject(start: Path) -> Optional[Path]:
+    """The nearest configuration file at or above ``start`` (see ``CONFIG_FILES``); its
+    directory is the project root."""
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file():
-            return pyproject
+        for name in CONFIG_FILES:
+            found = candidate / name
+            if found.is_file():
+                return found
     return None
+
+
+def _own_file(path: Path) -> bool:
+    return path.name in CONFIG_FILES[:2]
+
+
+def _at(source: str) -> str:
+    return source if _own_file(Path(source)) else f"{source} [tool.asynclint]"
+
+
+def _in(source: str) -> str:
+    """Where a key is, for messages: `FILE: [tool.asynclint] `, or `FILE: ` in asynclint.toml."""
+    return f"{source}: " if _own_file(Path(source)) else f"{source}: [tool.asynclint] "
 
 
 def load(pyproject: Optional[Path]) -> Settings:
@@ -129,6 +153,8 @@ def load(pyproject: Optional[Path]) -> Settings:
         data = datafiles.load_toml(pyproject)
     except datafiles.DataError as exc:
         raise ConfigError(f"{pyproject}: {exc}") from exc
+    if _own_file(pyproject):  # asynclint.toml: the settings themselves, no [tool.asynclint]
+        return from_table(data, str(pyproject))
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{pyproject}: `tool` must be a table ([tool.asynclint])")
@@ -144,7 +170,7 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise ConfigError(
-            f"{source}: [tool.asynclint] has unknown key(s): {', '.join(unknown)}; "
+            f"{_in(source)}has unknown key(s): {', '.join(unknown)}; "
             f"known keys: {', '.join(sorted(_KEYS))}"
         )
     settings = Settings(source=source)
@@ -157,14 +183,12 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
         raw = table["per-file-ignores"]
         if not isinstance(raw, dict):
             raise ConfigError(
-                f'{source}: [tool.asynclint] `per-file-ignores` must be a table of "glob" = [codes]'
+                f'{_in(source)}`per-file-ignores` must be a table of "glob" = [codes]'
             )
         pairs = []
         for pattern, codes in raw.items():
             if not pattern.strip():
-                raise ConfigError(
-                    f"{source}: [tool.asynclint] `per-file-ignores` has an empty file pattern"
-                )
+                raise ConfigError(f"{_in(source)}`per-file-ignores` has an empty file pattern")
             pairs.append(
                 (pattern, tuple(_codes({pattern: codes}, pattern, source, "per-file-ignores.")))
             )
@@ -181,27 +205,29 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
         value = table["max-chain"]
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ConfigError(
-                f"{source}: [tool.asynclint] `max-chain` must be a whole number "
-                f"of at least 1, got {value!r}"
+                f"{_in(source)}`max-chain` must be a whole number of at least 1, got {value!r}"
             )
         settings = replace(settings, max_chain=value)
     if "library-analysis" in table:
         value = table["library-analysis"]
         if not isinstance(value, bool):
             raise ConfigError(
-                f"{source}: [tool.asynclint] `library-analysis` must be true or false, "
-                f"got {value!r}"
+                f"{_in(source)}`library-analysis` must be true or false, got {value!r}"
             )
         settings = replace(settings, library_analysis=value)
     if "python" in table:
         value = table["python"]
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(
-                f"{source}: [tool.asynclint] `python` must be the path of an interpreter or "
-                "a virtual environment"
+                f"{_in(source)}`python` must be the path of an interpreter or a virtual environment"
             )
         # relative to the pyproject.toml that names it
         settings = replace(settings, python=str(Path(source).parent / value))
+    if "respect-gitignore" in table:
+        value = table["respect-gitignore"]
+        if not isinstance(value, bool):
+            raise ConfigError(f"{_in(source)}`respect-gitignore` must be true or false")
+        settings = replace(settings, respect_gitignore=value)
     if "src" in table:
         # relative to the pyproject.toml that names them
         directory = Path(source).parent
@@ -214,7 +240,7 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
         seconds = _positive(table, "library-max-seconds", source)
         settings = replace(settings, library_max_seconds=float(seconds))
     try:
-        custom = structural.parse(table.get("rule", []), f"{source} [tool.asynclint]")
+        custom = structural.parse(table.get("rule", []), _at(source))
         custom += structural.load_files(
             _strings(table, "custom-rules", source), Path(source).parent, source
         )
@@ -228,7 +254,7 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
     entries = {k: table[k] for k in ("function", "class", "defaults") if k in table}
     if entries:
         try:
-            parsed = catalog_module.parse_table(entries, f"{source} [tool.asynclint]")
+            parsed = catalog_module.parse_table(entries, _at(source))
         except CatalogError as exc:
             raise ConfigError(str(exc)) from exc
         settings = replace(settings, extra_entries=tuple(parsed))
@@ -238,9 +264,7 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
 def _positive(table: Mapping[str, Any], key: str, source: str) -> float:
     value = table[key]
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-        raise ConfigError(
-            f"{source}: [tool.asynclint] `{key}` must be a positive number, got {value!r}"
-        )
+        raise ConfigError(f"{_in(source)}`{key}` must be a positive number, got {value!r}")
     return value
 
 
@@ -249,13 +273,13 @@ def _strings(table: Mapping[str, Any], key: str, source: str, prefix: str = "") 
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{source}: [tool.asynclint] `{prefix}{key}` must be a list of strings")
+        raise ConfigError(f"{_in(source)}`{prefix}{key}` must be a list of strings")
     return value
 
 
 def _codes(table: Mapping[str, Any], key: str, source: str, prefix: str = "") -> list[str]:
     return [
-        check_code(code, f"{source}: [tool.asynclint] `{prefix}{key}`")
+        check_code(code, f"{_in(source)}`{prefix}{key}`")
         for code in _strings(table, key, source, prefix)
     ]
 

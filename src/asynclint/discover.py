@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from asynclint import gitignore
+
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".git",
     ".hg",
@@ -52,12 +54,23 @@ class Discovered:
 
 
 def find_root(start: Path) -> Path:
-    start = start.resolve()
-    directory = start if start.is_dir() else start.parent
+    """The project holding ``start``: the nearest directory with a pyproject.toml or .git,
+    else the directory of ``start``."""
+    return find_marked_root(start) or _directory(start.resolve())
+
+
+def find_marked_root(start: Path) -> Optional[Path]:
+    """The nearest directory at or above ``start`` with a pyproject.toml or .git; None when
+    ``start`` belongs to no project."""
+    directory = _directory(start.resolve())
     for candidate in (directory, *directory.parents):
         if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
             return candidate
-    return directory
+    return None
+
+
+def _directory(path: Path) -> Path:
+    return path if path.is_dir() else path.parent
 
 
 def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
@@ -94,8 +107,13 @@ def _matchers(
 
 
 def discover(
-    paths: Iterable[str], exclude: Sequence[str] = DEFAULT_EXCLUDE, root: Path | None = None
+    paths: Iterable[str],
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    root: Path | None = None,
+    respect_gitignore: bool = True,
 ) -> Discovered:
+    """The Python files under ``paths``: directories are walked (``exclude`` and, unless
+    told otherwise, `.gitignore` rules skip what they match); files named are always kept."""
     given = [Path(p) for p in paths] or [Path(".")]
     for path in given:
         if not path.exists() and not path.is_symlink():
@@ -109,7 +127,8 @@ def discover(
             # a file named explicitly is checked even when excluded, as ruff and flake8 do
             explicit.add(Path(os.path.abspath(path)))
             continue
-        files.update(_walk(Path(os.path.abspath(path)), project_root, exclude, unreadable))
+        directory = Path(os.path.abspath(path))
+        files.update(_walk(directory, project_root, exclude, unreadable, respect_gitignore))
     return Discovered(
         tuple(sorted(files | explicit)),
         project_root,
@@ -119,9 +138,15 @@ def discover(
 
 
 def _walk(
-    directory: Path, root: Path, exclude: Sequence[str], unreadable: dict[Path, str]
+    directory: Path,
+    root: Path,
+    exclude: Sequence[str],
+    unreadable: dict[Path, str],
+    respect_gitignore: bool = True,
 ) -> Iterable[Path]:
     seen: set[tuple[int, int]] = set()
+    above = gitignore.inherited(directory) if respect_gitignore else []
+    rules_in: dict[str, list[gitignore.Rule]] = {}
 
     def failed(error: OSError) -> None:
         where = Path(error.filename) if error.filename else directory
@@ -140,9 +165,20 @@ def _walk(
             dirnames[:] = []
             continue
         seen.add(identity)
-        dirnames[:] = sorted(d for d in dirnames if not excluded(here / d, root, exclude))
+        rules = rules_in.get(os.path.dirname(current), above) if here != directory else above
+        if respect_gitignore and ".gitignore" in filenames:
+            rules = [*rules, *gitignore.read(here)]
+        rules_in[current] = rules
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not excluded(here / d, root, exclude)
+            and not (rules and gitignore.ignored(here / d, True, rules))
+        )
         for name in filenames:
             if name.endswith(PYTHON_SUFFIXES):
                 file = here / name
-                if not excluded(file, root, exclude):
+                if not excluded(file, root, exclude) and not (
+                    rules and gitignore.ignored(file, False, rules)
+                ):
                     yield file

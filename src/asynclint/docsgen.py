@@ -223,6 +223,8 @@ def _entry_row(entry: Entry, same: Sequence[Entry] = ()) -> str:
             name += f" (also {also})"
         listed, views = _shown(entry.blocking)
         blocks = [dated(_method(method), method) for method in listed]
+        # properties whose read blocks: attributes, not calls
+        blocks += [dated(f"`.{prop}` (read)", prop) for prop in sorted(entry.properties)]
         if entry.constructor:
             blocks.insert(0, "the constructor")
         if views:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, structural
+from asynclint import advice, structural, unused
 from asynclint.cache import Summaries, library_cache_dir
 from asynclint.callgraph import CallGraph, Target
 from asynclint.catalog import FixSpec
-from asynclint.codes import PARSE_ERROR, cost_rank
+from asynclint.codes import BY_CATEGORY, PARSE_ERROR, cost_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
@@ -62,6 +62,7 @@ def check(
     settings: Settings,
     summaries: Optional[Summaries] = None,
     explicit: Collection[Path] = (),
+    project: Optional[Sequence[Path]] = None,
     only: Optional[Collection[Path]] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
@@ -71,9 +72,13 @@ def check(
 
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
-    file's findings are the same whether it, its directory or the project is checked."""
+    file's findings are the same whether it, its directory or the project is checked.
+    ``project`` names the project's files instead, for a file that belongs to none."""
     with fewer_collections():
-        return _check(files, root, settings, summaries or Summaries(None), explicit, only)
+        everything = project if project is not None else project_files(root, settings)
+        return _check(
+            files, root, settings, summaries or Summaries(None), explicit, everything, only
+        )
 
 
 def _check(
@@ -82,12 +87,13 @@ def _check(
     settings: Settings,
     summaries: Summaries,
     explicit: Collection[Path],
+    project: Sequence[Path],
     only: Optional[Collection[Path]] = None,
 ) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
     if only is not None:
         selected &= {Path(os.path.abspath(f)) for f in only}
-    paths = sorted(selected | set(project_files(root, settings)))
+    paths = sorted(selected | {Path(os.path.abspath(f)) for f in project})
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
@@ -112,13 +118,13 @@ def _check(
     )
     run_key = summaries.run_key(paths, contents, salt)
     cached = summaries.get_run(run_key)
-    if cached is not None and len(cached) == 4:
-        findings, analysed, kept_notes, details = cached
+    if cached is not None and len(cached) == 5:
+        findings, analysed, kept_notes, details, comments = cached
         notes += kept_notes
     else:
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named)
-        findings, analysed, read, run_notes, details = run_deep(
+        findings, analysed, read, run_notes, details, comments = run_deep(
             lambda: _analyse(
                 paths,
                 contents,
@@ -138,13 +144,18 @@ def _check(
         summaries.put_run(
             run_key,
             read - {str(p) for p in paths},
-            (findings, analysed, tuple(run_notes), details),
+            (findings, analysed, tuple(run_notes), details, comments),
         )
     kept = []
     for finding in findings:
         path = Path(os.path.abspath(finding.path))
         if path in selected and settings.selects(finding.code, path, root):
             kept.append(finding)
+    # a suppression is unused only for codes that ran and are selected: known after selection
+    kept += unused.findings(
+        [c for c in comments if Path(c.path) in selected],
+        lambda code, path: settings.selects(code, Path(path), root),
+    )
     return Report(
         tuple(one_per_call(kept)),
         len(files),
@@ -160,7 +171,7 @@ def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
     if not root.is_dir():
         return ()
     try:
-        return discover([str(root)], settings.exclude, root=root).files
+        return discover([str(root)], settings.exclude, root, settings.respect_gitignore).files
     except DiscoveryError:
         return ()
 
@@ -218,9 +229,12 @@ def _analyse(
     selected: Collection[Path],
     environment: Optional[Environment] = None,
     roots_in: Optional[Collection[Path]] = None,
-) -> tuple[list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...]]:
-    """Findings of every selected and unselected code, files analysed, every file read, and
-    notes about the run (a library search cut by its budget)."""
+) -> tuple[
+    list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...], tuple[unused.Comment, ...]
+]:
+    """Findings of every selected and unselected code, files analysed, every file read, notes
+    about the run (a library search cut by its budget), details of unresolved imports, and the
+    suppression comments of the analysed files with codes that silenced nothing."""
     catalog = settings.catalog()
     src = [Path(p) for p in settings.src]
     project = Project(root, paths, summaries.load, summaries.files, src)
@@ -243,8 +257,12 @@ def _analyse(
     graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
     # the graph's facts of a function depend only on what it reaches, so exploring from fewer
-    # roots changes no finding of theirs
+    # roots changes no finding of theirs; whether a suppression comment silenced anything
+    # depends on every function the whole project's loop code reaches, so a file with such
+    # comments is explored from everywhere
     explored = {str(path) for path in roots_in} if roots_in is not None else None
+    if explored is not None and any(s.noqa for s in targets if s.path in explored):
+        explored = None
     for summary in targets:
         if explored is not None and summary.path not in explored:
             continue
@@ -277,6 +295,7 @@ def _analyse(
         findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
+    custom_silenced: dict[str, set[tuple[int, str]]] = {}
     if settings.custom_rules:
         # every selected file, not only those the pre-scan picked: a rule with
         # `async-only = false` matches code that never runs on the loop
@@ -288,7 +307,11 @@ def _analyse(
             except (LookupError, UnicodeDecodeError):
                 continue
             noqa = maybe.noqa if maybe is not None else suppressions(text)
-            findings += structural.check(settings.custom_rules, text, str(path), noqa, digest(data))
+            silenced = custom_silenced.setdefault(str(path), set())
+            findings += structural.check(
+                settings.custom_rules, text, str(path), noqa, digest(data), silenced
+            )
+    comments = _unused_suppressions(paths, contents, targets, graph, custom_silenced, settings)
     findings.sort(key=Finding.sort_key)
     notes = []
     if newer:
@@ -305,7 +328,53 @@ def _analyse(
             notes.append(note)
     # the run depends on the files it read and on the absence of the ones imports looked for
     read = set(project.loaded()) | project.missing
-    return findings, len(targets), read, notes, tuple(project.unresolved_notes())
+    return findings, len(targets), read, notes, tuple(project.unresolved_notes()), comments
+
+
+def _unused_suppressions(
+    paths: Sequence[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    targets: Sequence[ModuleSummary],
+    graph: CallGraph,
+    custom_silenced: dict[str, set[tuple[int, str]]],
+    settings: Settings,
+) -> tuple[unused.Comment, ...]:
+    """Suppression comments of the analysed files with codes that silenced nothing."""
+    tracked = unused.tracked_codes(
+        [rule.code for rule in BY_CATEGORY.values()],
+        [custom.rule.code for custom in settings.custom_rules],
+    )
+    hits: dict[str, dict[int, set[str]]] = {}
+    for path, line, code in graph.silenced:
+        hits.setdefault(path, {}).setdefault(line, set()).add(code)
+    for path, pairs in custom_silenced.items():
+        for line, code in pairs:
+            hits.setdefault(path, {}).setdefault(line, set()).add(code)
+    data_of = {str(path): data for path, (data, _) in zip(paths, contents)}
+    out: list[unused.Comment] = []
+    for summary in targets:
+        data = data_of.get(summary.path)
+        if not summary.noqa or summary.error is not None or data is None:
+            continue
+        try:
+            text = decode_source(data)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        here = hits.get(summary.path, {})
+
+        def silenced(line: int, code: str, here: dict[int, set[str]] = here) -> bool:
+            found = here.get(line, set())
+            return bool(found) if not code else code in found
+
+        out += unused.comments(
+            summary.path,
+            text,
+            set(summary.noqa),
+            silenced,
+            tracked.__contains__,
+            digest(data),
+        )
+    return tuple(out)
 
 
 def _reader(

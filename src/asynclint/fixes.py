@@ -27,6 +27,7 @@ import contextlib
 import difflib
 import hashlib
 import io
+import json
 import os
 import re
 import secrets
@@ -526,7 +527,14 @@ def _conflicts(span: tuple[int, int, str], accepted: list[tuple[int, int, str]])
 def verify(change: Change) -> Optional[str]:
     """Why the new content must not be written, or None. It must compile, not only parse:
     `ast.parse` accepts what only the compiler rejects (`await` in a class body, `return`
-    outside a function). Compiling runs none of the code."""
+    outside a function). Compiling runs none of the code. A baseline (`.json`) must stay
+    valid JSON."""
+    if change.path.endswith(".json"):
+        try:
+            json.loads(change.after.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return f"the fixed baseline would not be valid JSON ({exc})"
+        return None
     try:
         compile(change.after, change.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError) as exc:

@@ -19,10 +19,12 @@ from typing import Any, Optional
 from asynclint import __version__, engine
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
-from asynclint.codes import PARSE_ERROR
-from asynclint.config import ConfigError, find_pyproject, load
-from asynclint.discover import DiscoveryError, discover, find_root
+from asynclint.codes import CANNOT_RUN
+from asynclint.config import ConfigError, Settings, find_pyproject, load
+from asynclint.discover import DiscoveryError, discover, find_marked_root
+from asynclint.filesystem import DISK
 from asynclint.findings import Finding
+from asynclint.summary import decode_source
 
 # one whole-project run per flake8 process, reused while no file of the project changes
 _RUNS: dict[tuple[str, str], _Run] = {}
@@ -51,21 +53,35 @@ def _state(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
 
 
 def project_findings(
-    path: Path, config: Optional[Path] = None, use_cache: bool = True
+    path: Path,
+    config: Optional[Path] = None,
+    use_cache: bool = True,
+    buffer: Optional[bytes] = None,
 ) -> list[Finding]:
     """The findings ``asynclint check <project root>`` reports for ``path``: the same
-    settings (select, ignore, per-file-ignores of [tool.asynclint]), then flake8's own."""
+    settings (select, ignore, per-file-ignores of [tool.asynclint]), then flake8's own.
+    ``buffer``: the file's text as the editor holds it, when it differs from the disk.
+
+    A file in no project (no pyproject.toml or .git above it) is analysed with the files
+    beside it only, and no cache is written there."""
     path = Path(os.path.abspath(path))
     pyproject = config or find_pyproject(path)
     settings = load(pyproject)
-    root = pyproject.parent if pyproject is not None else find_root(path)
+    marked = pyproject.parent if pyproject is not None else find_marked_root(path)
+    root = marked or path.parent
+    if buffer is not None:
+        return _alone(path, root, settings, buffer, use_cache, marked)
     key = (str(root), settings.fingerprint() + repr(settings.exclude))
     cached = _RUNS.get(key)
     now = time.monotonic()
     if cached is not None and now - cached.checked_at < TRUST_SECONDS:
         return cached.findings.get(str(path), [])
-    found = discover([str(root)], settings.exclude, root=root)
-    files = list(found.files)
+    if marked is None:  # in no project: the files beside it, and no cache written there
+        files = _siblings(root)
+        use_cache = False
+    else:
+        found = discover([str(root)], settings.exclude, root, settings.respect_gitignore)
+        files = list(found.files)
     if path not in files:
         files.append(path)
     state = _state(files)
@@ -79,12 +95,54 @@ def project_findings(
         jobs=1,
         project_root=root,
     )
-    report = engine.check(files, root, settings, summaries)
+    with summaries.one_run_at_a_time():  # `flake8 -j N`: one worker analyses, N - 1 read it
+        report = engine.check(files, root, settings, summaries, (), files)
     run: dict[str, list[Finding]] = {}
     for finding in report.findings:
         run.setdefault(os.path.abspath(finding.path), []).append(finding)
     _RUNS[key] = _Run(state, run, time.monotonic())
     return run.get(str(path), [])
+
+
+def _alone(
+    path: Path,
+    root: Path,
+    settings: Settings,
+    buffer: Optional[bytes],
+    use_cache: bool,
+    marked: Optional[Path],
+) -> list[Finding]:
+    """One analysis for an edited buffer: not kept for the other files of this flake8 run,
+    which see the disk."""
+    project = None if marked is not None else _siblings(root)
+    summaries = Summaries(
+        resolve_cache_dir(None, root, not use_cache or marked is None),
+        salt=settings.fingerprint(),
+        jobs=1,
+        files=DISK if buffer is None else DISK.overlaid({str(path): buffer}),
+        project_root=root,
+    )
+    report = engine.check([path], root, settings, summaries, [path], project)
+    return [f for f in report.findings if os.path.abspath(f.path) == str(path)]
+
+
+def _siblings(directory: Path) -> list[Path]:
+    return sorted(Path(os.path.abspath(p)) for p in directory.glob("*.py") if p.is_file())
+
+
+def _buffer(path: Path, lines: Optional[list[str]]) -> Optional[bytes]:
+    """The editor's text when flake8 was given one that is not what the disk holds."""
+    if lines is None:
+        return None
+    text = "".join(lines)
+    on_disk = DISK.read_bytes(path)
+    if on_disk is not None:
+        try:
+            if decode_source(on_disk) == text:
+                return None
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return text.encode("utf-8")
 
 
 class AsyncLintChecker:
@@ -93,8 +151,9 @@ class AsyncLintChecker:
     config: Optional[Path] = None
     use_cache = True
 
-    def __init__(self, tree: ast.AST, filename: str) -> None:
+    def __init__(self, tree: ast.AST, filename: str, lines: Optional[list[str]] = None) -> None:
         self.filename = filename
+        self.lines = lines  # what flake8 read: stdin, or the file
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -119,13 +178,19 @@ class AsyncLintChecker:
         cls.use_cache = not getattr(options, "asynclint_no_cache", False)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        if self.filename in ("stdin", "-", None):
-            return
+        # `flake8 -` without --stdin-display-name: a buffer with no file, checked as if it
+        # were one in the working directory
+        unnamed = self.filename in ("stdin", "-", None)
+        path = Path.cwd() / "stdin.py" if unnamed else Path(self.filename)
         try:
-            findings = project_findings(Path(self.filename), self.config, self.use_cache)
+            if unnamed:
+                buffer: Optional[bytes] = "".join(self.lines or ()).encode("utf-8")
+            else:
+                buffer = _buffer(path, self.lines)
+            findings = project_findings(path, self.config, self.use_cache, buffer)
         except (ConfigError, CatalogError, DiscoveryError) as exc:
             # a broken configuration must not take every other flake8 check down with it
-            yield 1, 0, f"{PARSE_ERROR} asynclint cannot run: {exc}", type(self)
+            yield 1, 0, f"{CANNOT_RUN} asynclint cannot run: {exc}", type(self)
             return
         except Exception as exc:
             # flake8 aborts the whole run on a plugin's exception, losing every other
@@ -133,7 +198,7 @@ class AsyncLintChecker:
             yield (
                 1,
                 0,
-                f"{PARSE_ERROR} asynclint cannot run: internal error "
+                f"{CANNOT_RUN} asynclint cannot run: internal error "
                 f"({type(exc).__name__}: {exc}); please report it",
                 type(self),
             )

@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from lsprotocol import types
 
+from asynclint.codes import BY_CODE, CANNOT_RUN
 from asynclint.findings import Finding
 from asynclint.paths import display
 
@@ -137,7 +138,8 @@ def config_diagnostic(reason: str) -> types.Diagnostic:
         range=types.Range(start=start, end=types.Position(line=0, character=1)),
         message=f"asynclint cannot run: {reason}",
         severity=types.DiagnosticSeverity.Warning,
-        code="ASL001",
+        code=CANNOT_RUN,
+        code_description=types.CodeDescription(href=BY_CODE[CANNOT_RUN].help_uri),
         source=SOURCE,
     )
 

@@ -182,6 +182,7 @@ class Resolver:
         self._reach_memo: dict[tuple[str, str, str], bool] = {}
         self._in_progress: set[object] = set()
         self._returns: dict[FuncKey, Value] = {}
+        self._decorated: dict[FuncKey, Optional[str]] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
 
     # -- access to summaries -----------------------------------------------------------
@@ -460,7 +461,36 @@ class Resolver:
             return Inst(base.type, f"{base.path}.{attr}" if base.path else attr)
         if isinstance(base, PClass):
             return self.class_attr(base.key, attr)
+        if isinstance(base, PFunc):
+            # `add.delay` on a function a task decorator turned into a Celery `Task`
+            made = self.decorated(base.key)
+            return Inst(made, attr) if made is not None else None
         return None
+
+    def decorated(self, key: FuncKey) -> Optional[str]:
+        """The library type a decorator makes of project function ``key`` (`@app.task` or
+        `@shared_task(bind=True)` -> `celery.app.task.Task`), as the catalog's `decorator` /
+        `decorators` fields say; None for a function no such decorator wraps."""
+        if key in self._decorated:
+            return self._decorated[key]
+        self._decorated[key] = None  # a decorator defined by the function itself ends here
+        function = self.function(key)
+        found: Optional[str] = None
+        if function is not None and function.decorators:
+            scope = Scope(key.path, function.parent)
+            for decorator in function.decorators:
+                spelled = decorator.func if isinstance(decorator, Call) else decorator
+                value = self.value(spelled, scope)
+                if isinstance(value, Ext):
+                    entry = self.catalog.function(value.name)
+                    found = entry.decorator if entry is not None else None
+                elif isinstance(value, Inst) and isinstance(value.type, str) and value.path:
+                    owner = self.catalog.cls(value.type)
+                    found = owner.decorators.get(value.path) if owner is not None else None
+                if found is not None:
+                    break
+        self._decorated[key] = found
+        return found
 
     def mro(self, key: ClassKey) -> list[Union[ClassKey, str]]:
         """The class, its project bases, then library bases (names), depth first."""
@@ -567,6 +597,14 @@ class Resolver:
         if isinstance(callee, PClass):
             return Inst(callee.key)
         if isinstance(callee, PFunc):
+            made = self.decorated(callee.key)
+            if made is not None:
+                # calling a huey task enqueues it and hands back a `Result`; a Celery task
+                # called directly runs its body, whose return type is the function's own
+                entry = self.catalog.cls(made)
+                returned = entry.method_returns("__call__") if entry is not None else None
+                if returned is not None:
+                    return Inst(returned)
             return self.return_type(callee.key)
         if isinstance(callee, Ext):
             function = self.catalog.function(callee.name)

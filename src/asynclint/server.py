@@ -39,8 +39,8 @@ from pygls.lsp.server import LanguageServer
 from asynclint import __version__, engine, lsp_convert
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
-from asynclint.config import ConfigError, Settings, find_pyproject, load
-from asynclint.discover import DiscoveryError, find_root
+from asynclint.config import CONFIG_FILES, ConfigError, Settings, find_pyproject, load
+from asynclint.discover import DiscoveryError, find_marked_root
 from asynclint.filesystem import FileSystem
 from asynclint.findings import Finding
 from asynclint.fixes import digest
@@ -95,6 +95,7 @@ class BufferSummaries(Summaries):
 @dataclass
 class _Project:
     root: Path
+    marked: bool  # False: a file in no project, analysed with the files beside it only
     summaries: Optional[BufferSummaries] = None
     settings: Optional[Settings] = None
     config_state: tuple[object, ...] = ()
@@ -116,15 +117,15 @@ def path_of(uri: str) -> Optional[str]:
     return os.path.realpath(path)
 
 
-def project_root(path: str) -> Path:
-    """The root ``asynclint check`` would use for the file: the nearest ``pyproject.toml``
-    above it, else the nearest ``.git``, else its own directory."""
-    pyproject = find_pyproject(Path(path))
-    return pyproject.parent if pyproject is not None else find_root(Path(path))
-
-
-def _marked(root: Path) -> bool:
-    return (root / "pyproject.toml").is_file() or (root / ".git").exists()
+def project_root(path: str) -> tuple[Path, bool]:
+    """The root ``asynclint check`` and the flake8 plugin use for the file: the directory of
+    the nearest configuration file above it, else of the nearest pyproject.toml or .git; and
+    whether there is one (False: the file is in no project, and its directory is the root)."""
+    config = find_pyproject(Path(path))
+    if config is not None:
+        return config.parent, True
+    marked = find_marked_root(Path(path))
+    return (marked, True) if marked is not None else (Path(path).parent, False)
 
 
 class AsyncLintServer(LanguageServer):
@@ -169,10 +170,10 @@ class AsyncLintServer(LanguageServer):
         path = path_of(uri)
         if path is None or not path.endswith(".py"):
             return None
-        root = project_root(path)
+        root, marked = project_root(path)
         project = self.projects.get(root)
         if project is None:
-            project = self.projects[root] = _Project(root)
+            project = self.projects[root] = _Project(root, marked)
         return project
 
     def open_in(self, project: _Project) -> dict[str, str]:
@@ -227,7 +228,7 @@ class AsyncLintServer(LanguageServer):
         if project.summaries is None or project.salt != salt:
             # a file outside any project gets no cache folder written next to it
             cache_dir = resolve_cache_dir(
-                None, project.root, not (self.use_cache and _marked(project.root))
+                None, project.root, not (self.use_cache and project.marked)
             )
             project.summaries = BufferSummaries(cache_dir, salt, project.root)
             project.salt = salt
@@ -239,13 +240,21 @@ class AsyncLintServer(LanguageServer):
                 overlay[path] = lsp_convert.encode_buffer(text)
         summaries.files = FileSystem(overlay)
         summaries.warnings.clear()
-        files = list(engine.project_files(project.root, settings))
+        if project.marked:
+            files = list(engine.project_files(project.root, settings))
+        else:
+            files = sorted(p.absolute() for p in project.root.glob("*.py") if p.is_file())
         known = set(files)
         # a new module that exists only in a buffer is part of the project too
         files += [Path(path) for path in overlay if Path(path) not in known]
         # findings are shown for open documents only: the graph is explored from their code
         report = engine.check(
-            files, project.root, settings, summaries, only=[Path(path) for path in documents]
+            files,
+            project.root,
+            settings,
+            summaries,
+            project=files,
+            only=[Path(path) for path in documents],
         )
         for warning in report.warnings:
             if warning not in project.warned:
@@ -442,7 +451,7 @@ def _changed_on_disk(ls: AsyncLintServer, uris: Iterable[str]) -> None:
             continue
         for project in ls.projects.values():
             root = str(project.root) + os.sep
-            config = os.path.basename(path) == "pyproject.toml"
+            config = os.path.basename(path) in CONFIG_FILES
             if path.startswith(root) or (
                 config and root.startswith(os.path.dirname(path) + os.sep)
             ):

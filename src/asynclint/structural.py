@@ -219,9 +219,11 @@ def check(
     path: str,
     noqa: Mapping[int, frozenset[str]],
     source: str = "",
+    silenced: Optional[set[tuple[int, str]]] = None,
 ) -> list[Finding]:
     """Findings of ``rules`` in one file's ``text``; ``source``: the digest of the bytes
-    ``text`` was decoded from, which the fixes record (see ``Fix.source``)."""
+    ``text`` was decoded from, which the fixes record (see ``Fix.source``). The (line, code)
+    of each match a suppression comment silences is added to ``silenced``."""
     if not rules:
         return []
     root = SgRoot(text, "python").root()
@@ -236,6 +238,8 @@ def check(
             line = r.start.line + 1
             codes = noqa.get(line)
             if codes is not None and (not codes or custom.rule.code.startswith(tuple(codes))):
+                if silenced is not None:
+                    silenced.add((line, custom.rule.code))
                 continue
             fix = None
             if custom.fix is not None:

@@ -45,6 +45,7 @@ class SiteKind(str, Enum):
     CALL = "call"
     WITH = "with"  # the enter and exit of a sync `with`
     ITER = "iter"  # sync iteration (`for`, comprehensions, `yield from`)
+    READ = "read"  # reading an attribute (`result.state`): a property may do I/O
 
 
 class Binding(NamedTuple):
@@ -77,6 +78,11 @@ def by_name(bindings: tuple[Binding, ...]) -> dict[str, tuple[OptExpr, ...]]:
     for binding in bindings:
         out.setdefault(binding.name, []).append(binding.value)
     return {name: tuple(values) for name, values in out.items()}
+
+
+# an attribute read: (the chain, line, column, end line, end column (1-based, exclusive), the
+# index of the call whose lambda holds it (see ``CallSite.lambda_owner``), why it is cold)
+Read = tuple[OptExpr, int, int, int, int, Optional[int], str]
 
 
 class Param(NamedTuple):
@@ -139,6 +145,10 @@ class FunctionSummary:
     calls: tuple[CallSite, ...]
     return_values: tuple[OptExpr, ...]
     yield_values: tuple[OptExpr, ...]
+    # attribute reads that are not a call's callee (`result.state`, `order.customer.name`),
+    # the longest chain only: its inner attributes are read too. Kept as plain tuples (the
+    # summariser makes tens of thousands); ``read_sites`` gives them as sites
+    reads: tuple[Read, ...] = ()
 
     # maps built once, on first use (after a summary is loaded, never pickled with it)
     @cached_property
@@ -160,6 +170,25 @@ class FunctionSummary:
     @cached_property
     def param_map(self) -> dict[str, Param]:
         return {param.name: param for param in self.params}
+
+    @cached_property
+    def read_sites(self) -> tuple[CallSite, ...]:
+        """The attribute reads as sites of kind READ (`func` is the chain read)."""
+        return tuple(
+            CallSite(
+                chain,
+                (),
+                (),
+                line,
+                column,
+                end_line,
+                end_column,
+                SiteKind.READ,
+                lambda_owner=owner,
+                cold=cold,
+            )
+            for chain, line, column, end_line, end_column, owner, cold in self.reads
+        )
 
 
 @dataclass(frozen=True)
@@ -408,6 +437,8 @@ class _FunctionBuilder:
         self.declared_global: set[str] = set()
         self.imports: list[Import] = []
         self.calls: list[CallSite] = []
+        self.reads: list[Read] = []
+        self.modules: set[str] = set()  # names bound by `import module`: their reads are no I/O
         self.returns: list[OptExpr] = []
         self.yields: list[OptExpr] = []
         self.awaits = False
@@ -461,6 +492,7 @@ class _FunctionBuilder:
             calls=tuple(self.calls),
             return_values=tuple(self.returns),
             yield_values=tuple(self.yields),
+            reads=tuple(self.reads),
         )
 
 
@@ -590,6 +622,8 @@ class _Summariser(ast.NodeVisitor):
         # class bodies bind into a throwaway scope: their names are attributes, not locals
         body_scope = _FunctionBuilder(None, qualname, None, None)
         body_scope.calls = self.current.calls  # calls in a class body run where it is defined
+        body_scope.reads = self.current.reads
+        body_scope.modules = self.current.modules
         self._class_builders.append(body_scope)
         self.class_stack.append((qualname, methods))
         saved_current, saved_prefix = self.current, self.prefix
@@ -700,6 +734,7 @@ class _Summariser(ast.NodeVisitor):
             local = alias.asname or alias.name.split(".")[0]
             module = alias.name if alias.asname else local
             self.current.local_names.add(local)
+            self.current.modules.add(local)
             self.current.imports.append(Import(local, 0, module, None, node.lineno))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -818,8 +853,47 @@ class _Summariser(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self._call(node, awaited=False)
 
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._read(node)
+        # the inner attributes of the chain are part of this read, not reads of their own
+        value = node.value
+        while isinstance(value, ast.Attribute):
+            value = value.value
+        self.visit(value)
+
+    def _read(self, node: ast.Attribute) -> None:
+        if self.current is self.module:
+            return  # import-time code does not run on the loop
+        root: ast.expr = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name):
+            if root.id in self.current.modules or root.id in self.module.modules:
+                return  # `os.environ`, `settings_module.X`: module attributes, never I/O
+            if root is node.value and root.id == self.current.self_name:
+                return  # `self.x`: an attribute of the project's own object
+        chain = expr(node)
+        if chain is None:
+            return
+        start_line, start_col = node.lineno, node.col_offset
+        end_line = node.end_lineno or start_line
+        end_col = node.end_col_offset if node.end_col_offset is not None else start_col + 1
+        self.current.reads.append(
+            (
+                chain,
+                start_line,
+                start_col + 1,
+                end_line,
+                end_col + 1,
+                self.lambda_owner[-1] if self.lambda_owner else None,
+                self.cold[-1] if self.cold else "",
+            )
+        )
+
     def _call(self, node: ast.Call, awaited: bool) -> None:
-        self.visit(node.func)
+        # the callee's receiver is read (`job.result` in `job.result.get()`); the callee not
+        self.visit(node.func.value if isinstance(node.func, ast.Attribute) else node.func)
         func = expr(node.func)
         # arguments are kept only where a later stage reads them (registrations such as
         # `add_event_handler`, `FastAPI(lifespan=...)`): converting every argument of every
