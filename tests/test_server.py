@@ -372,6 +372,28 @@ def test_findings_of_open_documents_are_those_of_the_whole_project() -> None:
         assert alone == tuple(f for f in everything if Path(f.path) == file), file
 
 
+def test_open_documents_with_suppressions_match_the_whole_project(tmp_path: Path) -> None:
+    # whether `# noqa` silenced anything depends on what the whole project's loop code
+    # reaches: a helper here is called only from a route in another module
+    root = project(tmp_path)
+    (root / "services.py").write_text(
+        "import time\n\n\ndef fetch_user(user_id: int) -> dict:\n"
+        "    time.sleep(1)  # noqa: ASL501\n    return {}\n\n\n"
+        "def idle() -> None:\n    time.sleep(1)  # noqa: ASL501\n\n\n"
+        "async def ping() -> None:\n    return None\n"
+    )
+    settings = load(find_pyproject(root))
+    files = list(engine.project_files(root, settings))
+    summaries = Summaries(None)
+    everything = engine.check(files, root, settings, summaries).findings
+    assert [(Path(f.path).name, f.line, f.code) for f in everything] == [
+        ("services.py", 10, "ASL002")  # the second comment silences nothing: idle never runs
+    ]
+    for file in files:
+        alone = engine.check(files, root, settings, summaries, only=[file]).findings
+        assert alone == tuple(f for f in everything if Path(f.path) == file), file
+
+
 def test_safe_fix_on_a_non_ascii_line_counts_utf16_units(tmp_path: Path) -> None:
     root = project(tmp_path)
     (root / "app.py").write_text(
