@@ -373,7 +373,7 @@ def test_findings_of_open_documents_are_those_of_the_whole_project() -> None:
 
 
 def test_open_documents_with_suppressions_match_the_whole_project(tmp_path: Path) -> None:
-    # whether `# noqa` silenced anything depends on what the whole project's loop code
+    # whether a suppression comment silenced anything depends on what the whole project's loop code
     # reaches: a helper here is called only from a route in another module
     root = project(tmp_path)
     (root / "services.py").write_text(
