@@ -1,5 +1,6 @@
 # Two commands for a fresh machine (see README):
-#   make demo   install asynclint in .venv and run it on the bundled example app
+#   make demo   install asynclint (the package alone, ~20 packages) in .venv and run it on the
+#               bundled example app
 #   make test   install the test dependencies in .venv and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,10 +14,16 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed-package
+
+# the demo needs the package and its runtime dependencies only, not the test stack; editable,
+# like the install above, so that `make demo` and `make test` can share one .venv in any order
+$(VENV)/.installed-package: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 # asynclint exits 1 when it finds something, which is the point of the demo
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed-package
 	@$(BIN)/asynclint check examples/; status=$$?; [ $$status -le 1 ]
 
 test: $(VENV)/.installed

@@ -178,6 +178,8 @@ def test_rules_lists_every_code() -> None:
         assert rule.code in result.output
     data = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
     assert [r["code"] for r in data] == [r.code for r in RULES]
+    costs = {r["code"]: r["cost"] for r in data}
+    assert costs["ASL101"] == "wait" and costs["ASL301"] == "file" and costs["ASL001"] == ""
 
 
 def test_catalog_lists_entries() -> None:

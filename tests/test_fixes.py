@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -66,7 +67,11 @@ def test_unsafe_fixes_offload_and_make_plain_def(work: Path) -> None:
     target = place(work, "offload")
     result = fix(target, "--fix", "--unsafe-fixes")
     assert target.read_bytes() == expected("offload_after_unsafe.py")
-    assert result.exit_code == 0, result.output
+    # the route is a plain `def` now: off the loop, but its request without a timeout keeps a
+    # threadpool token for as long as it waits, which is all that is left to report
+    assert result.exit_code == 1, result.output
+    codes = re.findall(r": (ASL\d+) ", result.output)
+    assert codes == ["ASL801"], result.output
 
 
 def test_diff_writes_nothing_and_exits_1(work: Path) -> None:
@@ -132,10 +137,17 @@ def test_examples_fixed_copy_still_parses_and_passes(tmp_path: Path) -> None:
         )
         for f in json.loads(result.stdout)["findings"]
     ]
-    # left: the plain-def startup handler (it cannot await and must stay sync), and the avatar
+    # left: the plain-def startup handler (it cannot await and must stay sync), the avatar
     # upload's `with open(...)` block (offloading `open` alone would leave the write on the
-    # loop, so no fix is offered for an operation that spans several calls)
+    # loop, so no fix is offered for an operation that spans several calls), and the plain
+    # `def` routes that hold a `get_db` connection across a threadpool token (ASL802): two the
+    # example has, and two the plain-def fix made (`GET /books`, `GET /orders`), whose
+    # sync session moved with them into the threadpool
     assert [(Path(f.path).name, f.code) for f in left] == [
         ("main.py", "ASL301"),
+        ("books.py", "ASL802"),
+        ("orders.py", "ASL802"),
+        ("orders.py", "ASL802"),
+        ("users.py", "ASL802"),
         ("users.py", "ASL301"),
     ]

@@ -41,6 +41,13 @@ POOL_NOTE = (
     " (the loop's default executor, `min(32, cpu + 4)` threads; `run_in_threadpool` uses "
     "the app's 40-thread AnyIO pool)"
 )
+# `offload = "threadpool"`: FastAPI code is told to use AnyIO's pool, and about the other one
+THREADPOOL = "run_in_threadpool"
+THREADPOOL_NOTE = (
+    " (from `fastapi.concurrency`: AnyIO's pool, 40 tokens shared with plain `def` routes, "
+    "dependencies and background tasks; `asyncio.to_thread` uses the loop's default "
+    "executor, `min(32, cpu + 4)` threads)"
+)
 # decorators whose function hands its caller a value: as `async def` it would hand a coroutine
 _SYNC_DECORATORS = {
     "property": "a property",
@@ -112,6 +119,7 @@ class Facts:
     in_with: bool = False  # the call builds what a `with` enters (`with open(p) as f:`)
     awaited_call: bool = False  # the call is awaited (`await fetch(url)`)
     fastapi: bool = False  # FastAPI / Starlette code: say which pool an offload uses
+    offload: str = "to_thread"  # the pool FastAPI code is told to use: to_thread | threadpool
     # the async twin of the first library function on the chain, in its own distribution
     # (`fakesdk.AsyncClient` for `fakesdk.Client.send`); "" when none or not a library chain
     twin: str = ""
@@ -171,7 +179,7 @@ def remedy(facts: Facts) -> str:
         text = f"`{name}` runs on the event loop: make it an `async def` and {fix}"
     else:
         text = fix
-    return _with_pool(text) if facts.fastapi else text
+    return _with_pool(text, facts.offload) if facts.fastapi else text
 
 
 def is_offload_advice(replacement: str) -> bool:
@@ -360,11 +368,18 @@ def _make_async(last: Step) -> str:
     return f"make `{last.name}` async"
 
 
-def _with_pool(text: str) -> str:
-    """FastAPI code: the first offload says which pool it runs on, and that the other exists."""
+def _with_pool(text: str, offload: str = "to_thread") -> str:
+    """FastAPI code: the first offload says which pool it runs on, and that the other exists.
+    With ``offload="threadpool"`` the offloads name `run_in_threadpool` instead."""
     mark = f"`await {OFFLOAD}("
+    note = POOL_NOTE
+    if offload == "threadpool":
+        text = text.replace(mark, f"`await {THREADPOOL}(")
+        # a catalog remedy that already names the other form: say it once
+        text = re.sub(r"(`await run_in_threadpool\([^`]*\)`) or `run_in_threadpool`", r"\1", text)
+        mark, note = f"`await {THREADPOOL}(", THREADPOOL_NOTE
     start = text.find(mark)
     if start < 0:
         return text
     end = text.find("`", start + 1)
-    return text[: end + 1] + POOL_NOTE + text[end + 1 :]
+    return text[: end + 1] + note + text[end + 1 :]

@@ -59,6 +59,11 @@ OFFLOADS = frozenset(
 MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO"})
 # method names that offload whatever the receiver (an event loop is rarely typed)
 OFFLOAD_METHODS = frozenset({"run_in_executor"})
+# The code of an unbounded wait (a sleep, or a wait whose bounding argument is left out): a
+# fact kept per function like the blocking codes, reported only where FastAPI runs a plain
+# `def` in its threadpool (ASL801), never as a blocking call on the loop
+HOLD = "ASL801"
+_MISSING = Name("<missing>")
 
 
 @dataclass(frozen=True)
@@ -581,15 +586,28 @@ class CallGraph:
                     self._callers.setdefault(target.function, []).append((key, site))
                     if target.function not in self._explored:
                         pending.append(target.function)
+        libraries = self.libraries
         for key in order:
             if not self._is_sync(key):
                 continue
             facts = self._blocking.setdefault(key, {})
+            # a library's own waits are bounded or not by its configuration (session adapters,
+            # client defaults) more than by the call: only project code's waits are judged
+            judged = libraries is None or not libraries.owns(key.path)
             for site, target in self.edges(key):
                 api = target.api
+                if api is None:
+                    continue
+                if (
+                    judged
+                    and HOLD not in facts
+                    and self.holds(site, api)
+                    and not self.suppressed(key, site, HOLD)
+                ):
+                    facts[HOLD] = Link(site, 1, api, None)
                 # a suppression is asked first, so every one that silences a fact is known
                 # to be used (see ``silenced``), also where another site gives the same fact
-                if api is None or self.suppressed(key, site, api.info.code):
+                if self.suppressed(key, site, api.info.code):
                     continue
                 if api.info.code not in facts:
                     facts[api.info.code] = Link(site, 1, api, None)
@@ -623,6 +641,29 @@ class CallGraph:
             for (caller, code), (_, link) in best.items():
                 self._blocking.setdefault(caller, {})[code] = link
                 level.setdefault(length + 1, []).append((caller, code))
+
+    def holds(self, site: CallSite, api: Api) -> bool:
+        """The call waits without a limit: a sleep, or an API the catalog gives a bounding
+        argument (`timeout`) called without it. (Summaries keep no constants, so `timeout=None`
+        reads as passed: a miss, never a false alarm.) Arguments that cannot be
+        seen (`**options`) or `block=False` count as bounded."""
+        if site.kind is not SiteKind.CALL:
+            return False
+        if api.info.category == "sleep":
+            return True
+        bound = self.catalog.bound(api.name)
+        if bound is None or site.spread or site.cold == "nonblocking":
+            return False
+        given: OptExpr = next(
+            (k.value for k in site.keywords if k.name == bound.argument), _MISSING
+        )
+        if (
+            given is _MISSING
+            and bound.position is not None
+            and bound.position < len(site.positional)
+        ):
+            given = site.positional[bound.position]
+        return given is _MISSING
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""

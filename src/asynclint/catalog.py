@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from asynclint.codes import BY_CATEGORY
+from asynclint.codes import BY_CATEGORY, COST_CLASSES, category_cost
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,6 +84,15 @@ ALWAYS = Versions()
 
 
 @dataclass(frozen=True)
+class Bound:
+    """The argument that bounds a wait: passed (and not `None`), the call waits at most that
+    long; left out, it waits as long as the other side takes (`requests.get`'s `timeout`)."""
+
+    argument: str
+    position: int | None = None  # its position when it may be passed positionally
+
+
+@dataclass(frozen=True)
 class FunctionEntry:
     name: str
     info: Info | None  # None: a pure factory that does not block, only gives a type
@@ -94,6 +103,8 @@ class FunctionEntry:
     # used as a decorator (bare or called), it makes the function an instance of this type
     # (`@shared_task` -> `celery.app.task.Task`)
     decorator: str | None = None
+    timeout: Bound | None = None  # the wait has no limit unless this argument is given
+    cost: str = ""  # the cost class, when not the category's (`os.path.exists`: metadata)
 
     @property
     def blocking(self) -> bool:
@@ -119,6 +130,9 @@ class ClassEntry:
     # methods used as decorators (bare or called), and the type they make the function
     # (`@app.task` on a `Celery` -> `celery.app.task.Task`)
     decorators: Mapping[str, str] = field(default_factory=dict)
+    # blocking methods whose wait has no limit unless an argument bounds it (`Future.result`)
+    timeouts: Mapping[str, Bound] = field(default_factory=dict)
+    costs: Mapping[str, str] = field(default_factory=dict)  # method -> cost class, if not default
 
     def method_returns(self, method: str) -> str | None:
         if method in self.returns:
@@ -144,6 +158,34 @@ class Catalog:
                 if fnmatch.fnmatchcase(qualname, pattern):
                     return entry
         return found
+
+    def _lookup(self, api: str) -> tuple[FunctionEntry | None, ClassEntry | None, str]:
+        """The entry of a reported API name: a function, or a class and one of its methods
+        (`requests.Session.get`), or a class whose constructor blocks (`smtplib.SMTP`)."""
+        function = self.function(api)
+        if function is not None:
+            return function, None, ""
+        owner, _, method = api.rpartition(".")
+        found = self.cls(owner) if owner else None
+        if found is not None and method in found.blocking:
+            return None, found, method
+        found = self.cls(api)
+        return None, found, "__init__" if found is not None else ""
+
+    def bound(self, api: str) -> Bound | None:
+        """The argument that bounds ``api``'s wait, when it waits without limit otherwise."""
+        function, cls, method = self._lookup(api)
+        if function is not None:
+            return function.timeout
+        return cls.timeouts.get(method) if cls is not None else None
+
+    def cost(self, api: str, category: str) -> str:
+        """The cost class of ``api`` (see ``codes.COST_CLASSES``), reported in ``category``."""
+        function, cls, method = self._lookup(api)
+        own = function.cost if function is not None else ""
+        if cls is not None:
+            own = cls.costs.get(method, cls.costs.get("", ""))
+        return own or category_cost(category)
 
     def entries(self) -> list[FunctionEntry | ClassEntry]:
         """Every entry once, in name order."""
@@ -193,6 +235,8 @@ _FUNCTION_KEYS = {
     "since",
     "until",
     "decorator",
+    "timeout",
+    "cost",
     *_INFO_FIELDS,
 }
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
@@ -212,6 +256,8 @@ _CLASS_KEYS = {
     "unbounded",
     "properties",
     "decorators",
+    "timeout",
+    "cost",
     *HOOKS,
     *_INFO_FIELDS,
 }
@@ -407,18 +453,55 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         raise where.error("twin", "must be a dotted name, `{name}` standing for the entry's name")
     if twin is not None and info is None:
         raise where.error("twin", "is only for a blocking function")
+    timeout = _bound(item["timeout"], "timeout", where) if "timeout" in item else None
+    if timeout is not None and info is None:
+        raise where.error("timeout", "is only for a blocking function")
+    cost = _cost(item.get("cost", ""), "cost", where)
+    ranges = _versions(item, where, lambda key: False)
+    if set(ranges) - {""}:
+        raise where.error("since", "must be a string such as `redis 5.0` on a function entry")
+    versions = ranges.get("", ALWAYS)
     out = []
     for name in names:
         twin_name = twin.replace("{name}", name) if twin is not None else None
         if twin_name is not None:
             twin_name = _qualname(twin_name, "twin", where)
-        out.append(FunctionEntry(name, info, returns, fix, twin_name, decorator=decorator))
-    ranges = _versions(item, where, lambda key: False)
-    if set(ranges) - {""}:
-        raise where.error("since", "must be a string such as `redis 5.0` on a function entry")
-    if "" in ranges:
-        out = [replace(e, versions=ranges[""]) for e in out]
+        out.append(
+            FunctionEntry(
+                name,
+                info,
+                returns,
+                fix,
+                twin_name,
+                versions,
+                decorator=decorator,
+                timeout=timeout,
+                cost=cost,
+            )
+        )
     return out
+
+
+def _bound(value: Any, key: str, where: _Where) -> Bound:
+    """`"timeout"` (a keyword argument) or `{ argument = "timeout", position = 1 }`."""
+    if isinstance(value, str) and value.isidentifier():
+        return Bound(value)
+    if isinstance(value, dict) and set(value) <= {"argument", "position"}:
+        argument, position = value.get("argument"), value.get("position")
+        if (
+            isinstance(argument, str)
+            and argument.isidentifier()
+            and (position is None or (isinstance(position, int) and position >= 0))
+            and not isinstance(position, bool)
+        ):
+            return Bound(argument, position)
+    raise where.error(key, 'must be a parameter name or `{ argument = "timeout", position = 0 }`')
+
+
+def _cost(value: Any, key: str, where: _Where) -> str:
+    if value == "" or value in COST_CLASSES:
+        return str(value)
+    raise where.error(key, f"is {value!r}; expected one of: {', '.join(COST_CLASSES)}")
 
 
 _VERSION = re.compile(r"^(?P<module>[A-Za-z_][A-Za-z0-9_]*) (?P<release>[0-9]+(?:\.[0-9]+)*)$")
@@ -536,6 +619,16 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
             raise where.error("returns", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"returns.{method}", where)
     unbounded = _unbounded(item, blocking, where)
+    calls = {*blocking, "__init__"} if constructor else set(blocking)
+    timeouts = item.get("timeout", {})
+    if not isinstance(timeouts, dict) or not set(timeouts) <= calls:
+        raise where.error("timeout", "must be a table of blocking method = bounding argument")
+    bounds = {m: _bound(v, f"timeout.{m}", where) for m, v in timeouts.items()}
+    raw_cost = item.get("cost", "")
+    costs = raw_cost if isinstance(raw_cost, dict) else {"": raw_cost}
+    if not set(costs) - {""} <= calls:
+        raise where.error("cost", "must be a cost class, or a table of blocking method = class")
+    costs = {m: _cost(v, f"cost.{m}" if m else "cost", where) for m, v in costs.items()}
     info = _info(item, where) if (blocking or constructor or properties) else None
     listed = {*blocking, *safe, *returns, *aliases, *properties, *decorators}
     versions = _versions(item, where, listed.__contains__)
@@ -551,6 +644,8 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         unbounded=unbounded,
         properties=frozenset(properties),
         decorators=dict(decorators),
+        timeouts=bounds,
+        costs={m: c for m, c in costs.items() if c},
     )
 
 

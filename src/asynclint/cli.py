@@ -21,7 +21,16 @@ from asynclint import __version__, addnoqa, autofix, engine, safeio
 from asynclint import baseline as baseline_module
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
-from asynclint.codes import PARSE_ERROR, RULES, UNUSED_SUPPRESSION, Rule
+from asynclint.codes import (
+    COST_CLASSES,
+    COST_LABELS,
+    PARSE_ERROR,
+    RULES,
+    UNUSED_SUPPRESSION,
+    Rule,
+    class_rank,
+    code_cost,
+)
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
 from asynclint.discover import Discovered, DiscoveryError, discover, find_root
 from asynclint.docsgen import render_page
@@ -29,7 +38,8 @@ from asynclint.filesystem import DISK
 from asynclint.findings import Finding
 from asynclint.fixes import verify, write
 from asynclint.paths import display, repo_relative, repository_root
-from asynclint.reporters import FORMATS
+from asynclint.reporters import FORMATS, json_format
+from asynclint.reporters import text as text_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -49,6 +59,20 @@ class OutputFormat(str, Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
+
+
+class SortOrder(str, Enum):
+    path = "path"
+    cost = "cost"
+
+
+class CostClass(str, Enum):
+    wait = "wait"
+    database = "database"
+    subprocess = "subprocess"
+    cpu = "cpu"
+    file = "file"
+    metadata = "metadata"
 
 
 class ListFormat(str, Enum):
@@ -148,7 +172,22 @@ def check(
         False, "--exit-zero", help="Exit 0 even when there are findings."
     ),
     statistics: bool = typer.Option(
-        False, "--statistics", help="Print the number of findings per code after the report."
+        False,
+        "--statistics",
+        help="Print the number of findings per code and per cost class after the report.",
+    ),
+    sort: SortOrder = typer.Option(
+        SortOrder.path,
+        "--sort",
+        help="Order of the findings (text and json): by place, or costliest first.",
+        case_sensitive=False,
+    ),
+    min_cost: Optional[CostClass] = typer.Option(
+        None,
+        "--min-cost",
+        help="Report only findings at least this costly: wait > database > subprocess > cpu "
+        "> file > metadata (ASL001 is always kept).",
+        case_sensitive=False,
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the findings."),
     verbose: bool = typer.Option(
@@ -326,21 +365,24 @@ def check(
                 f"{baseline}, {len(findings)} new",
                 err=True,
             )
+    if min_cost is not None:
+        findings = [f for f in findings if _costly_enough(f, min_cost.value)]
     renderer = FORMATS[output_format.value]
     if output_format is OutputFormat.text:
         use_color = color if color is not None else _color_by_default(output)
-        text = renderer(findings, root=repo, color=use_color)  # type: ignore[call-arg]
+        text = text_reporter.render(findings, root=repo, color=use_color, sort=sort.value)
         if quiet:
             text = "".join(
                 line + "\n"
                 for line in text.splitlines()
                 if line and not line.startswith(("Found ", "No blocking"))
             )
+    elif output_format is OutputFormat.json:
+        text = json_format.render(findings, root=repo, sort=sort.value)
     else:
         text = renderer(findings, root=repo)
     if statistics and output_format is OutputFormat.text:
-        counts = Counter(f.code for f in findings)
-        text += "".join(f"{count:>5}  {code}\n" for code, count in sorted(counts.items()))
+        text += _statistics(findings)
     write_output(text, output)
     if output is not None and not quiet:
         typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)
@@ -425,6 +467,29 @@ def _stale_baseline(
         raise _fail(str(exc)) from exc
 
 
+def _costly_enough(finding: Finding, least: str) -> bool:
+    """`--min-cost`: the finding's cost class is ``least`` or costlier. ASL001 (a file that
+    was not analysed) is always kept; other findings without a cost class are not."""
+    if finding.code == PARSE_ERROR:
+        return True
+    return bool(finding.cost) and class_rank(finding.cost) <= class_rank(least)
+
+
+def _statistics(findings: List[Finding]) -> str:
+    """Findings per code (with the code's cost class), then per cost class, costliest first."""
+    counts = Counter(f.code for f in findings)
+    lines = [
+        f"{count:>5}  {code}  {code_cost(code) or '-'}" for code, count in sorted(counts.items())
+    ]
+    costs = Counter(f.cost for f in findings if f.cost)
+    lines += [
+        f"{costs[cost]:>5}  cost {cost} ({COST_LABELS[cost]})"
+        for cost in COST_CLASSES
+        if cost in costs
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
 def _with_unreadable(report: engine.Report, found: Discovered, settings: Settings) -> engine.Report:
     """The report plus one ASL001 per directory that could not be listed: the files in it
     were never checked, so the run must not look clean (flake8 and ruff report E902)."""
@@ -506,6 +571,7 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
         "category": rule.category,
         "level": rule.level,
         "summary": rule.summary,
+        "cost": code_cost(rule.code),
         "docs": rule.help_uri if rule.category != "custom" else None,
     }
 

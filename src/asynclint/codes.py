@@ -21,6 +21,8 @@ class Rule:
     why: str  # a paragraph: why it matters (docs, SARIF fullDescription)
     bad: str  # example that triggers the rule
     good: str  # the same code fixed
+    details: str = ""  # more of "What it does" on the docs page (Markdown), when it needs it
+    silenced_line: str = "blocking_call()"  # where a suppression comment goes (docs page)
 
     @property
     def help_uri(self) -> str:
@@ -285,31 +287,181 @@ RULES: tuple[Rule, ...] = (
         good="@app.post('/login')\nasync def login(form: LoginForm):\n"
         "    ok = await asyncio.to_thread(pwd_context.verify, form.password, user.hashed_password)",
     ),
+    Rule(
+        code="ASL801",
+        name="threadpool-token-held",
+        category="",
+        summary="Plain `def` route, dependency or background task holds a threadpool token "
+        "through an unbounded wait",
+        level="warning",
+        why=(
+            "FastAPI runs a plain `def` route, dependency and background task in AnyIO's worker "
+            "threads, and so do `run_in_threadpool`, `UploadFile` reads and writes and "
+            "`FileResponse`: all of them share AnyIO's default limiter of 40 tokens per "
+            "process. A call that sleeps, or waits on the network or on another thread without "
+            "a timeout, keeps its token for as long as the other side takes; 40 such waits and "
+            "every other plain `def` route, dependency, upload and file response of the worker "
+            "queues behind them. The limit can be raised in the lifespan with "
+            "`anyio.to_thread.current_default_thread_limiter().total_tokens = N`; "
+            "`asyncio.to_thread` does not take these tokens: it runs on the loop's default "
+            "executor, `min(32, cpu + 4)` threads."
+        ),
+        bad=("@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL).json()"),
+        good=(
+            "@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL, timeout=5).json()"
+        ),
+        details=(
+            "Reported at the call in the plain `def` handler, with the chain when the wait is in a "
+            "helper: a sleep, or an API whose catalog entry names a bounding argument "
+            "(`timeout`) called without it (`requests.get`, `urlopen`, "
+            "`Future.result`, `queue.Queue.get`, `Event.wait`, `Thread.join` ...). Not reported: "
+            "a call that passes the bound, one whose arguments cannot be seen (`**options`), "
+            "database queries, file I/O, and clients with a default timeout (`httpx`, the cloud "
+            "SDKs). [threadpool.md](../threadpool.md) gives the pool sizes with their sources "
+            "and how to raise AnyIO's limit."
+        ),
+    ),
+    Rule(
+        code="ASL802",
+        name="threadpool-connection-deadlock",
+        category="",
+        summary="Plain `def` route keeps a pooled database connection from a `yield` "
+        "dependency while it waits for another threadpool token",
+        level="warning",
+        why=(
+            "A plain `def` generator dependency that yields a sync database session closes it "
+            "only after the response is sent. Once a query through the session has checked a "
+            "connection out of the pool, the session keeps it until `commit()`, `rollback()` "
+            "or `close()`; if FastAPI then needs another of AnyIO's 40 threadpool tokens for "
+            "the same request (to run the plain `def` route after a plain `def` dependency that "
+            "queried, or to validate a plain `def` route's response model), the request holds "
+            "a connection while it waits for a token. Under load, when more requests wait than "
+            "the pool has connections (SQLAlchemy's default is 5 plus 10 overflow), the "
+            "requests holding connections wait for tokens held by requests waiting for "
+            "connections, and the app stalls until the pool's timeout fails them "
+            "(fastapi/fastapi#3205, #12066). Raising the limit with "
+            "`anyio.to_thread.current_default_thread_limiter().total_tokens = N` in the "
+            "lifespan only moves the threshold."
+        ),
+        bad=(
+            "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
+            "    finally:\n        db.close()\n\n"
+            "@app.get('/items', response_model=list[ItemOut])\n"
+            "def list_items(db: Session = Depends(get_db)):\n"
+            "    return db.query(Item).all()"
+        ),
+        good=(
+            "@app.get('/items', response_model=list[ItemOut])\n"
+            "def list_items():\n"
+            "    with SessionLocal() as db:\n"
+            "        return [ItemOut.model_validate(item) for item in db.query(Item).all()]"
+        ),
+        silenced_line="def list_items(db: Session = Depends(get_db)):",
+        details=(
+            "Reported at the route's `def` line when, for the same request, a query through the "
+            "session (in a plain `def` dependency that received it, or in the route when it has "
+            "a response model to validate) is not followed by `commit()`, `rollback()` or "
+            "`close()`, directly or in the project function the session is last passed to. A "
+            "route that may return a `Response` (sent without validation) is not reported for "
+            "its response. [threadpool.md](../threadpool.md) explains the deadlock and its "
+            "sources (fastapi/fastapi#3205, #12066)."
+        ),
+    ),
+    Rule(
+        code="ASL803",
+        name="sync-dependency-could-be-async",
+        category="",
+        summary="Plain `def` dependency does no blocking work: it costs a thread hop per request",
+        level="note",
+        why=(
+            "FastAPI runs every plain `def` dependency in AnyIO's threadpool (40 tokens shared "
+            "with sync routes, background tasks, `run_in_threadpool`, `UploadFile` and "
+            "`FileResponse`), so one that only reads a header or returns a setting still waits "
+            "for a free token and a thread switch on every request, and while 40 slow handlers "
+            "hold the tokens (`anyio.to_thread.current_default_thread_limiter().total_tokens` "
+            "raises the limit) it waits behind them. As an `async def` it runs on the event "
+            "loop at the cost of a function call."
+        ),
+        bad=(
+            "def get_token(authorization: str = Header()):\n"
+            "    return authorization.removeprefix('Bearer ')"
+        ),
+        good=(
+            "async def get_token(authorization: str = Header()):\n"
+            "    return authorization.removeprefix('Bearer ')"
+        ),
+        silenced_line="def get_token(authorization: str = Header()):",
+        details=(
+            "Reported at the `def` line of a module-level, undecorated, non-generator dependency "
+            "whose every call is proven cheap: builtins, methods of `str` / `dict` ... "
+            "parameters, the request's headers and query parameters, `HTTPException`, pydantic "
+            "models, and project helpers that are cheap in turn. A safe fix (`def` -> "
+            "`async def`) is offered when every mention of the name in the project is its "
+            "definition, an import, `Depends(...)` / `Security(...)` or a "
+            "`dependency_overrides` key. [threadpool.md](../threadpool.md) has the details."
+        ),
+    ),
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
-# When one call reaches APIs of several codes, the one it is reported under is the costliest:
-# an unbounded wait on the network first, then sleeps and waits, subprocesses, CPU, files.
-_COST_RANK = {
-    "http": 0,
-    "network": 0,
-    "database": 0,
-    "cache": 0,
-    "queue": 0,
-    "sdk": 0,
-    "sleep": 1,
-    "wait": 1,
-    "process": 2,
-    "cpu": 3,
-    "file": 4,
+# Cost classes, costliest first: how long one call can hold the thread it runs on. A wait on
+# the network (or a sleep, or another thread) lasts as long as the other side takes; a query
+# a round trip to the database; then a child process, CPU work, file I/O, and a stat of a file.
+COST_CLASSES: tuple[str, ...] = ("wait", "database", "subprocess", "cpu", "file", "metadata")
+COST_LABELS: dict[str, str] = {
+    "wait": "unbounded network or thread wait",
+    "database": "database round trip",
+    "subprocess": "child process",
+    "cpu": "CPU-heavy work",
+    "file": "file I/O",
+    "metadata": "file metadata",
 }
+_CATEGORY_COST = {
+    "http": "wait",
+    "network": "wait",
+    "cache": "wait",
+    "queue": "wait",
+    "sdk": "wait",
+    "sleep": "wait",
+    "wait": "wait",
+    "database": "database",
+    "process": "subprocess",
+    "cpu": "cpu",
+    "file": "file",
+}
+# codes that report no single catalog category: the cost of what they report
+_CODE_COST = {"ASL801": "wait", "ASL802": "database"}
+# SARIF `rank` (0-100, higher is more important) of each class; no class ranks lowest
+_SARIF_RANK = {"wait": 90.0, "database": 75.0, "subprocess": 60.0, "cpu": 45.0, "file": 30.0}
+_SARIF_RANK["metadata"] = 15.0
+
+
+def category_cost(category: str) -> str:
+    """The cost class of a catalog category ("" for none: a custom or engine rule)."""
+    return _CATEGORY_COST.get(category, "")
+
+
+def code_cost(code: str) -> str:
+    """The cost class a code's findings have by default ("" for ASL001 and project rules)."""
+    rule = BY_CODE.get(code)
+    if rule is None:
+        return ""
+    return _CODE_COST.get(code) or category_cost(rule.category)
+
+
+def class_rank(cost: str) -> int:
+    """Lower is costlier; no cost class comes last."""
+    return COST_CLASSES.index(cost) if cost in COST_CLASSES else len(COST_CLASSES)
 
 
 def cost_rank(code: str) -> int:
     """Lower is costlier; codes of no catalog category (project rules) come last."""
-    rule = BY_CODE.get(code)
-    return _COST_RANK.get(rule.category, 5) if rule is not None else 5
+    return class_rank(code_cost(code))
+
+
+def sarif_rank(cost: str) -> float:
+    return _SARIF_RANK.get(cost, 5.0)
 
 
 BY_CATEGORY: dict[str, Rule] = {rule.category: rule for rule in RULES if rule.category}

@@ -27,6 +27,7 @@ DEFAULT_MAX_CHAIN = 8
 DEFAULT_LIBRARY_ANALYSIS = False
 DEFAULT_LIBRARY_MAX_FILES = 600
 DEFAULT_LIBRARY_MAX_SECONDS = 15.0
+OFFLOADS = ("to_thread", "threadpool")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Settings:
     python: Optional[str] = None  # the analysed project's interpreter or environment
     library_max_files: int = DEFAULT_LIBRARY_MAX_FILES
     library_max_seconds: float = DEFAULT_LIBRARY_MAX_SECONDS
+    # the offload FastAPI code is told to use: "to_thread" (`asyncio.to_thread`, the loop's
+    # default executor) or "threadpool" (`run_in_threadpool`, AnyIO's 40-token pool)
+    offload: str = "to_thread"
     # import roots for every file of the run (`src`, like ruff's): absolute paths
     src: tuple[str, ...] = ()
     respect_gitignore: bool = True  # discovery skips what `.gitignore` files ignore
@@ -86,7 +90,15 @@ class Settings:
             else None
         )
         return repr(
-            (self.allow, self.extra_entries, self.max_chain, self.custom_rules, library, self.src)
+            (
+                self.allow,
+                self.extra_entries,
+                self.max_chain,
+                self.custom_rules,
+                library,
+                self.src,
+                self.offload,
+            )
         )
 
 
@@ -105,6 +117,7 @@ _KEYS = {
     "python",
     "library-max-files",
     "library-max-seconds",
+    "offload",
     "src",
     "respect-gitignore",
     "function",
@@ -228,6 +241,14 @@ def from_table(table: Mapping[str, Any], source: str) -> Settings:
         if not isinstance(value, bool):
             raise ConfigError(f"{_in(source)}`respect-gitignore` must be true or false")
         settings = replace(settings, respect_gitignore=value)
+    if "offload" in table:
+        value = table["offload"]
+        if value not in OFFLOADS:
+            raise ConfigError(
+                f"{_in(source)}`offload` must be one of "
+                f"{', '.join(repr(o) for o in OFFLOADS)}, got {value!r}"
+            )
+        settings = replace(settings, offload=value)
     if "src" in table:
         # relative to the pyproject.toml that names them
         directory = Path(source).parent

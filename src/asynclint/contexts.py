@@ -23,14 +23,17 @@ from asynclint.expr import (
     walk,
 )
 from asynclint.fastapi_model import (
+    BACKGROUND_ADD_TASK,
     MIDDLEWARE_BASES,
     ROUTE_METHODS,
+    ROUTE_OWNERS,
+    THREADPOOL_KINDS,
     WEBSOCKET_METHODS,
     Context,
     ContextKind,
     event_kind,
 )
-from asynclint.resolve import ClassKey, FuncKey, PFunc, Resolver, Scope
+from asynclint.resolve import ClassKey, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
 
@@ -56,6 +59,7 @@ class Contexts:
         self._added_routes: dict[FuncKey, tuple[str, str]] = {}
         self._includes: dict[tuple[str, str], list[tuple[str, Optional[tuple[str, str]]]]] = {}
         self.exception_handlers: set[FuncKey] = set()
+        self.background_tasks: set[FuncKey] = set()
         self._modules = modules
         self._awaited: Optional[set[FuncKey]] = None
         for module in modules:
@@ -89,12 +93,27 @@ class Contexts:
             for site in function.calls:
                 if site.kind is SiteKind.CALL:
                     self._registrations(site.func, site.args, site.kwargs, inner)
+                    if isinstance(site.func, Attr) and site.func.attr == "add_task":
+                        self._background_task(site.func, site.first, inner)
         module_scope = Scope(path, None)
         for site in module.module_calls:
             self._registrations(site.func, site.args, site.kwargs, module_scope)
         for binding in module.globals:
             self._dependencies_in(binding.value, module_scope)
             self._lifespan_in(binding.value, module_scope)
+
+    def _background_task(self, func: Attr, task: OptExpr, scope: Scope) -> None:
+        """`background_tasks.add_task(fn, ...)` on FastAPI's / Starlette's `BackgroundTasks`."""
+        callee = self.resolver.value(func, scope)
+        if not (
+            isinstance(callee, Inst)
+            and isinstance(callee.type, str)
+            and f"{callee.type}.{callee.path}" in BACKGROUND_ADD_TASK
+        ):
+            return
+        target = self.resolver.value(task, scope)
+        if isinstance(target, PFunc):
+            self.background_tasks.add(target.key)
 
     def _exception_handler(self, e: OptExpr, scope: Scope) -> None:
         handler = self.resolver.value(e, scope)
@@ -163,6 +182,47 @@ class Contexts:
         if function.is_async:
             return True
         return self._event(key, function) is not None
+
+    def threadpool_context(self, key: FuncKey, function: FunctionSummary) -> Optional[Context]:
+        """Where FastAPI runs a plain `def` in AnyIO's threadpool (a route, a dependency, a
+        background task), or None when it does not."""
+        if function.is_async or not (
+            key in self.dependencies
+            or key in self.background_tasks
+            or key in self._added_routes
+            or any(_route_decorator(decorator) for decorator in function.decorators)
+        ):
+            return None  # most functions: nothing registers them with FastAPI
+        if self._event(key, function) is not None:
+            return None
+        if key in self.background_tasks:
+            name = display_name(function.qualname)
+            return Context(ContextKind.BACKGROUND_TASK, f"background task `{name}`", True)
+        context = self.context(key, function)
+        if context.kind not in THREADPOOL_KINDS:
+            return None
+        if context.kind is ContextKind.ROUTE and not self._framework_route(key, function):
+            return None
+        return context
+
+    def _framework_route(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """The route decorator's receiver is a FastAPI (or Starlette) app or router, or, when
+        its type is unknown, the module imports FastAPI: Flask's `@app.route` is not one."""
+        if key in self._added_routes:
+            return True
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            found = _decorator_call(decorator)
+            if found is None or found.method not in ROUTE_METHODS:
+                continue
+            owner = self.resolver.value(found.receiver, scope)
+            if isinstance(owner, Inst) and isinstance(owner.type, str):
+                return owner.type.startswith(ROUTE_OWNERS)
+            if owner is not None:
+                return False
+            module = self.resolver.module(key.path)
+            return any(i.module.split(".")[0] == "fastapi" for i in module.imports)
+        return False
 
     def _event(self, key: FuncKey, function: FunctionSummary) -> Optional[str]:
         for decorator in function.decorators:
@@ -233,6 +293,11 @@ class Contexts:
         prefix, parent = parents[0]
         above = self._binding_prefix(parent, seen) if parent else ""
         return above + prefix.rstrip("/") + own
+
+
+def _route_decorator(decorator: OptExpr) -> bool:
+    found = _decorator_call(decorator)
+    return found is not None and found.method in ROUTE_METHODS
 
 
 def _methods(e: OptExpr) -> str:

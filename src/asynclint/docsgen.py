@@ -58,6 +58,8 @@ class DocsError(Exception):
 
 
 def _what_it_does(rule: Rule) -> str:
+    if rule.details:
+        return f"{rule.summary}.\n\n{rule.details}"
     if not rule.category:
         return f"{rule.summary}."
     return (
@@ -68,6 +70,10 @@ def _what_it_does(rule: Rule) -> str:
         f"The APIs it covers are the catalog entries of category `{rule.category}` "
         "(`rules/*.toml`)."
     )
+
+
+def _where_silenced(rule: Rule) -> str:
+    return " (the `def` line it is reported on)" if rule.silenced_line.startswith("def ") else ""
 
 
 def render_page(rule: Rule) -> str:
@@ -81,10 +87,10 @@ def render_page(rule: Rule) -> str:
         f"## Example\n\n```python\n{rule.bad}\n```\n\n"
         f"Use instead:\n\n```python\n{rule.good}\n```\n\n"
         "## How to silence it\n\n"
-        "On one line, with a comment at the end of the line:\n\n"
+        f"On one line, with a comment at the end of the line{_where_silenced(rule)}:\n\n"
         "```python\n"
-        f"blocking_call()  # noqa: {rule.code}\n"
-        f"blocking_call()  # asynclint: ignore[{rule.code}]\n"
+        f"{rule.silenced_line}  # noqa: {rule.code}\n"
+        f"{rule.silenced_line}  # asynclint: ignore[{rule.code}]\n"
         "```\n\n"
         "For the whole project, in `pyproject.toml`:\n\n"
         "```toml\n"

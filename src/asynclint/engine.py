@@ -13,25 +13,25 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, structural, unused
+from asynclint import advice, structural, threadpool, unused
 from asynclint.cache import Summaries, library_cache_dir
-from asynclint.callgraph import CallGraph, Target
+from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import FixSpec
-from asynclint.codes import BY_CATEGORY, PARSE_ERROR, cost_rank
+from asynclint.codes import BY_CATEGORY, PARSE_ERROR, class_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
 from asynclint.deep import run_deep
 from asynclint.discover import DiscoveryError, discover
-from asynclint.expr import Attr, Call, Enter, Name, OptExpr, source_text
-from asynclint.fastapi_model import Context, can_be_plain_def, can_reach_loop
+from asynclint.expr import NONE, Attr, Call, Enter, Name, OptExpr, source_text
+from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def, can_reach_loop
 from asynclint.filesystem import FileSystem
 from asynclint.findings import Finding, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.library import Budget, Environment, Libraries, find_environment
 from asynclint.paths import display
 from asynclint.project import Project
-from asynclint.resolve import ClassKey, FuncKey, Inst, Resolver, Scope
+from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope
 from asynclint.summary import (
     CallSite,
     FunctionSummary,
@@ -178,7 +178,7 @@ def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
 
 def one_per_call(findings: Sequence[Finding]) -> list[Finding]:
     """One finding per call site: a call that reaches APIs of several codes is reported under
-    the costliest (see ``codes.cost_rank``), shortest chain first; the others ride along in
+    the costliest (see ``codes.COST_CLASSES``), shortest chain first; the others ride along in
     ``also``. Runs after selection, so ignoring one code shows the next, never nothing."""
     by_site: dict[tuple[str, int, int, int, int], list[Finding]] = {}
     out: list[Finding] = []
@@ -189,7 +189,7 @@ def one_per_call(findings: Sequence[Finding]) -> list[Finding]:
         site = (finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
         by_site.setdefault(site, []).append(finding)
     for group in by_site.values():
-        group.sort(key=lambda f: (cost_rank(f.code), len(f.chain) + f.chain_cut, f.code))
+        group.sort(key=lambda f: (class_rank(f.cost), len(f.chain) + f.chain_cut, f.code))
         first, rest = group[0], group[1:]
         if rest:
             also = tuple((f.code, f.api) for f in rest)
@@ -263,6 +263,8 @@ def _analyse(
     explored = {str(path) for path in roots_in} if roots_in is not None else None
     if explored is not None and any(s.noqa for s in targets if s.path in explored):
         explored = None
+    # plain `def` routes, dependencies and background tasks: FastAPI's threadpool runs them
+    pooled: list[tuple[FuncKey, FunctionSummary, Context]] = []
     for summary in targets:
         if explored is not None and summary.path not in explored:
             continue
@@ -270,7 +272,11 @@ def _analyse(
             key = FuncKey(summary.path, qualname)
             if contexts.runs_on_loop(key, function):
                 roots.append((key, function))
-    graph.explore(key for key, _ in roots)
+            else:
+                context = contexts.threadpool_context(key, function)
+                if context is not None:
+                    pooled.append((key, function, context))
+    graph.explore([*(key for key, _ in roots), *(key for key, _, _ in pooled)])
     reader = _reader(paths, contents, summaries.files)
     builder = _Builder(project, graph, contexts, settings, reader)
     findings: list[Finding] = []
@@ -295,6 +301,9 @@ def _analyse(
         findings.append(builder.parse_error(summary))
     for key, function in roots:
         findings += builder.function_findings(key, function)
+    sources = [data for data, _ in contents if data is not None]
+    for key, function, context in pooled:
+        findings += builder.threadpool_findings(key, function, context, sources)
     custom_silenced: dict[str, set[tuple[int, str]]] = {}
     if settings.custom_rules:
         # every selected file, not only those the pre-scan picked: a rule with
@@ -490,6 +499,7 @@ class _Builder:
                 spec,
                 plain_def,
                 source_text(site.func),
+                self._offload(key, context),
             )
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
@@ -509,7 +519,328 @@ class _Builder:
         if target.api is not None:
             return [target.api.info.code]
         assert target.function is not None
-        return list(self.graph.facts(target.function))
+        # an unbounded wait is a threadpool fact, reported only for plain `def` handlers
+        return [code for code in self.graph.facts(target.function) if code != HOLD]
+
+    # -- FastAPI's threadpool (see ``threadpool``) ----------------------------------------
+
+    def threadpool_findings(
+        self,
+        key: FuncKey,
+        function: FunctionSummary,
+        context: Context,
+        sources: Sequence[bytes],
+    ) -> list[Finding]:
+        """ASL801 for each call of a plain `def` handler that reaches an unbounded wait, and
+        ASL803 for a plain `def` dependency that does nothing needing a thread."""
+        out: list[Finding] = []
+        seen: set[int] = set()
+        graph = self.graph
+        for site, target in graph.edges(key):
+            if id(site) in seen or graph.suppressed(key, site, threadpool.HOLD):
+                continue
+            if target.api is not None:
+                if not graph.holds(site, target.api):
+                    continue
+            elif target.function is None or threadpool.HOLD not in graph.facts(target.function):
+                continue
+            found = self._finding(key, function, context, site, target, threadpool.HOLD)
+            if found is None:
+                continue
+            seen.add(id(site))
+            api = target.api.name if target.api is not None else found.api
+            bound = graph.catalog.bound(api)
+            wait = threadpool.Wait(
+                sleep=bound is None and _category(graph, api) == "sleep",
+                argument=bound.argument if bound is not None else "",
+            )
+            out.append(
+                replace(
+                    found,
+                    code=threadpool.HOLD,
+                    message=threadpool.hold_message(found, wait),
+                    advice=threadpool.hold_advice(found, wait),
+                    cost="wait",
+                )
+            )
+        if context.kind is ContextKind.DEPENDENCY and self._could_be_async(key, function):
+            out.append(self._could_be_async_finding(key, function, context, sources))
+        if context.kind is ContextKind.ROUTE:
+            deadlock = self._deadlock(key, function, context)
+            if deadlock is not None:
+                out.append(deadlock)
+        return out
+
+    # -- ASL802: a pooled connection held across a threadpool hop ---------------------------
+
+    def _deadlock(
+        self, key: FuncKey, function: FunctionSummary, context: Context
+    ) -> Optional[Finding]:
+        """A plain `def` route whose request checks a connection out of a `def` `yield`
+        dependency's session in one threadpool step and still holds it when FastAPI needs
+        the next token: after a plain `def` dependency that queried (the route itself runs
+        next), or after the route queried when its response model is validated."""
+        if self.graph.suppressed(key, _def_site(function), threadpool.DEADLOCK):
+            return None
+        scope = Scope(key.path, function.parent)
+        found: Optional[tuple[str, str]] = None  # (generator, step)
+        validates = self._validates_response(key, function)
+        for param in function.params:
+            target = self.graph.resolver.provider(param.default, param.annotation, scope)
+            if not isinstance(target, PFunc):
+                continue
+            generator = self._session_generator(target.key)
+            if generator is not None:
+                if validates and self._holds_connection(key, function, param.name):
+                    found = (generator, "to validate the response after the route queried")
+                    break
+                continue
+            dependency = self.graph.resolver.function(target.key)
+            if dependency is None or dependency.is_async or dependency.is_generator:
+                continue
+            inner_scope = Scope(target.key.path, dependency.parent)
+            for inner in dependency.params:
+                provider = self.graph.resolver.provider(
+                    inner.default, inner.annotation, inner_scope
+                )
+                if not isinstance(provider, PFunc):
+                    continue
+                generator = self._session_generator(provider.key)
+                if generator is not None and self._holds_connection(
+                    target.key, dependency, inner.name
+                ):
+                    name = display_name(dependency.qualname)
+                    found = (generator, f"to run the route after dependency `{name}` queried")
+                    break
+            if found is not None:
+                break
+        if found is None:
+            return None
+        generator, step = found
+        lines = self.lines(key.path)
+        snippet = lines[function.line - 1] if 0 < function.line <= len(lines) else ""
+        column = self._column(key.path, function.line, function.column)
+        return Finding(
+            code=threadpool.DEADLOCK,
+            path=key.path,
+            line=function.line,
+            column=column,
+            end_line=function.line,
+            end_column=column + len("def ") + len(function.name),
+            message=threadpool.deadlock_message(context.label, generator, step),
+            advice=threadpool.deadlock_advice(generator),
+            function=display_name(function.qualname),
+            context=context.label,
+            snippet=snippet,
+            cost="database",
+        )
+
+    def _session_generator(self, key: FuncKey) -> Optional[str]:
+        """The name of a plain `def` generator dependency that yields a sync database session
+        or connection (a catalogued class of category `database`), else None."""
+        resolver = self.graph.resolver
+        function = resolver.function(key)
+        if function is None or function.is_async or not function.is_generator:
+            return None
+        yielded = resolver.yield_type(key)
+        if not isinstance(yielded, Inst) or not isinstance(yielded.type, str) or yielded.path:
+            return None
+        entry = self.graph.catalog.cls(yielded.type)
+        if entry is None or entry.info is None or entry.info.category != "database":
+            return None
+        return display_name(function.qualname)
+
+    def _holds_connection(self, key: FuncKey, function: FunctionSummary, name: str) -> bool:
+        """``function`` queries through its parameter ``name`` (a session) and its last use of
+        it does not give the connection back (`commit`, `rollback`, `close`), following the
+        last use into a project function it is passed to."""
+        uses = [site for site in function.calls if site.kind is SiteKind.CALL and _uses(site, name)]
+        if not uses:
+            return False
+        database = BY_CATEGORY["database"].code
+        queried = False
+        for site, target in self.graph.edges(key):
+            if not any(site is used for used in uses):
+                continue
+            if (target.api is not None and target.api.info.category == "database") or (
+                target.function is not None and database in self.graph.facts(target.function)
+            ):
+                queried = True
+        if not queried:
+            return False
+        return not self._releases_last(key, function, name, 0)
+
+    def _releases_last(
+        self, key: FuncKey, function: FunctionSummary, name: str, depth: int
+    ) -> bool:
+        """The last use of the session ``name`` in ``function`` gives its connection back
+        (`commit`, `rollback`, `close`), directly or in the project function it is passed to
+        last. Anything unknown keeps the connection."""
+        uses = [s for s in function.calls if s.kind is SiteKind.CALL and _uses(s, name)]
+        if not uses or depth > 3:
+            return False
+        last = max(uses, key=lambda site: (site.line, site.column))
+        func = last.func
+        if isinstance(func, Attr) and func.value == Name(name):
+            return func.attr in threadpool.RELEASES
+        callee = self.graph.resolver.value(func, Scope(key.path, function.qualname))
+        if not isinstance(callee, PFunc):
+            return False
+        inner = self.graph.resolver.function(callee.key)
+        received = _receiving_param(last, name, inner) if inner is not None else None
+        if inner is None or received is None:
+            return False
+        return self._releases_last(callee.key, inner, received, depth + 1)
+
+    def _may_return_response(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """A return value is (or may be) a `Response`, which FastAPI sends without validating
+        it: one typed as a `Response` class, or the unknown result of a project helper (such
+        helpers often build a `JSONResponse`)."""
+        resolver = self.graph.resolver
+        scope = Scope(key.path, function.qualname)
+        for value in function.return_values:
+            if value is None or value == NONE:
+                continue
+            resolved = resolver.value(value, scope)
+            if self._is_response(resolved):
+                return True
+            if (
+                resolved is None
+                and isinstance(value, Call)
+                and isinstance(resolver.value(value.func, scope), (PFunc, PClass))
+            ):
+                return True
+        return False
+
+    def _is_response(self, value: object) -> bool:
+        if isinstance(value, Inst) and isinstance(value.type, str) and not value.path:
+            return value.type.endswith("Response")
+        if isinstance(value, Inst) and isinstance(value.type, ClassKey) and not value.path:
+            bases = self.graph.resolver.library_bases(value.type)
+            return value.type.qualname.endswith("Response") or any(
+                base.endswith("Response") for base in bases
+            )
+        return False
+
+    def _validates_response(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """FastAPI builds a response field for the route (and, the route being a plain `def`,
+        validates the result in the threadpool): `response_model=` in its decorator, or a
+        return annotation that is not a `Response` class nor `None`."""
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            if not isinstance(decorator, Call):
+                continue
+            for keyword in decorator.kwargs:
+                if keyword.name == "response_model":
+                    return keyword.value != NONE and not self._may_return_response(key, function)
+        if self._may_return_response(key, function):
+            return False  # a `Response` is sent as it is, without validation
+        returns = function.returns
+        if returns is None or returns == NONE or returns == Name("None"):
+            return False
+        value = self.graph.resolver.value(returns, scope)
+        if isinstance(value, Ext) and value.name.endswith("Response"):
+            return False
+        if isinstance(value, PClass):
+            bases = self.graph.resolver.library_bases(value.key)
+            return not any(base.endswith("Response") for base in bases)
+        return True
+
+    def _could_be_async(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """A module-level, undecorated, non-generator `def` dependency whose every call is
+        known to do no I/O (see ``_cheap``)."""
+        if (
+            function.is_generator
+            or function.decorators
+            or function.parent is not None
+            or function.class_name is not None
+            or self.graph.suppressed(key, _def_site(function), threadpool.COULD_BE_ASYNC)
+        ):
+            return False
+        return self._cheap(key, function, 0)
+
+    def _cheap(self, key: FuncKey, function: FunctionSummary, depth: int) -> bool:
+        """Every call in ``function`` is proven not to block: a builtin, a method of a builtin
+        type or of the request, `HTTPException`, or a project function or class that is cheap
+        in turn. An unknown callee (an uncatalogued library) could do anything: not cheap."""
+        if self.graph.facts(key) or depth > 3:
+            return False
+        resolver = self.graph.resolver
+        scope = Scope(key.path, function.qualname)
+        for site in function.calls:
+            if site.kind is not SiteKind.CALL:
+                return False
+            callee = resolver.value(site.func, scope)
+            if isinstance(callee, Ext):
+                if not callee.name.startswith(_CHEAP_MODULES) and callee.name not in _CHEAP:
+                    return False
+            elif isinstance(callee, Inst) and isinstance(callee.type, str):
+                if not callee.type.startswith("builtins.") and not (
+                    callee.type in _REQUESTS and callee.path.split(".")[0] in _REQUEST_PARTS
+                ):
+                    return False
+            elif isinstance(callee, PFunc):
+                inner = resolver.function(callee.key)
+                if inner is None or inner.is_async or inner.is_generator or inner.decorators:
+                    return False
+                if not self._cheap(callee.key, inner, depth + 1):
+                    return False
+            elif isinstance(callee, PClass):
+                if not self._cheap_class(callee.key, depth):
+                    return False
+            elif not _builtin_method(site.func, function) and not self._pure_builtin(
+                site.func, key, function
+            ):
+                return False
+        return True
+
+    def _pure_builtin(self, func: OptExpr, key: FuncKey, function: FunctionSummary) -> bool:
+        """`min(limit, 100)`: a builtin the module and function do not rebind."""
+        return (
+            isinstance(func, Name)
+            and func.id in _PURE_BUILTINS
+            and func.id not in function.local_names
+            and func.id not in self.graph.resolver.module(key.path).names
+        )
+
+    def _cheap_class(self, cls: ClassKey, depth: int) -> bool:
+        resolver = self.graph.resolver
+        if not set(resolver.library_bases(cls)) <= _CHEAP_BASES:
+            return False
+        for dunder in ("__init__", "__post_init__"):
+            found = resolver.find_method(cls, dunder)
+            inner = resolver.function(found) if found is not None else None
+            if found is not None and (inner is None or not self._cheap(found, inner, depth + 1)):
+                return False
+        return True
+
+    def _could_be_async_finding(
+        self,
+        key: FuncKey,
+        function: FunctionSummary,
+        context: Context,
+        sources: Sequence[bytes],
+    ) -> Finding:
+        name = display_name(function.qualname)
+        lines = self.lines(key.path)
+        snippet = lines[function.line - 1] if 0 < function.line <= len(lines) else ""
+        column = self._column(key.path, function.line, function.column)
+        fixable = threadpool.only_injected(function.name, sources)
+        fix = self.planner.async_def(key.path, function) if fixable else None
+        return Finding(
+            code=threadpool.COULD_BE_ASYNC,
+            path=key.path,
+            line=function.line,
+            column=column,
+            end_line=function.line,
+            end_column=column + len("def ") + len(function.name),
+            message=threadpool.could_be_async_message(name),
+            advice=threadpool.could_be_async_advice(name, fixable),
+            function=name,
+            context=context.label,
+            snippet=snippet,
+            fix=fix,
+        )
 
     def _finding(
         self,
@@ -577,6 +908,7 @@ class _Builder:
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
             awaited_call=site.awaited,
             fastapi=context.framework or self._imports_fastapi(key.path),
+            offload=self.settings.offload,
             twin=self._twin(library_entry),
         )
         return Finding(
@@ -595,7 +927,14 @@ class _Builder:
             chain_cut=cut,
             snippet=snippet,
             inferred=self._inferred(library_entry),
+            cost=self.graph.catalog.cost(api.name, api.info.category),
         )
+
+    def _offload(self, key: FuncKey, context: Context) -> str:
+        """The offload form of a fix here: AnyIO's pool (`run_in_threadpool`) only in FastAPI
+        code of a project that prefers it; `asyncio.to_thread` everywhere else."""
+        fastapi = context.framework or self._imports_fastapi(key.path)
+        return self.settings.offload if fastapi else "to_thread"
 
     def _twin(self, entry: Optional[FuncKey]) -> str:
         libraries = self.graph.libraries
@@ -648,6 +987,79 @@ def _builds_with_item(function: FunctionSummary, site: CallSite) -> bool:
         and (other.line, other.column) == (site.line, site.column)
         for other in function.calls
     )
+
+
+def _category(graph: CallGraph, api: str) -> str:
+    entry = graph.catalog.function(api)
+    if entry is not None and entry.info is not None:
+        return entry.info.category
+    return ""
+
+
+def _uses(site: CallSite, name: str) -> bool:
+    """The call is a method of ``name``, of what its methods return, or passes it
+    (`db.execute(...)`, `db.query(User).filter(...).first()`, `crud.get(db, 1)`)."""
+    target = Name(name)
+    node = site.func
+    while isinstance(node, (Attr, Call)):
+        node = node.value if isinstance(node, Attr) else node.func
+        if node == target:
+            return True
+    return target in site.positional or any(k.value == target for k in site.keywords)
+
+
+def _receiving_param(site: CallSite, name: str, callee: FunctionSummary) -> Optional[str]:
+    """The parameter of ``callee`` that ``site`` passes ``name`` to."""
+    for keyword in site.keywords:
+        if keyword.value == Name(name):
+            return keyword.name if keyword.name in callee.param_map else None
+    if site.spread:
+        return None
+    positions = [p.name for p in callee.params]
+    if callee.class_name is not None and positions and positions[0] in ("self", "cls"):
+        positions = positions[1:]
+    for index, argument in enumerate(site.positional):
+        if argument == Name(name) and index < len(positions):
+            return positions[index]
+    return None
+
+
+def _builtin_method(func: OptExpr, function: FunctionSummary) -> bool:
+    """`token.split(" ")` on a parameter annotated with a builtin type (`token: str`) that the
+    function never rebinds: the resolver leaves builtin types untyped."""
+    if not (isinstance(func, Attr) and isinstance(func.value, Name)):
+        return False
+    param = function.param_map.get(func.value.id)
+    return (
+        param is not None
+        and isinstance(param.annotation, Name)
+        and param.annotation.id in _BUILTIN_TYPES
+        and func.value.id not in function.assigned
+    )
+
+
+_PURE_BUILTINS = frozenset(
+    {"abs", "all", "any", "bool", "dict", "enumerate", "float", "getattr", "hasattr", "int"}
+    | {"isinstance", "len", "list", "max", "min", "range", "repr", "round", "set", "sorted"}
+    | {"str", "sum", "tuple", "zip", "ValueError", "KeyError", "TypeError", "PermissionError"}
+)
+_BUILTIN_TYPES = frozenset({"str", "int", "float", "bool", "bytes", "dict", "list", "set"})
+
+
+def _def_site(function: FunctionSummary) -> CallSite:
+    """A stand-in site on the `def` line, so `# noqa: ASL803` there silences ASL803."""
+    return CallSite(None, (), (), function.line, function.column, function.line, function.column)
+
+
+# callees a cheap dependency may make: builtins, exceptions it raises, typing helpers
+_CHEAP_MODULES = ("builtins.", "typing.")
+_CHEAP = frozenset({"fastapi.HTTPException", "starlette.exceptions.HTTPException"})
+_CHEAP_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel", "builtins.object"})
+_REQUESTS = frozenset({"fastapi.Request", "starlette.requests.Request", "fastapi.requests.Request"})
+# parts of a request that are already in memory when a dependency runs
+_REQUEST_PARTS = frozenset(
+    {"headers", "query_params", "path_params", "cookies", "url", "client", "state", "scope"}
+)
 
 
 _PARSE_ADVICE = {

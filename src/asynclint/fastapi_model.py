@@ -56,6 +56,7 @@ class ContextKind(str, Enum):
     SHUTDOWN_HANDLER = "shutdown handler"
     EVENT_HANDLER = "event handler"  # another event name passed to `add_event_handler`
     LIFESPAN = "lifespan"
+    BACKGROUND_TASK = "background task"  # `background_tasks.add_task(fn)`
     ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
 
 
@@ -76,6 +77,14 @@ def event_kind(event: str) -> ContextKind:
 
 # handlers FastAPI runs in its threadpool when they are a plain `def`
 PLAIN_DEF_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY)
+# ... and, as a plain `def`, take one of AnyIO's 40 threadpool tokens while they run
+THREADPOOL_KINDS = (ContextKind.ROUTE, ContextKind.DEPENDENCY, ContextKind.BACKGROUND_TASK)
+# `add_task` of these runs a plain `def` in the threadpool after the response
+BACKGROUND_ADD_TASK = frozenset(
+    {"fastapi.BackgroundTasks.add_task", "starlette.background.BackgroundTasks.add_task"}
+)
+# receivers of route decorators: an app or router of these frameworks (not Flask's `route`)
+ROUTE_OWNERS = ("fastapi.", "starlette.")
 
 
 def can_be_plain_def(function: FunctionSummary, context: Context, awaited: bool) -> bool:
@@ -99,9 +108,15 @@ _LOOP_MARKERS = re.compile(
 )
 # substrings every marker contains: most files hold none, and `in` is far cheaper than a regex
 _MARKER_WORDS = (b"async", *(name.encode() for name in _MARKER_NAMES))
+# A file that imports FastAPI can also hold plain `def` routes, dependencies and background
+# tasks, which FastAPI runs in its threadpool (the ASL8xx rules): looked for only in files
+# that name it, so the scan of other files costs what it did
+_FASTAPI_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.MULTILINE)
 
 
 def can_reach_loop(source: bytes) -> bool:
+    if b"fastapi" in source and _FASTAPI_IMPORT.search(source) is not None:
+        return True
     if not any(word in source for word in _MARKER_WORDS):
         return False
     return _LOOP_MARKERS.search(source) is not None

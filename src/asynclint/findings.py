@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Optional
 
-from asynclint.codes import BY_CODE, Rule
+from asynclint.codes import BY_CODE, Rule, class_rank
 from asynclint.paths import display
 
 
@@ -74,6 +75,9 @@ class Finding:
     # inferred from library source, not from a catalog entry: the distribution whose source
     # the chain runs through ("fakesdk 1.0"); "" for a catalogued finding
     inferred: str = ""
+    # the cost class of what the call reaches (`codes.COST_CLASSES`); "" for a finding that
+    # is no blocking call (ASL001, ASL803, a project's own rules)
+    cost: str = ""
 
     @property
     def rule(self) -> Rule:
@@ -97,3 +101,15 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
+
+    def cost_key(self) -> tuple[int, str, int, int, str]:
+        """Costliest first (`--sort cost`), then by place."""
+        return (class_rank(self.cost), *self.sort_key())
+
+
+SORTS = ("path", "cost")
+
+
+def ordered(findings: Iterable[Finding], sort: str = "path") -> list[Finding]:
+    """``findings`` by place (``path``) or costliest first (``cost``)."""
+    return sorted(findings, key=Finding.cost_key if sort == "cost" else Finding.sort_key)

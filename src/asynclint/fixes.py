@@ -213,23 +213,32 @@ def _parenthesise(node: SgNode, text: str) -> str:
     return text
 
 
-def _offload(module: str, callee: str, call: SgNode) -> str:
-    """`await asyncio.to_thread(callee, <the call's arguments>)`, the arguments (with any
-    comments and line breaks between them) copied as they are written."""
+def _offload(module: str, callee: str, call: SgNode, function: str = "to_thread") -> str:
+    """`await asyncio.to_thread(callee, <the call's arguments>)` (or another module's
+    ``function``: `fastapi.concurrency.run_in_threadpool`), the arguments (with any comments and
+    line breaks between them) copied as they are written."""
+    run = f"await {module}.{function}"
     arguments = call.field("arguments")
     if arguments is None:
-        return f"await {module}.to_thread({callee})"
+        return f"{run}({callee})"
     if arguments.kind() == "generator_expression":
         # `f(x for x in y)`: the genexp is the one argument, keep its parens
-        return f"await {module}.to_thread({callee}, {arguments.text()})"
+        return f"{run}({callee}, {arguments.text()})"
     inner = arguments.text()[1:-1]
     if not _has_comment(arguments) and "\n" not in inner and "\r" not in inner:
         inner = inner.strip()
-        return f"await {module}.to_thread({callee}{', ' if inner else ''}{inner})"
+        return f"{run}({callee}{', ' if inner else ''}{inner})"
     if not any(c.is_named() and c.kind() != "comment" for c in arguments.children()):
-        return f"await {module}.to_thread({callee}{inner})"  # only comments: keep them
+        return f"{run}({callee}{inner})"  # only comments: keep them
     # a comment may end the last line: the closing parenthesis stays where it was
-    return f"await {module}.to_thread({callee},{inner if inner[:1].isspace() else ' ' + inner})"
+    return f"{run}({callee},{inner if inner[:1].isspace() else ' ' + inner})"
+
+
+# the module and function of each offload form (`offload` in [tool.asynclint])
+_OFFLOAD_FORMS = {
+    "to_thread": ("asyncio", "to_thread"),
+    "threadpool": ("fastapi.concurrency", "run_in_threadpool"),
+}
 
 
 def _rewrite(spec: FixSpec, name: str, call: SgNode, rewrite: str) -> Optional[tuple[str, str]]:
@@ -314,7 +323,10 @@ class Planner:
         spec: Optional[FixSpec],
         plain_def: bool,
         callee_name: str,
+        offload: str = "to_thread",
     ) -> Optional[Fix]:
+        """The fix of one finding; ``offload`` is the form an offload takes (`to_thread`, or
+        `threadpool` for FastAPI code whose project prefers AnyIO's pool)."""
         if site.kind != "call" or site.lambda_owner is not None:
             return None
         source = self.source(path)
@@ -341,13 +353,14 @@ class Planner:
                     return Fix(f"replace with `{shown}`", spec.safety, tuple(edits), source.digest)
         callee = call.field("function")
         assert callee is not None
-        named = self._modules(source, summary, function, call, ("asyncio",))
+        module, run = _OFFLOAD_FORMS.get(offload, _OFFLOAD_FORMS["to_thread"])
+        named = self._modules(source, summary, function, call, (module,))
         if named is None:
             return None
         spelled, imports = named
-        wrapped = _offload(spelled["asyncio"], callee.text(), call)
+        wrapped = _offload(spelled[module], callee.text(), call, run)
         return Fix(
-            f"run `{callee_name}` in a worker thread with `await asyncio.to_thread(...)`",
+            f"run `{callee_name}` in a worker thread with `await {run}(...)`",
             "unsafe",
             (_edit(source, call, _parenthesise(call, wrapped)), *imports),
             source.digest,
@@ -417,6 +430,23 @@ class Planner:
             (i.level, i.module, i.name) == (0, name, None) for i in imports
         )
         return "module" if only_imports and plain else "other"
+
+    def async_def(self, path: str, function: FunctionSummary) -> Optional[Fix]:
+        """`def dep(...)` -> `async def dep(...)`: for a dependency only FastAPI calls, whose
+        body does nothing that needs a thread (ASL803), the same result on the event loop."""
+        source = self.source(path)
+        if source is None:
+            return None
+        for node in source.functions_on_line(function.line):
+            children = node.children()
+            if not children or children[0].kind() != "def":
+                continue
+            start = children[0].range().start
+            edit = Edit(
+                start.line + 1, start.column + 1, start.line + 1, start.column + 1, "async "
+            )
+            return Fix(f"make `{function.name}` an `async def`", "safe", (edit,), source.digest)
+        return None
 
     def _plain_def(self, source: SourceFile, function: FunctionSummary) -> Optional[Fix]:
         for node in source.functions_on_line(function.line):

@@ -908,6 +908,26 @@ class Resolver:
                         return dependency
         return None
 
+    def provider(self, default: OptExpr, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
+        """The dependency that provides a parameter: ``dep`` in a ``Depends(dep)`` default, or
+        in ``Annotated[X, Depends(dep)]`` (or an alias of it) as its annotation."""
+        found = self.depends_target(default, scope)
+        if found is not None or hint is None or depth > 8:
+            return found
+        if isinstance(hint, (Name, Attr)):
+            value = self.value(hint, scope)
+            if isinstance(value, TypeForm):
+                return self.provider(None, value.expr, value.scope, depth + 1)
+            return None
+        if isinstance(hint, Subscript):
+            base = self.value(hint.value, scope)
+            if isinstance(base, Ext) and base.name in _ANNOTATED:
+                for item in hint.items[1:]:
+                    target = self.depends_target(item, scope)
+                    if target is not None:
+                        return target
+        return None
+
     def depends_target(self, e: OptExpr, scope: Scope) -> Value:
         """``dep`` in ``Depends(dep)``, or None when ``e`` is not a ``Depends`` call."""
         if not isinstance(e, Call):

@@ -31,7 +31,12 @@ def test_shape() -> None:
     assert list(data) == ["version", "tool", "findings", "summary"]
     assert data["version"] == 1
     assert data["tool"] == {"name": "asynclint", "version": __version__}
-    assert data["summary"] == {"count": 2, "files": 2, "by_code": {"ASL101": 1, "ASL301": 1}}
+    assert data["summary"] == {
+        "count": 2,
+        "files": 2,
+        "by_code": {"ASL101": 1, "ASL301": 1},
+        "by_cost": {},
+    }
     # sorted by path: "app dir/..." < "app/..."
     assert [finding["code"] for finding in data["findings"]] == ["ASL101", "ASL301"]
 
@@ -57,6 +62,7 @@ def test_direct_finding() -> None:
         "also": [],
         "related": [],
         "inferred": "",
+        "cost": "",
         "snippet": "    return requests.get(url).json()",
         "fix": None,
         "docs": "https://github.com/asynclint/asynclint/blob/main/docs/rules/ASL101.md",
@@ -76,7 +82,7 @@ def test_chained_finding() -> None:
 def test_empty() -> None:
     data = load([])
     assert data["findings"] == []
-    assert data["summary"] == {"count": 0, "files": 0, "by_code": {}}
+    assert data["summary"] == {"count": 0, "files": 0, "by_code": {}, "by_cost": {}}
 
 
 def test_files_counts_distinct_paths() -> None:
@@ -85,6 +91,7 @@ def test_files_counts_distinct_paths() -> None:
         "count": 2,
         "files": 1,
         "by_code": {"ASL101": 2},
+        "by_cost": {},
     }
 
 
@@ -119,3 +126,14 @@ def test_fix_is_carried_with_its_edits() -> None:
             {"line": 1, "column": 1, "end_line": 1, "end_column": 1, "content": "import asyncio\n"},
         ],
     }
+
+
+def test_cost_and_sort_by_cost() -> None:
+    cheap = dataclasses.replace(DIRECT, path="a.py", cost="metadata")
+    costly = dataclasses.replace(DIRECT, path="z.py", cost="wait")
+    data = json_format.build([cheap, costly], root=ROOT, sort="cost")
+    assert [f["path"] for f in data["findings"]] == ["z.py", "a.py"]
+    assert [f["cost"] for f in data["findings"]] == ["wait", "metadata"]
+    assert data["summary"]["by_cost"] == {"wait": 1, "metadata": 1}
+    by_path = json_format.build([costly, cheap], root=ROOT)
+    assert [f["path"] for f in by_path["findings"]] == ["a.py", "z.py"]

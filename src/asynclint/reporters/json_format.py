@@ -25,6 +25,8 @@ meaning (new fields may be added without a bump)::
           "chain_cut": 0,                 # hops left out of `chain` (it was too long)
           "also": [{"code": "ASL301", "api": "builtins.open"}],   # other APIs the call reaches
           "inferred": "",                 # "fakesdk 1.0" when inferred from library source
+          "cost": "wait",                 # cost class: wait | database | subprocess | cpu |
+                                          # file | metadata ("" for ASL001, ASL803)
           "snippet": "    return ...",    # the source line of the call
           "fix": {                        # null when asynclint has no fix for it
             "description": "...", "safety": "safe",   # or "unsafe": needs review
@@ -34,10 +36,11 @@ meaning (new fields may be added without a bump)::
           "docs": "https://..."           # the rule's documentation page
         }
       ],
-      "summary": {"count": 1, "files": 1, "by_code": {"ASL101": 1}}
+      "summary": {"count": 1, "files": 1, "by_code": {"ASL101": 1}, "by_cost": {"wait": 1}}
     }
 
-Findings are sorted by path, line, column and code; ``by_code`` is sorted by code.
+Findings are sorted by path, line, column and code (costliest first with ``--sort cost``);
+``by_code`` is sorted by code, ``by_cost`` costliest first.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ from pathlib import Path
 from typing import Any
 
 from asynclint import __version__
-from asynclint.findings import Finding
+from asynclint.codes import COST_CLASSES
+from asynclint.findings import Finding, ordered
 from asynclint.paths import display
 
 SHAPE_VERSION = 1
@@ -84,6 +88,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "also": [{"code": code, "api": api} for code, api in finding.also],
         "related": [{"line": r.line, "column": r.column, "api": r.api} for r in finding.related],
         "inferred": finding.inferred,
+        "cost": finding.cost,
         "snippet": finding.snippet,
         "fix": None
         if finding.fix is None
@@ -105,22 +110,24 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     }
 
 
-def build(findings: Sequence[Finding], *, root: Path) -> dict[str, Any]:
+def build(findings: Sequence[Finding], *, root: Path, sort: str = "path") -> dict[str, Any]:
     """The JSON document as a dict (``render`` serialises it)."""
-    ordered = sorted(findings, key=Finding.sort_key)
-    by_code = Counter(finding.code for finding in ordered)
+    listed = ordered(findings, sort)
+    by_code = Counter(finding.code for finding in listed)
+    by_cost = Counter(finding.cost for finding in listed if finding.cost)
     return {
         "version": SHAPE_VERSION,
         "tool": {"name": "asynclint", "version": __version__},
-        "findings": [finding_to_dict(finding) for finding in ordered],
+        "findings": [finding_to_dict(finding) for finding in listed],
         "summary": {
-            "count": len(ordered),
-            "files": len({finding.path for finding in ordered}),
+            "count": len(listed),
+            "files": len({finding.path for finding in listed}),
             "by_code": {code: by_code[code] for code in sorted(by_code)},
+            "by_cost": {cost: by_cost[cost] for cost in COST_CLASSES if cost in by_cost},
         },
     }
 
 
-def render(findings: Sequence[Finding], *, root: Path) -> str:
+def render(findings: Sequence[Finding], *, root: Path, sort: str = "path") -> str:
     """The JSON document, indented, ASCII-only, ending in a newline."""
-    return json.dumps(build(findings, root=root), indent=2) + "\n"
+    return json.dumps(build(findings, root=root, sort=sort), indent=2) + "\n"

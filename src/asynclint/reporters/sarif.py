@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from asynclint import __version__
 from asynclint.baseline import fingerprints
-from asynclint.codes import RULES, Rule
+from asynclint.codes import RULES, Rule, code_cost, sarif_rank
 from asynclint.findings import Finding, Hop
 from asynclint.paths import repo_relative
 
@@ -124,6 +124,7 @@ def _rule_descriptor(rule: Rule) -> JSONDict:
             "tags": [*TAGS, rule.category] if rule.category else list(TAGS),
             "precision": "high",
             "problem.severity": rule.severity,
+            **({"cost": code_cost(rule.code)} if code_cost(rule.code) else {}),
         },
     }
 
@@ -147,6 +148,8 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
         "message": {"text": finding.text},
         "locations": [call_site],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
+        # GitHub and SARIF viewers order by rank (0-100): the costliest wait first
+        "rank": sarif_rank(finding.cost),
     }
     if finding.chain:
         messages = _step_messages(finding)
@@ -185,6 +188,8 @@ def _result(finding: Finding, root: Path, fingerprint: str, index: dict[str, int
         )
     if finding.also:
         properties["alsoReaches"] = [f"{api} ({code})" for code, api in finding.also]
+    if finding.cost:
+        properties["cost"] = finding.cost
     if finding.inferred:
         # inferred from library source: users and dashboards can tell it from a catalogued one
         properties["inferred"] = True

@@ -15,7 +15,8 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from asynclint.findings import Finding
+from asynclint.codes import COST_LABELS
+from asynclint.findings import Finding, ordered
 from asynclint.paths import display
 
 BOLD = "\x1b[1m"
@@ -88,6 +89,8 @@ def _finding(finding: Finding, color: bool) -> list[str]:
     if finding.also:
         others = ", ".join(f"`{api}` ({code})" for code, api in finding.also)
         lines.append(f"  = also reaches: {others}")
+    if finding.cost:
+        lines.append(f"  = cost: {finding.cost} ({COST_LABELS[finding.cost]})")
     if finding.inferred:
         lines.append(f"  = inferred from library source ({finding.inferred}), not from the catalog")
     if finding.fix is not None:
@@ -106,11 +109,14 @@ def summary(findings: Sequence[Finding]) -> str:
     return f"Found {count} {problems} in {files} {file_word}."
 
 
-def render(findings: Sequence[Finding], *, root: Path, color: bool = False) -> str:
+def render(
+    findings: Sequence[Finding], *, root: Path, color: bool = False, sort: str = "path"
+) -> str:
     """Every finding with its source line, then a summary line; ends in a newline.
 
     ``root`` is unused: paths are shown as given, relative to the working directory.
+    ``sort`` is ``path`` (by place) or ``cost`` (costliest first, see ``--sort``).
     """
-    blocks = ["\n".join(_finding(f, color)) for f in sorted(findings, key=Finding.sort_key)]
+    blocks = ["\n".join(_finding(f, color)) for f in ordered(findings, sort)]
     blocks.append(_paint(summary(findings), BOLD, color))
     return "\n\n".join(blocks) + "\n"
