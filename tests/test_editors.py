@@ -26,7 +26,7 @@ end
 vim.wait(20000, function() return #vim.lsp.get_active_clients() > 0 end, 50)
 vim.cmd("edit services.py")
 vim.api.nvim_buf_set_lines(0, 4, 5, false, {
-  '    response = requests.get(f"https://api.example.com/users/{user_id}")',
+  '    response = requests.get(f"https://api.example.com/users/{user_id}", timeout=5)',
   "    return response.json()",
 })
 table.insert(out, "found " .. tostring(wait_app(function(n) return n > 0 end)))

@@ -53,7 +53,7 @@ import requests
 
 
 def fetch_user(user_id: int) -> dict:
-    response = requests.get(f"https://api.example.com/users/{user_id}")
+    response = requests.get(f"https://api.example.com/users/{user_id}", timeout=5)
     return response.json()
 """
 
