@@ -714,28 +714,36 @@ class CallGraph:
                     continue
                 if api.info.code not in facts:
                     facts[api.info.code] = Link(site, 1, api, None)
-        # breadth first from every known fact, shortest first: each (function, code) is
-        # settled once, by its shortest chain
-        seeds = sorted(
-            (
-                (key, code, link.length)
-                for key, facts in self._blocking.items()
-                for code, link in facts.items()
-            ),
-            key=lambda item: item[2],
-        )
-        queue = deque((key, code) for key, code, _ in seeds)
-        while queue:
-            callee, code = queue.popleft()
-            link = self._blocking[callee][code]
-            for caller, site in self._callers.get(callee, []):
-                if not self._is_sync(caller):
-                    continue
-                facts = self._blocking.setdefault(caller, {})
-                if self.suppressed(caller, site, code) or code in facts:
-                    continue
-                facts[code] = Link(site, link.length + 1, link.api, callee)
-                queue.append((caller, code))
+        # breadth first from every known fact, one chain length at a time: each (function,
+        # code) is settled once, by its shortest chain; among chains of the same length, by
+        # its earliest call site. The choice depends on the function's callees alone, not on
+        # the order they were explored in, so exploring from fewer roots (an editor's open
+        # files) shows the same chains as exploring the whole project.
+        level: dict[int, list[tuple[FuncKey, str]]] = {}
+        for key, facts in self._blocking.items():
+            for code, link in facts.items():
+                level.setdefault(link.length, []).append((key, code))
+        while level:
+            length = min(level)
+            best: dict[tuple[FuncKey, str], tuple[tuple[int, int, str, str], Link]] = {}
+            for callee, code in level.pop(length):
+                link = self._blocking[callee][code]
+                for caller, site in self._callers.get(callee, []):
+                    if not self._is_sync(caller):
+                        continue
+                    # the suppression is asked first: it is used even where the caller
+                    # has the fact from another site (see ``silenced``)
+                    if self.suppressed(caller, site, code):
+                        continue
+                    if code in self._blocking.get(caller, {}):
+                        continue
+                    rank = (site.line, site.column, callee.path, callee.qualname)
+                    kept = best.get((caller, code))
+                    if kept is None or rank < kept[0]:
+                        best[(caller, code)] = (rank, Link(site, length + 1, link.api, callee))
+            for (caller, code), (_, link) in best.items():
+                self._blocking.setdefault(caller, {})[code] = link
+                level.setdefault(length + 1, []).append((caller, code))
 
     def holds(self, site: CallSite, api: Api) -> bool:
         """The call waits without a limit: a sleep, or an API the catalog gives a bounding

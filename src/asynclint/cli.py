@@ -781,6 +781,21 @@ def catalog_infer(
     write_output(render(results), output)
 
 
+@app.command()
+def server(
+    debounce_ms: int = typer.Option(
+        150, "--debounce-ms", help="Wait this long after the last edit before analysing."
+    ),
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Do not read or write the on-disk summary cache."
+    ),
+) -> None:
+    """Run the language server over stdin/stdout (for editors: see docs/editors.md)."""
+    from asynclint.server import serve  # pygls loads only for the server
+
+    serve(max(debounce_ms, 0) / 1000, use_cache=not no_cache)
+
+
 def main() -> None:
     try:
         app()

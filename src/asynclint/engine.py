@@ -73,9 +73,12 @@ def check(
     summaries: Optional[Summaries] = None,
     explicit: Collection[Path] = (),
     project: Optional[Sequence[Path]] = None,
+    only: Optional[Collection[Path]] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
-    only when they can put code on the loop (see ``can_reach_loop``).
+    only when they can put code on the loop (see ``can_reach_loop``). With ``only`` (the
+    documents open in an editor), the call graph is explored from the loop code of those files
+    alone: their findings are the same, the rest of the project's are not computed.
 
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
@@ -83,7 +86,9 @@ def check(
     ``project`` names the project's files instead, for a file that belongs to none."""
     with fewer_collections():
         everything = project if project is not None else project_files(root, settings)
-        return _check(files, root, settings, summaries or Summaries(None), explicit, everything)
+        return _check(
+            files, root, settings, summaries or Summaries(None), explicit, everything, only
+        )
 
 
 def _check(
@@ -93,8 +98,11 @@ def _check(
     summaries: Summaries,
     explicit: Collection[Path],
     project: Sequence[Path],
+    only: Optional[Collection[Path]] = None,
 ) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
+    if only is not None:
+        selected &= {Path(os.path.abspath(f)) for f in only}
     paths = sorted(selected | {Path(os.path.abspath(f)) for f in project})
     named = {Path(os.path.abspath(f)) for f in explicit}
     contents = summaries.read(paths)
@@ -115,6 +123,7 @@ def _check(
             str(root),
             sorted(map(str, named)),
             environment.fingerprint() if environment is not None else None,
+            sorted(map(str, selected)) if only is not None else None,
         )
     )
     run_key = summaries.run_key(paths, contents, salt)
@@ -127,7 +136,15 @@ def _check(
         loaded = _load_targets(paths, contents, summaries, named)
         findings, analysed, read, run_notes, details, comments = run_deep(
             lambda: _analyse(
-                paths, contents, loaded, root, settings, summaries, selected, environment
+                paths,
+                contents,
+                loaded,
+                root,
+                settings,
+                summaries,
+                selected,
+                environment,
+                roots_in=selected if only is not None else None,
             )
         )
         notes += run_notes
@@ -221,6 +238,7 @@ def _analyse(
     summaries: Summaries,
     selected: Collection[Path],
     environment: Optional[Environment] = None,
+    roots_in: Optional[Collection[Path]] = None,
 ) -> tuple[
     list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...], tuple[unused.Comment, ...]
 ]:
@@ -248,9 +266,18 @@ def _analyse(
     contexts = Contexts(resolver, targets)
     graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
+    # the graph's facts of a function depend only on what it reaches, so exploring from fewer
+    # roots changes no finding of theirs; whether a suppression comment silenced anything
+    # depends on every function the whole project's loop code reaches, so a file with such
+    # comments is explored from everywhere
+    explored = {str(path) for path in roots_in} if roots_in is not None else None
+    if explored is not None and any(s.noqa for s in targets if s.path in explored):
+        explored = None
     # plain `def` routes, dependencies and background tasks: FastAPI's threadpool runs them
     pooled: list[tuple[FuncKey, FunctionSummary, Context]] = []
     for summary in targets:
+        if explored is not None and summary.path not in explored:
+            continue
         for qualname, function in summary.functions.items():
             key = FuncKey(summary.path, qualname)
             if contexts.runs_on_loop(key, function):
