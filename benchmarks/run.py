@@ -76,17 +76,15 @@ def measured(command: list[str], timeout: float) -> tuple[float, float, float, i
     return float(wall), float(cpu), float(rss), int(code), rest[0] if rest else ""
 
 
-def edit_one_function(tree: Path) -> None:
-    """Change one function body in one file (the first file, in sorted order, that has a
-    plain assignment in a function): what an editor's save does."""
+def edit_one_function(tree: Path, serial: int) -> None:
+    """Change one function body in one file (the first file, in sorted order, with a `return`
+    in a function): what an editor's save does. ``serial`` makes each edit's text new, so no
+    run cached by an earlier repetition matches it."""
     for path in sorted(tree.rglob("*.py")):
         text = path.read_text(encoding="utf-8", errors="replace")
-        marker = "\n        total = 0\n"
-        if marker in text:
-            path.write_text(text.replace(marker, "\n        total = 1\n", 1), encoding="utf-8")
-            return
         if "\n    return " in text:
-            path.write_text(text.replace("\n    return ", "\n    pass\n    return ", 1))
+            edited = text.replace("\n    return ", f"\n    _edit = {serial}\n    return ", 1)
+            path.write_text(edited, encoding="utf-8")
             return
 
 
@@ -127,12 +125,14 @@ def bench_tree(tree: Path, work: Path, args: argparse.Namespace) -> list[Row]:
     best("asynclint warm", [*asynclint, "--cache-dir", str(cache)])
     originals: dict[Path, bytes] = {p: p.read_bytes() for p in tree.rglob("*.py")}
 
+    edits = iter(range(1, 1_000_000))
+
     def one_edit() -> None:
         for path, data in originals.items():
             if path.read_bytes() != data:
                 path.write_bytes(data)
         measured([*asynclint, "--cache-dir", str(cache)], args.timeout)  # settle the cache
-        edit_one_function(tree)
+        edit_one_function(tree, next(edits))
 
     best("asynclint one edit", [*asynclint, "--cache-dir", str(cache)], before=one_edit)
     for path, data in originals.items():
