@@ -229,6 +229,19 @@ def _load_targets(
     return loaded
 
 
+def library_source(environment: Environment, settings: Settings, summaries: Summaries) -> Libraries:
+    """The installed libraries the analysis may read, within the run's budget; their
+    summaries are cached in the user cache when the run uses a cache at all."""
+    cache_dir = library_cache_dir() if summaries.directory is not None else None
+    return Libraries(
+        environment,
+        settings.catalog(),
+        Summaries(cache_dir) if cache_dir is not None else None,
+        Budget(settings.library_max_files, settings.library_max_seconds),
+        allow=settings.allow,
+    )
+
+
 def _analyse(
     paths: list[Path],
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
@@ -253,15 +266,7 @@ def _analyse(
         project.add(summary)
     libraries = None
     if environment is not None:
-        cache_dir = library_cache_dir() if summaries.directory is not None else None
-        libraries = Libraries(
-            environment,
-            catalog,
-            Summaries(cache_dir) if cache_dir is not None else None,
-            Budget(settings.library_max_files, settings.library_max_seconds),
-            allow=settings.allow,
-        )
-        project.libraries = libraries
+        libraries = project.libraries = library_source(environment, settings, summaries)
     resolver = Resolver(project, catalog)
     contexts = Contexts(resolver, targets)
     graph = CallGraph(resolver, libraries)

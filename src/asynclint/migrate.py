@@ -15,18 +15,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
-from asynclint.cache import Summaries, library_cache_dir
+from asynclint.cache import Summaries
 from asynclint.callgraph import CallGraph
 from asynclint.catalog import Catalog, Info
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
 from asynclint.deep import run_deep
-from asynclint.engine import _Builder, _reader, one_per_call
+from asynclint.engine import _Builder, _reader, library_source, one_per_call
 from asynclint.fastapi_model import ContextKind
 from asynclint.findings import Finding
 from asynclint.flask_model import REPLACED_PIECES
 from asynclint.flask_views import FlaskViews
-from asynclint.library import Budget, Libraries, find_environment
+from asynclint.library import find_environment
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
 from asynclint.summary import ModuleSummary, display_name
@@ -118,15 +118,7 @@ def _migrate(
         if environment is None:
             warnings.append("library analysis found no site-packages: libraries not followed")
         else:
-            cache_dir = library_cache_dir() if summaries.directory is not None else None
-            libraries = Libraries(
-                environment,
-                catalog,
-                Summaries(cache_dir) if cache_dir is not None else None,
-                Budget(settings.library_max_files, settings.library_max_seconds),
-                allow=settings.allow,
-            )
-            project.libraries = libraries
+            libraries = project.libraries = library_source(environment, settings, summaries)
     resolver = Resolver(project, catalog)
     contexts = Contexts(resolver, loaded, flask=True)
     assert contexts.flask is not None
