@@ -26,7 +26,7 @@ from asynclint.discover import DiscoveryError, discover
 from asynclint.expr import NONE, Attr, Call, Enter, Name, OptExpr, source_text
 from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def, can_reach_loop
 from asynclint.filesystem import FileSystem
-from asynclint.findings import Finding, Hop, Related
+from asynclint.findings import Finding, Fix, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.library import Budget, Environment, Libraries, find_environment
 from asynclint.paths import display
@@ -632,22 +632,47 @@ class _Builder:
         if found is None:
             return None
         generator, step = found
-        lines = self.lines(key.path)
-        snippet = lines[function.line - 1] if 0 < function.line <= len(lines) else ""
-        column = self._column(key.path, function.line, function.column)
-        return Finding(
+        return self._at_def(
+            key,
+            function,
             code=threadpool.DEADLOCK,
-            path=key.path,
-            line=function.line,
-            column=column,
-            end_line=function.line,
-            end_column=column + len("def ") + len(function.name),
             message=threadpool.deadlock_message(context.label, generator, step),
             advice=threadpool.deadlock_advice(generator),
             function=display_name(function.qualname),
             context=context.label,
-            snippet=snippet,
             cost="database",
+        )
+
+    def _at_def(
+        self,
+        key: FuncKey,
+        summary: FunctionSummary,
+        *,
+        code: str,
+        message: str,
+        advice: str,
+        function: str,
+        context: str,
+        cost: str = "",
+        fix: Optional[Fix] = None,
+    ) -> Finding:
+        """A finding about a whole function, placed on its `def` name (threadpool rules)."""
+        lines = self.lines(key.path)
+        column = self._column(key.path, summary.line, summary.column)
+        return Finding(
+            code=code,
+            path=key.path,
+            line=summary.line,
+            column=column,
+            end_line=summary.line,
+            end_column=column + len("def ") + len(summary.name),
+            message=message,
+            advice=advice,
+            function=function,
+            context=context,
+            snippet=lines[summary.line - 1] if 0 < summary.line <= len(lines) else "",
+            cost=cost,
+            fix=fix,
         )
 
     def _session_generator(self, key: FuncKey) -> Optional[str]:
@@ -837,24 +862,16 @@ class _Builder:
         sources: Sequence[bytes],
     ) -> Finding:
         name = display_name(function.qualname)
-        lines = self.lines(key.path)
-        snippet = lines[function.line - 1] if 0 < function.line <= len(lines) else ""
-        column = self._column(key.path, function.line, function.column)
         fixable = threadpool.only_injected(function.name, sources)
-        fix = self.planner.async_def(key.path, function) if fixable else None
-        return Finding(
+        return self._at_def(
+            key,
+            function,
             code=threadpool.COULD_BE_ASYNC,
-            path=key.path,
-            line=function.line,
-            column=column,
-            end_line=function.line,
-            end_column=column + len("def ") + len(function.name),
             message=threadpool.could_be_async_message(name),
             advice=threadpool.could_be_async_advice(name, fixable),
             function=name,
             context=context.label,
-            snippet=snippet,
-            fix=fix,
+            fix=self.planner.async_def(key.path, function) if fixable else None,
         )
 
     def _finding(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
@@ -36,7 +36,7 @@ from asynclint.library import (
 )
 from asynclint.project import Project
 from asynclint.resolve import ClassKey, FuncKey, Inst, PClass, PFunc, PMod, Resolver, Value
-from asynclint.summary import ModuleSummary, summarise
+from asynclint.summary import ClassSummary, ModuleSummary, summarise
 
 # dunders that run I/O when an object is used, and the catalog field that says so
 _HOOKS = {"__enter__": "enter_blocks", "__exit__": "exit_blocks", "__iter__": "iter_blocks"}
@@ -361,16 +361,19 @@ class _Inference:
     def _display_class(self, key: ClassKey) -> str:
         return f"{self.libraries.module_name(key.path)}.{key.qualname}"
 
+    def _library_classes(self, cls: ClassKey) -> Iterator[tuple[ClassKey, ClassSummary]]:
+        """``cls`` and its bases defined in the installed libraries, in MRO order."""
+        for owner in self.resolver.mro(cls):
+            if isinstance(owner, ClassKey) and self.libraries.owns(owner.path):
+                summary = self.resolver.cls(owner)
+                if summary is not None:
+                    yield owner, summary
+
     def _members(self, cls: ClassKey) -> dict[str, FuncKey]:
         """Public sync methods (and the dunders the catalog can describe) of a class, its
         library bases included, the first definition of each name."""
         out: dict[str, FuncKey] = {}
-        for owner in self.resolver.mro(cls):
-            if not isinstance(owner, ClassKey) or not self.libraries.owns(owner.path):
-                continue
-            summary = self.resolver.cls(owner)
-            if summary is None:
-                continue
+        for owner, summary in self._library_classes(cls):
             for name, qualname in summary.methods:
                 if name in out or (name[:1] == "_" and name not in _PUBLIC_DUNDERS):
                     continue
@@ -395,12 +398,7 @@ class _Inference:
         self._attribute_cache[(cls, depth)] = []  # a cycle of sub-objects ends here
         out: list[tuple[str, ClassKey]] = []
         names: dict[str, None] = {}
-        for owner in self.resolver.mro(cls):
-            if not isinstance(owner, ClassKey) or not self.libraries.owns(owner.path):
-                continue
-            summary = self.resolver.cls(owner)
-            if summary is None:
-                continue
+        for owner, summary in self._library_classes(cls):
             functions = self.resolver.module(owner.path).functions
             names.update((b.name, None) for b in summary.annotations)
             for method_name, qualname in summary.methods:
