@@ -1,5 +1,5 @@
-"""The catalog fields `properties`, `decorators` and `decorator`: validated by the loader, and
-general (an in-house task library described in pyproject.toml works like Celery)."""
+"""The catalog fields `properties`, `decorators`, `decorator` and `callbacks`: validated by
+the loader, and general (an in-house task library described in pyproject.toml works like Celery)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def test_fields_are_read() -> None:
                     "blocking": ["submit"],
                     "properties": ["status"],
                     "decorators": {"job": "jobs.Job"},
+                    "callbacks": {"run": ["before_run", "check_*"]},
                     **INFO,
                 }
             ],
@@ -32,6 +33,7 @@ def test_fields_are_read() -> None:
     )[::-1]
     assert isinstance(cls, ClassEntry) and cls.properties == {"status"}
     assert cls.decorators == {"job": "jobs.Job"}
+    assert cls.callbacks == {"run": ("before_run", "check_*")}
     assert isinstance(function, FunctionEntry) and function.decorator == "jobs.Job"
     assert function.info is None
 
@@ -43,6 +45,9 @@ def test_fields_are_read() -> None:
         ({"name": "a.B", "properties": ["x.y"], **INFO}, "dotted"),
         ({"name": "a.B", "decorators": ["task"]}, "decorators"),
         ({"name": "a.B", "decorators": {"task": "not a name"}}, "decorators.task"),
+        ({"name": "a.B", "callbacks": ["validate"]}, "callbacks"),
+        ({"name": "a.B", "callbacks": {"validate": []}}, "callbacks.validate"),
+        ({"name": "a.B", "callbacks": {"validate": ["not a name*"]}}, "callbacks.validate"),
         ({"name": "a.B", "properties": ["state"]}, "category"),  # a blocking read needs its info
     ],
 )

@@ -163,6 +163,149 @@ def test_authentication_callbacks_run_for_the_views_they_guard(tmp_path: Path) -
     }
 
 
+def test_model_query_is_typed_with_a_mixin_listed_first(tmp_path: Path) -> None:
+    source = """
+        from flask import Flask
+        from flask_login import UserMixin
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+
+        class User(UserMixin, db.Model):  # the mixin says nothing of `query`
+            pass
+
+        @app.route("/users/<email>")
+        def user(email):
+            return User.query.filter_by(email=email).first()
+        """
+    (route,) = _migrate(_write(tmp_path, source)).routes
+    assert [b.api for b in route.blockers] == ["flask_sqlalchemy.query.Query.first"]
+
+
+WTFORMS_APP = """
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+    from flask_wtf import FlaskForm
+    from wtforms import Form, StringField, ValidationError
+    app = Flask(__name__)
+    db = SQLAlchemy(app)
+
+    class User(db.Model):
+        pass
+
+    class EmailForm(FlaskForm):
+        email = StringField("Email")
+
+        def validate_email(self, field):  # WTForms calls it: `email` is a field
+            if User.query.filter_by(email=field.data).first():
+                raise ValidationError("taken")
+
+        def validate_everything(self):  # no field `everything`: never called by WTForms
+            return User.query.all()
+
+    class SignupForm(EmailForm):  # an inherited inline validator runs too
+        name = StringField("Name")
+
+    class SearchForm(Form):
+        q = StringField("Query")
+
+    @app.post("/signup")
+    def signup():
+        form = SignupForm()
+        if form.validate_on_submit():
+            return "ok"
+        return "no"
+
+    @app.get("/search")
+    def search():
+        form = SearchForm()
+        return "ok" if form.validate() else "no"
+    """
+
+
+def test_wtforms_runs_the_inline_validators_of_the_form_fields(tmp_path: Path) -> None:
+    got = {
+        r.label: [(b.api, b.via, b.line) for b in r.blockers]
+        for r in _migrate(_write(tmp_path, WTFORMS_APP)).routes
+    }
+    assert got == {
+        "route `POST /signup`": [
+            ("flask_sqlalchemy.query.Query.first", ("EmailForm.validate_email",), 31)
+        ],
+        "route `GET /search`": [],
+    }
+
+
+def test_reading_current_user_runs_the_user_loader(tmp_path: Path) -> None:
+    source = """
+        from flask import Flask, redirect
+        from flask_login import LoginManager, current_user
+        from flask_sqlalchemy import SQLAlchemy
+        app = Flask(__name__)
+        db = SQLAlchemy(app)
+        login_manager = LoginManager(app)
+
+        class User(db.Model):
+            pass
+
+        @login_manager.user_loader
+        def load_user(user_id):
+            return db.session.get(User, int(user_id))
+
+        @app.before_request
+        def confirmed_only():
+            if current_user.is_authenticated and not current_user.confirmed:
+                return redirect("/unconfirmed")
+
+        @app.route("/profile")
+        def profile():
+            return {"name": current_user.profile.name}
+
+        @app.route("/health")
+        def health():
+            return "ok"
+        """
+    got = {
+        r.label: [(b.api, b.via) for b in r.blockers]
+        for r in _migrate(_write(tmp_path, source)).routes
+    }
+    loaded = [("flask_sqlalchemy.SQLAlchemy.session.get", ("load_user",))]
+    assert got == {
+        "flask-login user loader (runs for every view that reads `current_user`) `load_user`": [
+            ("flask_sqlalchemy.SQLAlchemy.session.get", ())
+        ],
+        "before_request hook (runs before every request) `confirmed_only`": loaded,
+        "route `GET /profile`": loaded,
+        "route `GET /health`": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("setup", "queue"),
+    [
+        ("from flask_rq import get_queue", "get_queue()"),  # Flask-RQ 0.x
+        ("from flask_rq import RQ\nrq = RQ()", "rq.get_queue()"),  # Flask-RQ 1.0
+        ("from flask_rq2 import RQ\nrq = RQ()", "rq.get_queue('low')"),
+    ],
+)
+def test_flask_rq_queues_enqueue_on_redis(tmp_path: Path, setup: str, queue: str) -> None:
+    source = f"""
+from flask import Flask
+{setup}
+app = Flask(__name__)
+
+def send_email(to):
+    pass
+
+@app.post("/invite")
+def invite():
+    {queue}.enqueue(send_email, "a@b.c")
+    return "sent"
+"""
+    (route,) = _migrate(_write(tmp_path, source)).routes
+    assert [b.api for b in route.blockers] == ["rq.Queue.enqueue"]
+
+
 def test_the_cli_command_is_not_a_route() -> None:
     labels = [r.label for r in _migrate(EXAMPLE.parent).routes]
     assert not any("init_db" in label for label in labels)

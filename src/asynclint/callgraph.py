@@ -141,6 +141,9 @@ class CallGraph:
         self._property_names = frozenset(
             name for entry in self.catalog.classes.values() for name in entry.properties
         )
+        self._callback_methods = frozenset(
+            name for entry in self.catalog.classes.values() for name in entry.callbacks
+        )
 
     # -- targets of one site ------------------------------------------------------------
 
@@ -256,6 +259,12 @@ class CallGraph:
         targets = self._call_targets(callee)
         if isinstance(site.func, Attr) and isinstance(callee, PFunc):
             targets += self._overrides(callee.key, site.func, function, scope)
+        elif (
+            isinstance(site.func, Attr)
+            and isinstance(callee, Inst)
+            and callee.path in self._callback_methods
+        ):
+            targets += self._callbacks(site.func, scope)
         if isinstance(callee, Ext) and callee.name in CONSUMERS and site.positional:
             targets += self._iterated(self.resolver.value(site.positional[0], scope))
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
@@ -643,6 +652,36 @@ class CallGraph:
             out += self._sync_body(override, Via.CALL)
         return out
 
+    def _callbacks(self, func: Attr, scope: Scope) -> list[Target]:
+        """A library method that calls methods of the instance by name (WTForms' `validate()`
+        runs each `validate_<field>` the form class defines), on a project subclass: those
+        methods run too. A `prefix*` name stands for the prefix followed by the name of an
+        attribute the class (or a project base) assigns in its body: a form's fields."""
+        receiver = self.resolver.value(func.value, scope)
+        if not isinstance(receiver, Inst) or not isinstance(receiver.type, ClassKey):
+            return []
+        if receiver.path:
+            return []
+        names: tuple[str, ...] = ()
+        for base in self.resolver.library_bases(receiver.type):
+            entry = self.catalog.cls(base)
+            if entry is not None and func.attr in entry.callbacks:
+                names = entry.callbacks[func.attr]
+                break
+        if not names:
+            return []
+        owners = [o for o in self.resolver.mro(receiver.type) if isinstance(o, ClassKey)]
+        summaries = [(o, s) for o, s in ((o, self.resolver.cls(o)) for o in owners) if s]
+        attributes = {b.name for _, summary in summaries for b in summary.attrs}
+        out: list[Target] = []
+        seen: set[str] = set()
+        for owner, summary in summaries:
+            for name, qualname in summary.method_map.items():
+                if name not in seen and _called_back(name, names, attributes):
+                    seen.add(name)
+                    out += self._sync_body(FuncKey(owner.path, qualname), Via.CALL)
+        return out
+
     def _stub(self, key: FuncKey) -> bool:
         """A method with no body of its own to run: abstract, or only raising
         `NotImplementedError`, or only a docstring, `...` or `pass`."""
@@ -801,6 +840,17 @@ class CallGraph:
 # memoising decorators: a function without parameters wrapped in one runs its body once per
 # process (settings and client getters), a one-time cost like import-time work, not per request
 _MEMOISERS = frozenset({"cache", "lru_cache"})
+
+
+def _called_back(method: str, names: tuple[str, ...], attributes: set[str]) -> bool:
+    for name in names:
+        if name.endswith("*"):
+            prefix = name[:-1]
+            if method.startswith(prefix) and method[len(prefix) :] in attributes:
+                return True
+        elif method == name:
+            return True
+    return False
 
 
 def _runs_once(function: FunctionSummary) -> bool:

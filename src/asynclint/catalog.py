@@ -145,6 +145,9 @@ class ClassEntry:
     # methods used as decorators (bare or called), and the type they make the function
     # (`@app.task` on a `Celery` -> `celery.app.task.Task`)
     decorators: Mapping[str, str] = field(default_factory=dict)
+    # library methods that call methods of the instance by name, which a project subclass
+    # defines (`form.validate()` runs `validate_<field>`): method -> names, `prefix*` patterns
+    callbacks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # blocking methods whose wait has no limit unless an argument bounds it (`Future.result`)
     timeouts: Mapping[str, Bound] = field(default_factory=dict)
     costs: Mapping[str, str] = field(default_factory=dict)  # method -> cost class, if not default
@@ -154,7 +157,7 @@ class ClassEntry:
     def members(self) -> frozenset[str]:
         """Every attribute name the entry describes (the first segment of a dotted path)."""
         names = (*self.blocking, *self.safe, *self.returns, *self.attributes, *self.properties)
-        names += tuple(self.decorators)
+        names += (*self.decorators, *self.callbacks)
         return frozenset(name.split(".", 1)[0] for name in names)
 
     def attribute_type(self, attr: str) -> str | None:
@@ -299,6 +302,7 @@ _CLASS_KEYS = {
     "unbounded",
     "properties",
     "decorators",
+    "callbacks",
     "timeout",
     "cost",
     "cpu",
@@ -652,6 +656,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         if not method.isidentifier():
             raise where.error("decorators", f"has key {method!r}, which is not a method name")
         _qualname(type_name, f"decorators.{method}", where)
+    callbacks = _callbacks(item, where)
     constructor = item.get("constructor", False)
     if not isinstance(constructor, bool):
         raise where.error("constructor", "must be true or false")
@@ -690,6 +695,7 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
     info = _info(item, where) if (blocking or constructor or properties) else None
     cpu = _cpu(item, blocking, safe, where)
     listed = {*blocking, *safe, *returns, *attributes, *aliases, *properties, *decorators}
+    listed |= set(callbacks)
     versions = _versions(item, where, listed.__contains__)
     return ClassEntry(
         name=name,
@@ -704,10 +710,31 @@ def _parse_class(item: Mapping[str, Any], where: _Where) -> ClassEntry:
         attributes=dict(attributes),
         properties=frozenset(properties),
         decorators=dict(decorators),
+        callbacks=callbacks,
         timeouts=bounds,
         costs={m: c for m, c in costs.items() if c},
         cpu=cpu,
     )
+
+
+def _callbacks(item: Mapping[str, Any], where: _Where) -> dict[str, tuple[str, ...]]:
+    """`callbacks = { validate = ["validate_*"] }`: method -> the names it calls on self."""
+    table = item.get("callbacks", {})
+    if not isinstance(table, dict):
+        raise where.error("callbacks", "must be a table of method = [method names]")
+    out: dict[str, tuple[str, ...]] = {}
+    for method, names in table.items():
+        if not method.isidentifier():
+            raise where.error("callbacks", f"has key {method!r}, which is not a method name")
+        if not isinstance(names, list) or not names:
+            raise where.error(f"callbacks.{method}", "must be a non-empty list of method names")
+        for name in names:
+            if not isinstance(name, str) or not name.removesuffix("*").isidentifier():
+                raise where.error(
+                    f"callbacks.{method}", f"lists {name!r}: a method name or a `prefix*`"
+                )
+        out[method] = tuple(names)
+    return out
 
 
 _CPU_KEYS = {"methods", "in_memory", "why", "replacement"}

@@ -151,6 +151,10 @@ class FlaskViews:
                 return self._view_method(owner, function)
         return None
 
+    def callbacks(self) -> list[FuncKey]:
+        """flask-login's loaders and the Flask-HTTPAuth callbacks."""
+        return [*self.login_loaders, *(k for keys in self._auth_callbacks.values() for k in keys)]
+
     def loaders(self, key: FuncKey) -> list[FuncKey]:
         """The authentication callbacks that run before the view: flask-login's user loader
         (see ``loads_user``) and the Flask-HTTPAuth callbacks of each `@auth.login_required`."""
@@ -168,9 +172,9 @@ class FlaskViews:
         return found
 
     def loads_user(self, key: FuncKey) -> bool:
-        """The view runs flask-login's user loader: it is decorated with `login_required`, or
-        calls `logout_user()` or a method of `current_user` (a plain attribute read of
-        `current_user` is not a call, and the summaries do not keep it)."""
+        """The view runs flask-login's user loader: it is decorated with `login_required`,
+        calls `logout_user()` or a method of `current_user`, or reads an attribute of
+        `current_user` (`current_user.is_authenticated`: the proxy loads the user first)."""
         function = self.resolver.function(key)
         if function is None:
             return False
@@ -188,6 +192,13 @@ class FlaskViews:
                 value = self.resolver.value(part, inner)
                 if isinstance(value, Ext) and value.name in USER_LOADING:
                     return True
+        for site in function.read_sites:
+            root: OptExpr = site.func
+            while isinstance(root, Attr):
+                root = root.value
+            value = self.resolver.value(root, inner)
+            if isinstance(value, Ext) and value.name in USER_LOADING:
+                return True
         return False
 
     def _view_method(self, owner: ClassKey, function: FunctionSummary) -> Context:

@@ -157,13 +157,14 @@ def _migrate(
 
 
 def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple[Route, ...]:
-    """A view guarded by authentication runs its callbacks first (flask-login's user loader
-    for `login_required` / `logout_user()`, Flask-HTTPAuth's `verify_password` ...): what they
-    block on blocks the view too."""
+    """A view (or a request hook) guarded by authentication, or reading `current_user`,
+    runs the callbacks first (flask-login's user loader, Flask-HTTPAuth's `verify_password`
+    ...): what they block on blocks it too."""
     by_key = dict(routes)
+    callbacks = set(flask.callbacks())
     out = []
     for key, route in routes:
-        if not route.hook:
+        if key not in callbacks:
             inherited: list[Blocker] = []
             for loader_key in flask.loaders(key):
                 loader = by_key.get(loader_key)

@@ -740,13 +740,26 @@ class Resolver:
             return Ext(held[5:-1])
         return Inst(held)
 
+    def _typed_library_attribute(self, mro: list[Union[ClassKey, str]], attr: str) -> Value:
+        """The first library base the catalog types ``attr`` of: a mixin listed before
+        `db.Model` (`class User(UserMixin, db.Model)`) says nothing of `query`."""
+        if not self._typed_attributes:
+            return None
+        for owner in mro:
+            if isinstance(owner, str):
+                found = self._library_attribute(owner, attr)
+                if found is not None:
+                    return found
+        return None
+
     def class_attr(self, key: ClassKey, attr: str) -> Value:
         method = self.find_method(key, attr)
         if method is not None:
             return PFunc(method)
-        for owner in self.mro(key):
+        mro = self.mro(key)
+        for owner in mro:
             if isinstance(owner, str):
-                return self._library_attribute(owner, attr) or Ext(f"{owner}.{attr}")
+                return self._typed_library_attribute(mro, attr) or Ext(f"{owner}.{attr}")
             summary = self.cls(owner)
             if summary is None:
                 continue
@@ -763,9 +776,10 @@ class Resolver:
             if function is not None and _is_property(function):
                 return self.return_type(method)
             return PFunc(method)
-        for owner in self.mro(key):
+        mro = self.mro(key)
+        for owner in mro:
             if isinstance(owner, str):
-                return self._library_attribute(owner, attr) or Inst(owner, attr)
+                return self._typed_library_attribute(mro, attr) or Inst(owner, attr)
             summary = self.cls(owner)
             if summary is None:
                 continue
