@@ -306,6 +306,76 @@ def invite():
     assert [b.api for b in route.blockers] == ["rq.Queue.enqueue"]
 
 
+ORM_EVENTS_APP = """
+    import requests
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+    from sqlalchemy import event
+    from sqlalchemy.event import listen
+    app = Flask(__name__)
+    db = SQLAlchemy(app)
+
+    class Post(db.Model):
+        pass
+
+    class Tag(db.Model):
+        pass
+
+    @event.listens_for(Post, "after_insert")
+    def index_post(mapper, connection, target):
+        requests.post("http://search/index", json={"id": target.id})
+
+    def audit(session):
+        requests.post("http://audit/log")
+
+    listen(db.session, "before_commit", audit)
+
+    def purge(mapper, connection, target):
+        requests.post("http://cache/purge")
+
+    event.listen(Tag, "after_update", purge)
+
+    @event.listens_for(Post, "load")  # fires on a query, not on a commit: not modelled
+    def loaded(target, context):
+        pass
+
+    @app.post("/posts")
+    def create():
+        db.session.add(Post())
+        db.session.commit()
+        return "ok"
+
+    @app.get("/posts")
+    def index():
+        return [p.id for p in Post.query.all()]
+    """
+
+
+def test_orm_events_are_charged_to_the_commit_that_fires_them(tmp_path: Path) -> None:
+    got = {
+        r.label: [(b.api, b.via, b.line) for b in r.blockers]
+        for r in _migrate(_write(tmp_path, ORM_EVENTS_APP)).routes
+    }
+    assert got == {
+        "SQLAlchemy `after_insert` listener (runs when a commit flushes a `Post`) `index_post`": [
+            ("requests.post", (), 18)
+        ],
+        "SQLAlchemy `before_commit` listener (runs on every commit) `audit`": [
+            ("requests.post", (), 21)
+        ],
+        "SQLAlchemy `after_update` listener (runs when a commit flushes a `Tag`) `purge`": [
+            ("requests.post", (), 26)
+        ],
+        # the commit fires the session's listener and `Post`'s, not `Tag`'s
+        "route `POST /posts`": [
+            ("flask_sqlalchemy.SQLAlchemy.session.commit", (), 37),
+            ("requests.post", ("audit",), 37),
+            ("requests.post", ("index_post",), 37),
+        ],
+        "route `GET /posts`": [("flask_sqlalchemy.query.Query.all", (), 42)],
+    }
+
+
 def test_the_cli_command_is_not_a_route() -> None:
     labels = [r.label for r in _migrate(EXAMPLE.parent).routes]
     assert not any("init_db" in label for label in labels)

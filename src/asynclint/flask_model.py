@@ -82,10 +82,33 @@ VIEW_BASES = frozenset(
 )
 VIEW_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "dispatch_request")
 
+# SQLAlchemy ORM events that fire while a flush or a commit runs: a listener's cost is paid
+# by the request whose `commit()` (or `flush()`) triggers it. Mapper events fire for the
+# objects of the model the listener is registered on; session events for every commit.
+ORM_LISTENERS = frozenset({"sqlalchemy.event.listens_for", "sqlalchemy.event.api.listens_for"})
+ORM_LISTEN = frozenset({"sqlalchemy.event.listen", "sqlalchemy.event.api.listen"})
+ORM_EVENTS = frozenset(
+    {
+        "before_insert",
+        "after_insert",
+        "before_update",
+        "after_update",
+        "before_delete",
+        "after_delete",
+        "before_flush",
+        "after_flush",
+        "after_flush_postexec",
+        "before_commit",
+        "after_commit",
+    }
+)
+# the APIs that flush the session (and so fire the events above)
+FLUSHING = (".commit", ".flush")
+
 # registrations by call, whose arguments the summaries keep (see fastapi_model.ARGUMENTS_READ)
 URL_RULES = frozenset({"add_url_rule"})
 RESOURCES = frozenset({"add_resource"})  # flask-restful `api.add_resource(Resource, "/p")`
-CALL_REGISTRATIONS = URL_RULES | RESOURCES | frozenset(HOOKS)
+CALL_REGISTRATIONS = URL_RULES | RESOURCES | frozenset(HOOKS) | frozenset({"listen"})
 
 # Flask request-scoped pieces that FastAPI replaces: imported name -> the FastAPI way
 REPLACED_PIECES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from asynclint.expr import Attr, Call, ListDisplay, OptExpr, const_str
+from asynclint.expr import Attr, Call, ListDisplay, Name, OptExpr, const_str
 from asynclint.fastapi_model import Context, ContextKind
 from asynclint.flask_model import (
     FLASK_APPS,
@@ -15,6 +15,9 @@ from asynclint.flask_model import (
     LOGIN_LOADERS,
     LOGIN_MANAGERS,
     LOGIN_REQUIRED,
+    ORM_EVENTS,
+    ORM_LISTEN,
+    ORM_LISTENERS,
     RESOURCES,
     ROUTE_DECORATORS,
     URL_RULES,
@@ -43,6 +46,8 @@ class FlaskViews:
         self.login_loaders: list[FuncKey] = []  # flask-login's `user_loader` / `request_loader`
         # Flask-HTTPAuth object (its binding) -> its `verify_password` / `verify_token` callbacks
         self._auth_callbacks: dict[tuple[str, str], list[FuncKey]] = {}
+        # SQLAlchemy flush and commit events: listener -> (event, the model; None: a session's)
+        self._orm_listeners: dict[FuncKey, tuple[str, Optional[ClassKey]]] = {}
         for module in modules:
             self._registrations(module)
         for module in modules:
@@ -65,6 +70,10 @@ class FlaskViews:
             sites += [(site, inner) for site in function.calls if site.kind is SiteKind.CALL]
         for site, scope in sites:
             func = site.func
+            if len(site.args) >= 3 and self._names(func, scope, ORM_LISTEN):
+                listener = self.resolver.value(site.args[2], scope)
+                if isinstance(listener, PFunc):
+                    self._orm_listener(listener.key, site.args[0], site.args[1], scope)
             if not isinstance(func, Attr):
                 continue
             call = Call(func, site.args, site.kwargs)
@@ -120,9 +129,17 @@ class FlaskViews:
         name = display_name(function.qualname)
         routes: list[str] = list(self._func_rules.get(key, ()))
         hook = self._hooks.get(key)
+        if hook is None and key in self._orm_listeners:
+            hook = self._orm_label(key)
         for decorator in function.decorators:
             call = decorator if isinstance(decorator, Call) else None
             target = call.func if call is not None else decorator
+            if call is not None and self._names(target, scope, ORM_LISTENERS):
+                event = call.argument(1, "identifier")
+                self._orm_listener(key, call.argument(0, "target"), event, scope)
+                if key in self._orm_listeners:
+                    hook = self._orm_label(key)
+                continue
             if not isinstance(target, Attr):
                 continue
             method = target.attr
@@ -150,6 +167,61 @@ class FlaskViews:
             if VIEW_BASES & set(self.resolver.library_bases(owner)):
                 return self._view_method(owner, function)
         return None
+
+    # -- SQLAlchemy events ---------------------------------------------------------------------
+
+    def _orm_listener(self, key: FuncKey, target: OptExpr, event: OptExpr, scope: Scope) -> None:
+        name = const_str(event)
+        if name not in ORM_EVENTS:
+            return
+        model = self.resolver.value(target, scope)
+        owner = model.key if isinstance(model, PClass) else None
+        self._orm_listeners[key] = (name, owner)
+
+    def _orm_label(self, key: FuncKey) -> str:
+        event, model = self._orm_listeners[key]
+        when = (
+            f"when a commit flushes a `{display_name(model.qualname)}`"
+            if model is not None
+            else "on every commit"
+        )
+        return f"SQLAlchemy `{event}` listener (runs {when})"
+
+    def is_listener(self, key: FuncKey) -> bool:
+        return key in self._orm_listeners
+
+    def listeners(self, key: FuncKey) -> list[FuncKey]:
+        """The SQLAlchemy listeners a commit in view ``key`` may fire: every session-level one
+        (`before_commit`, `before_flush`, ...), and the mapper events (`after_insert`, ...) of
+        each model the view names: calls through it (`Post(...)`, `Post.query.get(...)`) or
+        attributes read on it or on an instance of it."""
+        if not self._orm_listeners:
+            return []
+        function = self.resolver.function(key)
+        if function is None:
+            return []
+        named: set[ClassKey] = set()
+        inner = Scope(key.path, function.qualname)
+        for site in (*function.calls, *function.read_sites):
+            root: OptExpr = site.func
+            while isinstance(root, (Attr, Call)):
+                root = root.value if isinstance(root, Attr) else root.func
+            value = self.resolver.value(root, inner)
+            if isinstance(value, PClass):
+                named.add(value.key)
+            elif isinstance(value, Inst) and isinstance(value.type, ClassKey):
+                named.add(value.type)
+        return [
+            listener
+            for listener, (_, model) in self._orm_listeners.items()
+            if model is None or model in named
+        ]
+
+    def _names(self, func: OptExpr, scope: Scope, names: frozenset[str]) -> bool:
+        if not isinstance(func, (Attr, Name)):
+            return False
+        value = self.resolver.value(func, scope)
+        return isinstance(value, Ext) and value.name in names
 
     def callbacks(self) -> list[FuncKey]:
         """flask-login's loaders and the Flask-HTTPAuth callbacks."""

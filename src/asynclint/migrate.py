@@ -24,7 +24,7 @@ from asynclint.deep import run_deep
 from asynclint.engine import _Builder, _reader, library_source, one_per_call
 from asynclint.fastapi_model import ContextKind
 from asynclint.findings import Finding
-from asynclint.flask_model import REPLACED_PIECES
+from asynclint.flask_model import FLUSHING, REPLACED_PIECES
 from asynclint.flask_views import FlaskViews
 from asynclint.library import find_environment
 from asynclint.project import Project
@@ -148,7 +148,7 @@ def _migrate(
                 ),
             )
         )
-    reported = _with_login(routes, contexts.flask)
+    reported = _with_listeners(_with_login(routes, contexts.flask), contexts.flask)
     if libraries is not None:
         note = libraries.note()
         if note is not None:
@@ -156,7 +156,9 @@ def _migrate(
     return Migration(root, reported, _swaps(reported), _pieces(loaded), tuple(warnings))
 
 
-def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple[Route, ...]:
+def _with_login(
+    routes: list[tuple[FuncKey, Route]], flask: FlaskViews
+) -> tuple[tuple[FuncKey, Route], ...]:
     """A view (or a request hook) guarded by authentication, or reading `current_user`,
     runs the callbacks first (flask-login's user loader, Flask-HTTPAuth's `verify_password`
     ...): what they block on blocks it too."""
@@ -174,8 +176,35 @@ def _with_login(routes: list[tuple[FuncKey, Route]], flask: FlaskViews) -> tuple
                     inherited.append(replace(b, via=(loader.function, *b.via), line=0))
             if inherited:
                 route = replace(route, blockers=(*inherited, *route.blockers))
+        out.append((key, route))
+    return tuple(out)
+
+
+def _with_listeners(
+    routes: tuple[tuple[FuncKey, Route], ...], flask: FlaskViews
+) -> tuple[Route, ...]:
+    """A commit runs the SQLAlchemy listeners it fires (`after_insert` on a model the view
+    touches, `before_commit` always): what they block on is charged to the commit's line."""
+    by_key = dict(routes)
+    out = []
+    for key, route in routes:
+        commit = next((b for b in route.blockers if b.api.endswith(FLUSHING)), None)
+        if commit is not None and not flask.is_listener(key):
+            charged = [
+                replace(b, via=(listener.function, *b.via), line=commit.line)
+                for listener in map(by_key.get, flask.listeners(key))
+                if listener is not None
+                for b in listener.blockers
+            ]
+            if charged:
+                route = replace(route, blockers=_in_line_order((*route.blockers, *charged)))
         out.append(route)
     return tuple(out)
+
+
+def _in_line_order(blockers: Sequence[Blocker]) -> tuple[Blocker, ...]:
+    # stable: the authentication lines (line 0) first, a listener's after its commit
+    return tuple(sorted(blockers, key=lambda b: b.line))
 
 
 def _blocker(finding: Finding, catalog: Catalog) -> Blocker:
