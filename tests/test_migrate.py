@@ -15,6 +15,7 @@ from asynclint.cache import Summaries
 from asynclint.cli import app
 from asynclint.config import Settings
 from asynclint.migrate import Migration, migrate
+from asynclint.reporters.migration import MIGRATION_FORMATS, render_markdown
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "flask_app"
 
@@ -373,6 +374,61 @@ def test_orm_events_are_charged_to_the_commit_that_fires_them(tmp_path: Path) ->
             ("requests.post", ("index_post",), 37),
         ],
         "route `GET /posts`": [("flask_sqlalchemy.query.Query.all", (), 42)],
+    }
+
+
+DYNAMIC_APP = """
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+    app = Flask(__name__)
+    db = SQLAlchemy(app)
+
+    class User(db.Model):
+        posts = db.relationship("Post", backref="author", lazy="dynamic")
+        tags = db.relationship("Tag", backref=db.backref("users", lazy="dynamic"))
+        friends = db.relationship("User")  # a plain lazy load: not a rewrite
+
+        def recent(self):
+            return self.posts.limit(5).all()
+
+    class Post(db.Model):
+        pass
+
+    class Tag(db.Model):
+        pass
+
+    @app.route("/me")
+    def me():
+        user = User()
+        return {"recent": user.recent(), "friends": len(user.friends)}
+
+    @app.route("/tags")
+    def tags():
+        tag = Tag()
+        return {"n": tag.users.count()}
+    """
+
+
+def test_dynamic_relationships_are_a_rewrite_not_a_swap(tmp_path: Path) -> None:
+    migration = _migrate(_write(tmp_path, DYNAMIC_APP))
+    got = {r.label: [(b.api, b.via, b.line) for b in r.blockers] for r in migration.routes}
+    assert got == {
+        "route `GET /me`": [("User.posts", ("User.recent",), 24)],
+        "route `GET /tags`": [("Tag.users", (), 29)],
+    }
+    assert [(d.model, d.attribute, d.line) for d in migration.dynamic] == [
+        ("User", "posts", 8),
+        ("Tag", "users", 9),  # declared by `User.tags`'s backref
+    ]
+    (swap,) = migration.swaps
+    assert "rewrite" in swap.library and "write_only" in swap.replacement
+    markdown = render_markdown(migration)
+    assert '## Rewrites, not swaps: `lazy="dynamic"` relationships' in markdown
+    assert "- `Tag.users` (app.py:9)" in markdown
+    data = json.loads(MIGRATION_FORMATS["json"](migration))
+    assert data["dynamic_relationships"][0] == {
+        "relationship": "User.posts",
+        "location": "app.py:8",
     }
 
 

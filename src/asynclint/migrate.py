@@ -29,6 +29,7 @@ from asynclint.flask_views import FlaskViews
 from asynclint.library import find_environment
 from asynclint.project import Project
 from asynclint.resolve import FuncKey, Resolver
+from asynclint.rewrites import REWRITE, Dynamic, DynamicRelationships
 from asynclint.summary import ModuleSummary, display_name
 
 
@@ -82,6 +83,8 @@ class Migration:
     swaps: tuple[Swap, ...]
     pieces: tuple[Piece, ...]
     warnings: tuple[str, ...] = ()
+    # `lazy="dynamic"` relationships: a rewrite for `AsyncSession`, not a swap
+    dynamic: tuple[Dynamic, ...] = ()
 
     @property
     def blocking(self) -> tuple[Route, ...]:
@@ -128,6 +131,7 @@ def _migrate(
     builder = _Builder(
         project, graph, contexts, settings, _reader(paths, contents, summaries.files)
     )
+    dynamic = DynamicRelationships(resolver, loaded)
     routes: list[tuple[FuncKey, Route]] = []
     for view in views:
         function = resolver.function(view.key)
@@ -135,6 +139,9 @@ def _migrate(
             continue
         found = one_per_call(builder.function_findings(view.key, function))
         blockers = tuple(_blocker(f, catalog) for f in found if f.api)
+        rewrites = _dynamic_reads(view.key, dynamic, graph, resolver)
+        if rewrites:
+            blockers = _in_line_order((*blockers, *rewrites))
         routes.append(
             (
                 view.key,
@@ -153,7 +160,56 @@ def _migrate(
         note = libraries.note()
         if note is not None:
             warnings.append(note)
-    return Migration(root, reported, _swaps(reported), _pieces(loaded), tuple(warnings))
+    return Migration(
+        root,
+        reported,
+        _swaps(reported),
+        _pieces(loaded),
+        tuple(warnings),
+        tuple(dynamic.found),
+    )
+
+
+_DYNAMIC_REACH = 256  # project functions followed from one view
+
+
+def _dynamic_reads(
+    key: FuncKey, dynamic: DynamicRelationships, graph: CallGraph, resolver: Resolver
+) -> list[Blocker]:
+    """The dynamic relationships the view reads, itself or through the project functions
+    it calls (`user.followed_posts()` reading `self.followed`), each once, at the view's line
+    that leads there."""
+    if not dynamic.found:
+        return []
+    out: list[Blocker] = []
+    seen = {key}
+    pending: list[tuple[FuncKey, int, tuple[str, ...]]] = [(key, 0, ())]
+    reported: set[Dynamic] = set()
+    while pending and len(seen) < _DYNAMIC_REACH:
+        current, line, via = pending.pop(0)
+        for read_line, found in dynamic.used(current):
+            if found not in reported:
+                reported.add(found)
+                out.append(_rewrite(line or read_line, found, via))
+        for site, target in graph.edges(current):
+            if target.function is not None and target.function not in seen:
+                seen.add(target.function)
+                function = resolver.function(target.function)
+                name = display_name(function.qualname) if function is not None else ""
+                pending.append((target.function, line or site.line, (*via, name)))
+    return out
+
+
+def _rewrite(line: int, dynamic: Dynamic, via: tuple[str, ...]) -> Blocker:
+    """A read of a dynamic relationship: its `Query` runs on the sync Session."""
+    return Blocker(
+        api=f"{dynamic.model}.{dynamic.attribute}",
+        code="ASL201",
+        line=line,
+        via=via,
+        library='lazy="dynamic" relationships (a rewrite, not a swap)',
+        replacement=REWRITE,
+    )
 
 
 def _with_login(

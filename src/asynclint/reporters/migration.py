@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from asynclint.migrate import Blocker, Migration, Route
+from asynclint.rewrites import REWRITE
 
 KEEP_DEF = "keep `def`"
 ASYNC_READY = "can be `async def`"
@@ -67,6 +68,11 @@ def render_text(migration: Migration) -> str:
                 f"  {swap.library}: {len(swap.routes)} route(s), {swap.sites} call(s) -> "
                 f"{swap.replacement.replace('`', '')}"
             )
+    if migration.dynamic:
+        out += ["", 'Rewrites, not swaps: lazy="dynamic" relationships:']
+        for d in migration.dynamic:
+            out.append(f"  {_where(d.path, root, d.line)}: {d.model}.{d.attribute}")
+        out.append(f"  -> {REWRITE.replace('`', '')}")
     if migration.pieces:
         out += ["", "Flask pieces FastAPI replaces (context, not findings):"]
         for piece in migration.pieces:
@@ -114,6 +120,10 @@ def render_json(migration: Migration) -> str:
                 "routes": list(s.routes),
             }
             for s in migration.swaps
+        ],
+        "dynamic_relationships": [
+            {"relationship": f"{d.model}.{d.attribute}", "location": _where(d.path, root, d.line)}
+            for d in migration.dynamic
         ],
         "flask_pieces": [
             {"name": p.name, "replacement": p.replacement, "files": len(p.files)}
@@ -167,6 +177,11 @@ def render_markdown(migration: Migration) -> str:
                     f"swap: {blocker.replacement}"
                 )
             out.append("")
+    if migration.dynamic:
+        out += ['## Rewrites, not swaps: `lazy="dynamic"` relationships', ""]
+        for d in migration.dynamic:
+            out.append(f"- `{d.model}.{d.attribute}` ({_where(d.path, root, d.line)})")
+        out += ["", f"Each becomes {REWRITE}.", ""]
     if migration.pieces:
         out += [
             "## Flask pieces FastAPI replaces",
