@@ -98,6 +98,18 @@ SAMPLES: dict[str, list[str]] = {
         f"boto3.resource('sqs', {_AWS})",
         f"boto3.resource('sqs', {_AWS}).Queue('https://sqs.us-east-1.amazonaws.com/1/queue')",
     ],
+    # set per object or per subclass, never on the class itself: Pony's `db.Entity` (built in
+    # `Database.__init__`, no connection until `bind`) and MongoEngine's `objects` (a manager
+    # its metaclass gives each concrete document)
+    "pony.orm.core.Database": ["pony.orm.core.Database()"],
+    **{
+        name: [f"type('Sample', ({base},), {{'__module__': 'probe'}})()"]
+        for name, base in (
+            ("mongoengine.Document", "mongoengine.Document"),
+            ("mongoengine.DynamicDocument", "mongoengine.DynamicDocument"),
+            ("mongoengine.document.DynamicDocument", "mongoengine.DynamicDocument"),
+        )
+    },
 }
 
 # The module-level `openai.chat.completions.create` builds the default client on first use; it
@@ -151,6 +163,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)
             methods |= set(entry.properties) | set(entry.decorators) | set(entry.attributes)
+            methods |= set(entry.callbacks)
             methods |= entry.cpu.methods if entry.cpu is not None else set()
             out.append(
                 {
