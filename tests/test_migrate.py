@@ -432,6 +432,47 @@ def test_dynamic_relationships_are_a_rewrite_not_a_swap(tmp_path: Path) -> None:
     }
 
 
+def test_a_blocking_request_hook_is_listed_once_and_counted_for_every_route(
+    tmp_path: Path,
+) -> None:
+    source = """
+        import requests
+        from flask import Flask, g
+        app = Flask(__name__)
+
+        @app.before_request
+        def load_flags():
+            g.flags = requests.get("http://flags/all", timeout=2).json()
+
+        @app.errorhandler(404)
+        def missing(error):
+            requests.post("http://alerts/404", timeout=2)
+            return "missing", 404
+
+        @app.route("/a")
+        def a():
+            return "a"
+
+        @app.route("/b")
+        def b():
+            return "b"
+        """
+    migration = _migrate(_write(tmp_path, source))
+    hook = next(r for r in migration.routes if r.function == "load_flags")
+    assert hook.every_request and [b.api for b in hook.blockers] == ["requests.get"]
+    assert [r.function for r in migration.blocking_every_request] == ["load_flags"]
+    handler = next(r for r in migration.routes if r.function == "missing")
+    assert not handler.every_request  # runs on an error only
+    (swap,) = migration.swaps
+    assert swap.sites == 2  # the hook's call once, the handler's once
+    assert set(swap.routes) >= {"route `GET /a`", "route `GET /b`"}
+    assert all(r.ready for r in migration.routes if not r.hook)  # their own bodies are
+    summary = render_markdown(migration).splitlines()[2]
+    assert "Every request also runs the blocking request hook(s) `load_flags`" in summary
+    data = json.loads(MIGRATION_FORMATS["json"](migration))
+    assert data["summary"]["blocking_every_request"] == ["load_flags"]
+
+
 def test_the_cli_command_is_not_a_route() -> None:
     labels = [r.label for r in _migrate(EXAMPLE.parent).routes]
     assert not any("init_db" in label for label in labels)
@@ -571,7 +612,13 @@ def test_cli_formats_and_exit_codes(tmp_path: Path) -> None:
     assert "a -> time.sleep (ASL501)" in text.output
     data = runner.invoke(app, ["migrate", "--no-cache", "-f", "json", str(root)])
     parsed = json.loads(data.output)
-    assert parsed["summary"] == {"routes": 2, "async_ready": 1, "keep_def": 1, "blocking_hooks": 0}
+    assert parsed["summary"] == {
+        "routes": 2,
+        "async_ready": 1,
+        "keep_def": 1,
+        "blocking_hooks": 0,
+        "blocking_every_request": [],
+    }
     markdown = runner.invoke(app, ["migrate", "--no-cache", "--format", "markdown", str(root)])
     assert markdown.output.startswith("# Flask → FastAPI migration report")
     assert "| route `DELETE /b` | `b` (app.py:11) | can be `async def` | — |" in markdown.output

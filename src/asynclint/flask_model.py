@@ -43,6 +43,9 @@ HOOKS = {
     "register_error_handler": "error handler",
 }
 
+# the hooks that run for every request (the others run on an error)
+EVERY_REQUEST = frozenset(hook for hook in HOOKS if "every request" in HOOKS[hook])
+
 # flask-login calls these to load `current_user` for every view that reads it
 LOGIN_LOADERS = frozenset({"user_loader", "request_loader"})
 LOGIN_REQUIRED = frozenset({"flask_login.login_required", "flask_login.utils.login_required"})

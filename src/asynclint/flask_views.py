@@ -8,6 +8,7 @@ from typing import NamedTuple, Optional
 from asynclint.expr import Attr, Call, ListDisplay, Name, OptExpr, const_str
 from asynclint.fastapi_model import Context, ContextKind
 from asynclint.flask_model import (
+    EVERY_REQUEST,
     FLASK_APPS,
     HOOKS,
     HTTPAUTH_CALLBACKS,
@@ -42,6 +43,7 @@ class FlaskViews:
         self._class_rules: dict[ClassKey, list[str]] = {}  # view class -> URL rules
         self._func_rules: dict[FuncKey, list[str]] = {}  # `add_url_rule(p, view_func=f)`
         self._hooks: dict[FuncKey, str] = {}  # registered by call
+        self._every_request: set[FuncKey] = set()  # `before_request` and the like
         self._mounts: dict[tuple[str, str], str] = {}  # blueprint -> `url_prefix=` at mount
         self.login_loaders: list[FuncKey] = []  # flask-login's `user_loader` / `request_loader`
         # Flask-HTTPAuth object (its binding) -> its `verify_password` / `verify_token` callbacks
@@ -96,6 +98,8 @@ class FlaskViews:
                 target = self.resolver.value(handler, scope)
                 if isinstance(target, PFunc) and self._is_flask(func.value, scope):
                     self._hooks[target.key] = HOOKS[func.attr]
+                    if func.attr in EVERY_REQUEST:
+                        self._every_request.add(target.key)
 
     def _url_rule(self, call: Call, scope: Scope) -> None:
         rule = const_str(call.argument(0, "rule"))
@@ -150,6 +154,8 @@ class FlaskViews:
                     routes.append(f"{verb} {self._prefix(target.value, scope)}{rule}")
             elif method in HOOKS and self._is_flask(target.value, scope):
                 hook = HOOKS[method]
+                if method in EVERY_REQUEST:
+                    self._every_request.add(key)
             elif method in LOGIN_LOADERS and self._is_login_manager(target.value, scope):
                 hook = "flask-login user loader (runs for every view that reads `current_user`)"
                 self.login_loaders.append(key)
@@ -186,6 +192,10 @@ class FlaskViews:
             else "on every commit"
         )
         return f"SQLAlchemy `{event}` listener (runs {when})"
+
+    def every_request(self, key: FuncKey) -> bool:
+        """A `before_request` / `after_request` / `teardown_*` hook: it runs for every route."""
+        return key in self._every_request
 
     def is_listener(self, key: FuncKey) -> bool:
         return key in self._orm_listeners

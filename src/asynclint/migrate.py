@@ -53,6 +53,7 @@ class Route:
     path: str
     line: int
     blockers: tuple[Blocker, ...]
+    every_request: bool = False  # a request hook: its cost is paid by every route
 
     @property
     def ready(self) -> bool:
@@ -89,6 +90,11 @@ class Migration:
     @property
     def blocking(self) -> tuple[Route, ...]:
         return tuple(r for r in self.routes if not r.ready)
+
+    @property
+    def blocking_every_request(self) -> tuple[Route, ...]:
+        """The request hooks that block: every route pays for them."""
+        return tuple(r for r in self.routes if r.every_request and not r.ready)
 
 
 def migrate(
@@ -152,6 +158,7 @@ def _migrate(
                     path=view.key.path,
                     line=function.line,
                     blockers=blockers,
+                    every_request=contexts.flask.every_request(view.key),
                 ),
             )
         )
@@ -292,6 +299,9 @@ def api_info(catalog: Catalog, api: str) -> Optional[Info]:
 
 
 def _swaps(routes: Sequence[Route]) -> tuple[Swap, ...]:
+    """The blocking calls by library. A request hook's calls are counted once, and its
+    library is needed by every route (the hook runs before or after each of them)."""
+    views = [r.label for r in routes if not r.hook]
     by_library: dict[str, tuple[str, set[str], list[str], list[str]]] = {}
     for route in routes:
         for blocker in route.blockers:
@@ -300,8 +310,9 @@ def _swaps(routes: Sequence[Route]) -> tuple[Swap, ...]:
             )
             apis.add(blocker.api)
             sites.append(blocker.api)
-            if route.label not in labels:
-                labels.append(route.label)
+            for label in (route.label, *(views if route.every_request else ())):
+                if label not in labels:
+                    labels.append(label)
     swaps = [
         Swap(library, replacement, tuple(sorted(apis)), len(sites), tuple(labels))
         for library, (replacement, apis, sites, labels) in by_library.items()

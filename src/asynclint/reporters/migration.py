@@ -47,7 +47,14 @@ def _summary(migration: Migration) -> str:
         f"(FastAPI runs them in its threadpool) until their blocking calls are swapped"
     )
     if hooks:
-        text += f"; {hooks} request hook(s) or error handler(s) block too"
+        text += f"; {hooks} request hook(s), error handler(s) or callbacks block too"
+    every = migration.blocking_every_request
+    if every and ready:
+        names = ", ".join(f"`{r.function}`" for r in every)
+        text += (
+            f". Every request also runs the blocking request hook(s) {names}: until they are "
+            f"swapped, the {ready} ready route(s) still block there"
+        )
     return text + "."
 
 
@@ -89,11 +96,13 @@ def render_json(migration: Migration) -> str:
             "async_ready": ready,
             "keep_def": blocked,
             "blocking_hooks": hooks,
+            "blocking_every_request": [r.function for r in migration.blocking_every_request],
         },
         "routes": [
             {
                 "route": route.label,
                 "kind": "hook" if route.hook else "view",
+                "every_request": route.every_request,
                 "function": route.function,
                 "location": _where(route.path, root, route.line),
                 "verdict": "async_ready" if route.ready else "keep_def",
