@@ -473,6 +473,59 @@ def test_a_blocking_request_hook_is_listed_once_and_counted_for_every_route(
     assert data["summary"]["blocking_every_request"] == ["load_flags"]
 
 
+@pytest.mark.parametrize(
+    ("register", "by_call", "guard"),
+    [
+        ("@jwt.user_lookup_loader\ndef load(header, data):", "", "@jwt_required()"),  # 4.x
+        ("def load(identity):", "jwt.user_loader_callback_loader(load)", "@jwt_required"),  # 3.x
+    ],
+)
+def test_jwt_user_loader_runs_for_the_views_that_require_a_jwt(
+    tmp_path: Path, register: str, by_call: str, guard: str
+) -> None:
+    source = f"""
+from flask import Flask
+from flask_bcrypt import Bcrypt
+from flask_jwt_extended import JWTManager, current_user, jwt_required
+from flask_sqlalchemy import SQLAlchemy
+app = Flask(__name__)
+db = SQLAlchemy(app)
+jwt = JWTManager(app)
+bcrypt = Bcrypt(app)
+
+class User(db.Model):
+    pass
+
+{register}
+    return User.query.get(1)
+
+{by_call}
+
+@app.put("/password")
+{guard}
+def change_password():
+    return bcrypt.generate_password_hash("secret")
+
+@app.get("/open")
+def public():
+    return "ok"
+"""
+    got = {
+        r.label: [(b.api, b.via) for b in r.blockers]
+        for r in _migrate(_write(tmp_path, source)).routes
+    }
+    assert got == {
+        "flask-jwt-extended user loader (runs for every view that requires a JWT) `load`": [
+            ("flask_sqlalchemy.query.Query.get", ())
+        ],
+        "route `PUT /password`": [
+            ("flask_sqlalchemy.query.Query.get", ("load",)),
+            ("flask_bcrypt.Bcrypt.generate_password_hash", ()),
+        ],
+        "route `GET /open`": [],
+    }
+
+
 def test_the_cli_command_is_not_a_route() -> None:
     labels = [r.label for r in _migrate(EXAMPLE.parent).routes]
     assert not any("init_db" in label for label in labels)

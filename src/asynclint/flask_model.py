@@ -6,6 +6,8 @@ in Flask these functions are plain ``def`` and run in a worker thread, so nothin
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 # the app and blueprint classes whose decorators register views and hooks
 FLASK_APPS = frozenset(
     {
@@ -60,6 +62,52 @@ USER_LOADING = frozenset(
 )
 LOGIN_MANAGERS = frozenset({"flask_login.LoginManager", "flask_login.login_manager.LoginManager"})
 
+
+class UserLoading(NamedTuple):
+    """An extension that loads the request's user through a callback the app registers."""
+
+    label: str
+    managers: frozenset[str]  # the classes whose methods register the callback
+    loaders: frozenset[str]  # the registering methods (decorator or call)
+    required: frozenset[str]  # view decorators (bare or called) that load the user
+    loading: frozenset[str]  # names whose call, or an attribute of which, loads it
+
+
+_JWT = ("flask_jwt_extended", "flask_jwt_extended.view_decorators", "flask_jwt_extended.utils")
+USER_LOADERS = (
+    UserLoading(
+        "flask-login user loader (runs for every view that reads `current_user`)",
+        LOGIN_MANAGERS,
+        LOGIN_LOADERS,
+        LOGIN_REQUIRED,
+        USER_LOADING,
+    ),
+    # flask-jwt-extended 4 `user_lookup_loader`, 3 `user_loader_callback_loader`: the JWT
+    # decorators verify the token and then load the user (view_decorators.py:
+    # `verify_jwt_in_request` stores `_load_user(...)` in `g`)
+    UserLoading(
+        "flask-jwt-extended user loader (runs for every view that requires a JWT)",
+        frozenset({"flask_jwt_extended.JWTManager", "flask_jwt_extended.jwt_manager.JWTManager"}),
+        frozenset({"user_lookup_loader", "user_loader_callback_loader"}),
+        frozenset(
+            f"{module}.{name}"
+            for module in _JWT
+            for name in ("jwt_required", "jwt_optional", "fresh_jwt_required")
+        ),
+        # reading `current_user` afterwards reads what the decorator loaded into `g`
+        frozenset(
+            f"{module}.{name}"
+            for module in _JWT
+            for name in (
+                "verify_jwt_in_request",
+                "verify_jwt_in_request_optional",
+                "verify_fresh_jwt_in_request",
+            )
+        ),
+    ),
+)
+USER_LOADER_METHODS = frozenset(m for family in USER_LOADERS for m in family.loaders)
+
 # Flask-HTTPAuth: `@auth.verify_password` / `@auth.verify_token` callbacks run for every view
 # decorated with that object's `@auth.login_required`
 HTTPAUTH_CLASSES = frozenset(
@@ -111,7 +159,7 @@ FLUSHING = (".commit", ".flush")
 # registrations by call, whose arguments the summaries keep (see fastapi_model.ARGUMENTS_READ)
 URL_RULES = frozenset({"add_url_rule"})
 RESOURCES = frozenset({"add_resource"})  # flask-restful `api.add_resource(Resource, "/p")`
-CALL_REGISTRATIONS = URL_RULES | RESOURCES | frozenset(HOOKS) | frozenset({"listen"})
+CALL_REGISTRATIONS = URL_RULES | RESOURCES | frozenset(HOOKS) | {"listen"} | USER_LOADER_METHODS
 
 # Flask request-scoped pieces that FastAPI replaces: imported name -> the FastAPI way
 REPLACED_PIECES = {

@@ -13,18 +13,17 @@ from asynclint.flask_model import (
     HOOKS,
     HTTPAUTH_CALLBACKS,
     HTTPAUTH_CLASSES,
-    LOGIN_LOADERS,
-    LOGIN_MANAGERS,
-    LOGIN_REQUIRED,
     ORM_EVENTS,
     ORM_LISTEN,
     ORM_LISTENERS,
     RESOURCES,
     ROUTE_DECORATORS,
     URL_RULES,
-    USER_LOADING,
+    USER_LOADER_METHODS,
+    USER_LOADERS,
     VIEW_BASES,
     VIEW_METHODS,
+    UserLoading,
 )
 from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
@@ -45,7 +44,9 @@ class FlaskViews:
         self._hooks: dict[FuncKey, str] = {}  # registered by call
         self._every_request: set[FuncKey] = set()  # `before_request` and the like
         self._mounts: dict[tuple[str, str], str] = {}  # blueprint -> `url_prefix=` at mount
-        self.login_loaders: list[FuncKey] = []  # flask-login's `user_loader` / `request_loader`
+        # per extension (flask-login, flask-jwt-extended): the callbacks that load the user
+        self.user_loaders: dict[UserLoading, list[FuncKey]] = {f: [] for f in USER_LOADERS}
+        self._user_loader_labels: dict[FuncKey, str] = {}  # registered by call
         # Flask-HTTPAuth object (its binding) -> its `verify_password` / `verify_token` callbacks
         self._auth_callbacks: dict[tuple[str, str], list[FuncKey]] = {}
         # SQLAlchemy flush and commit events: listener -> (event, the model; None: a session's)
@@ -91,6 +92,13 @@ class FlaskViews:
                 prefix = const_str(call.keyword("url_prefix"))
                 if blueprint is not None and prefix is not None:
                     self._mounts[blueprint] = prefix
+            elif func.attr in USER_LOADER_METHODS and site.args:
+                target = self.resolver.value(site.args[0], scope)
+                family = self._user_loading(func, scope)
+                if isinstance(target, PFunc) and family is not None:
+                    if target.key not in self.user_loaders[family]:
+                        self.user_loaders[family].append(target.key)
+                    self._user_loader_labels[target.key] = family.label
             elif func.attr in HOOKS and site.args:
                 handler = site.args[1] if func.attr == "register_error_handler" else site.args[0]
                 if func.attr == "register_error_handler" and len(site.args) < 2:
@@ -132,7 +140,7 @@ class FlaskViews:
         scope = Scope(module.path, function.parent)
         name = display_name(function.qualname)
         routes: list[str] = list(self._func_rules.get(key, ()))
-        hook = self._hooks.get(key)
+        hook = self._hooks.get(key) or self._user_loader_labels.get(key)
         if hook is None and key in self._orm_listeners:
             hook = self._orm_label(key)
         for decorator in function.decorators:
@@ -156,9 +164,12 @@ class FlaskViews:
                 hook = HOOKS[method]
                 if method in EVERY_REQUEST:
                     self._every_request.add(key)
-            elif method in LOGIN_LOADERS and self._is_login_manager(target.value, scope):
-                hook = "flask-login user loader (runs for every view that reads `current_user`)"
-                self.login_loaders.append(key)
+            elif method in USER_LOADER_METHODS and self._user_loading(target, scope):
+                family = self._user_loading(target, scope)
+                assert family is not None
+                hook = family.label
+                if key not in self.user_loaders[family]:
+                    self.user_loaders[family].append(key)
             elif method in HTTPAUTH_CALLBACKS and self._is_httpauth(target.value, scope):
                 hook = "Flask-HTTPAuth callback (runs for every view its `login_required` guards)"
                 binding = self.resolver.binding(target.value, scope)
@@ -234,13 +245,19 @@ class FlaskViews:
         return isinstance(value, Ext) and value.name in names
 
     def callbacks(self) -> list[FuncKey]:
-        """flask-login's loaders and the Flask-HTTPAuth callbacks."""
-        return [*self.login_loaders, *(k for keys in self._auth_callbacks.values() for k in keys)]
+        """The user loaders and the Flask-HTTPAuth callbacks."""
+        loaders = [k for keys in self.user_loaders.values() for k in keys]
+        return [*loaders, *(k for keys in self._auth_callbacks.values() for k in keys)]
 
     def loaders(self, key: FuncKey) -> list[FuncKey]:
-        """The authentication callbacks that run before the view: flask-login's user loader
+        """The authentication callbacks that run before the view: each extension's user loader
         (see ``loads_user``) and the Flask-HTTPAuth callbacks of each `@auth.login_required`."""
-        found = list(self.login_loaders) if self.loads_user(key) else []
+        found = [
+            loader
+            for family, loaders in self.user_loaders.items()
+            if loaders and self.loads_user(key, family)
+            for loader in loaders
+        ]
         function = self.resolver.function(key)
         if function is None:
             return found
@@ -253,17 +270,19 @@ class FlaskViews:
                     found += self._auth_callbacks.get(binding, [])
         return found
 
-    def loads_user(self, key: FuncKey) -> bool:
-        """The view runs flask-login's user loader: it is decorated with `login_required`,
-        calls `logout_user()` or a method of `current_user`, or reads an attribute of
-        `current_user` (`current_user.is_authenticated`: the proxy loads the user first)."""
+    def loads_user(self, key: FuncKey, family: UserLoading = USER_LOADERS[0]) -> bool:
+        """The view runs the extension's user loader: it is decorated with `login_required`
+        (`jwt_required`, bare or called), calls `logout_user()` or a method of `current_user`,
+        or reads an attribute of `current_user` (`current_user.is_authenticated`: the proxy
+        loads the user first)."""
         function = self.resolver.function(key)
         if function is None:
             return False
         scope = Scope(key.path, function.parent)
         for decorator in function.decorators:
-            value = self.resolver.value(decorator, scope)
-            if isinstance(value, Ext) and value.name in LOGIN_REQUIRED:
+            spelled = decorator.func if isinstance(decorator, Call) else decorator
+            value = self.resolver.value(spelled, scope)
+            if isinstance(value, Ext) and value.name in family.required:
                 return True
         inner = Scope(key.path, function.qualname)
         for site in function.calls:
@@ -272,14 +291,14 @@ class FlaskViews:
             func = site.func
             for part in (func, func.value) if isinstance(func, Attr) else (func,):
                 value = self.resolver.value(part, inner)
-                if isinstance(value, Ext) and value.name in USER_LOADING:
+                if isinstance(value, Ext) and value.name in family.loading:
                     return True
         for site in function.read_sites:
             root: OptExpr = site.func
             while isinstance(root, Attr):
                 root = root.value
             value = self.resolver.value(root, inner)
-            if isinstance(value, Ext) and value.name in USER_LOADING:
+            if isinstance(value, Ext) and value.name in family.loading:
                 return True
         return False
 
@@ -305,9 +324,18 @@ class FlaskViews:
         value = self.resolver.value(receiver, scope)
         return isinstance(value, Inst) and value.type in HTTPAUTH_CLASSES
 
-    def _is_login_manager(self, receiver: OptExpr, scope: Scope) -> bool:
-        value = self.resolver.value(receiver, scope)
-        return isinstance(value, Inst) and value.type in LOGIN_MANAGERS
+    def _user_loading(self, registering: OptExpr, scope: Scope) -> Optional[UserLoading]:
+        """The extension whose manager object ``registering`` (`login_manager.user_loader`,
+        `jwt.user_lookup_loader`) is a method of."""
+        if not isinstance(registering, Attr):
+            return None
+        value = self.resolver.value(registering.value, scope)
+        if not isinstance(value, Inst) or not isinstance(value.type, str):
+            return None
+        for family in USER_LOADERS:
+            if value.type in family.managers and registering.attr in family.loaders:
+                return family
+        return None
 
     def _prefix(self, receiver: OptExpr, scope: Scope) -> str:
         """A blueprint's `url_prefix`: where it is mounted, else where it is built."""
