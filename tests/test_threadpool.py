@@ -1,4 +1,4 @@
-"""FastAPI's threadpool rules (ASL801, ASL803), the `offload` preference and cost classes."""
+"""FastAPI's threadpool rules (ASL801-ASL803), the `offload` preference and cost classes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from textwrap import dedent
 import pytest
 from conftest import cli_runner, run
 
+from asynclint import pools
 from asynclint.catalog import CatalogError, load_builtin, parse_table
 from asynclint.cli import app
 from asynclint.codes import COST_CLASSES, RULES, class_rank, code_cost, sarif_rank
@@ -260,3 +261,22 @@ def test_sarif_rank_and_cost_property(tmp_path: Path) -> None:
     assert ranks[9]["properties"]["cost"] == "metadata"
     rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
     assert {r["id"]: r["properties"].get("cost") for r in rules}["ASL101"] == "wait"
+
+
+@pytest.mark.parametrize(
+    ("url", "memory"),
+    [
+        ("sqlite://", True),
+        ("sqlite:///", True),
+        ("sqlite:///:memory:", True),
+        ("sqlite+pysqlite:///:memory:", True),
+        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", True),
+        ("sqlite:///./app.db", False),
+        ("sqlite:////var/data/app.db", False),
+        ("postgresql://db/app", False),
+        ("mysql+pymysql://user@db/:memory:", False),
+    ],
+)
+def testin_memory_sqlite_urls_match_sqlalchemys_pool_choice(url: str, memory: bool) -> None:
+    """The URLs SQLAlchemy gives `SingletonThreadPool` (pysqlite `_is_url_file_db` false)."""
+    assert pools.in_memory_sqlite(url) is memory

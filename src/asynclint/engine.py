@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, structural, threadpool, unused
+from asynclint import advice, pools, structural, threadpool, unused
 from asynclint.cache import Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import FixSpec
@@ -688,6 +688,8 @@ class _Builder:
         entry = self.graph.catalog.cls(yielded.type)
         if entry is None or entry.info is None or entry.info.category != "database":
             return None
+        if not pools.waits_for_connection(resolver, key):
+            return None  # NullPool, StaticPool, in-memory SQLite: no checkout ever waits
         return display_name(function.qualname)
 
     def _holds_connection(self, key: FuncKey, function: FunctionSummary, name: str) -> bool:
