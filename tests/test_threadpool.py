@@ -280,3 +280,49 @@ def test_sarif_rank_and_cost_property(tmp_path: Path) -> None:
 def testin_memory_sqlite_urls_match_sqlalchemys_pool_choice(url: str, memory: bool) -> None:
     """The URLs SQLAlchemy gives `SingletonThreadPool` (pysqlite `_is_url_file_db` false)."""
     assert pools.in_memory_sqlite(url) is memory
+
+
+SESSION_APP = """\
+    from fastapi import Depends, FastAPI
+    from pydantic import BaseModel
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session, sessionmaker
+
+    app = FastAPI()
+    SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app"))
+
+
+    class Item(BaseModel):
+        id: int
+
+
+    def get_db():
+        db = SessionLocal()
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+    @app.get("/validated", response_model=Item)
+    async def validated(db: Session = Depends(get_db)):
+        return db.execute(select(Item)).scalar_one()
+
+
+    @app.get("/raw")
+    async def raw(db: Session = Depends(get_db)):
+        return db.execute(select(Item)).scalar_one()
+"""
+
+
+def test_plain_def_is_not_advised_where_the_def_route_would_deadlock(tmp_path: Path) -> None:
+    """As a plain `def`, the validated route would hold the session's connection while FastAPI
+    takes a token to validate its response (ASL802): its advice and fix offload instead. The
+    route without a response model may still become a plain `def`."""
+    write(tmp_path, SESSION_APP)
+    by_function = {f.function: f for f in run(tmp_path) if f.code == "ASL201"}
+    validated, raw = by_function["validated"], by_function["raw"]
+    assert "make it a plain `def`" not in validated.advice
+    assert validated.fix is not None and "a plain `def`" not in validated.fix.description
+    assert "make it a plain `def`" in raw.advice
+    assert raw.fix is not None and "make `raw` a plain `def`" in raw.fix.description

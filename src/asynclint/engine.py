@@ -430,6 +430,7 @@ class _Builder:
         self._lines: dict[str, list[str]] = {}
         self.read = read
         self.planner = Planner(read, graph.resolver)
+        self._deadlocks: dict[FuncKey, bool] = {}
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
@@ -492,7 +493,7 @@ class _Builder:
         found = _one_per_operation(function, found, self._opened_type)
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
-        plain_def = can_be_plain_def(function, context, self.contexts.is_awaited(key)) and not any(
+        plain_def = self._plain_def(key, function, context) and not any(
             spec is not None for _, _, spec in found
         )
         module = self.graph.resolver.module(key.path)
@@ -585,6 +586,20 @@ class _Builder:
             if deadlock is not None:
                 out.append(deadlock)
         return out
+
+    def _plain_def(self, key: FuncKey, function: FunctionSummary, context: Context) -> bool:
+        """The `async def` route or dependency can become a plain `def`, and as one would not
+        hold a pooled connection across a threadpool hop (ASL802): advice that trades a
+        blocked loop for a deadlock under load is not advice."""
+        if not can_be_plain_def(function, context, self.contexts.is_awaited(key)):
+            return False
+        if context.kind is not ContextKind.ROUTE:
+            return True
+        deadlocks = self._deadlocks.get(key)
+        if deadlocks is None:
+            deadlocks = self._deadlock(key, function, context) is not None
+            self._deadlocks[key] = deadlocks
+        return not deadlocks
 
     # -- ASL802: a pooled connection held across a threadpool hop ---------------------------
 
@@ -938,6 +953,7 @@ class _Builder:
             api_callee=api_callee,
             api_site=api_site,
             awaited=self.contexts.is_awaited(key),
+            plain_def=self._plain_def(key, function, context),
             async_with=site.kind is SiteKind.WITH and self._async_with(key, function, site),
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
             awaited_call=site.awaited,
