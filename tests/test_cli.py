@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,11 @@ from conftest import cli_runner
 from asynclint import __version__
 from asynclint.cli import app
 from asynclint.codes import RULES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python < 3.11
+    import tomli as tomllib
 
 runner = cli_runner()
 
@@ -169,6 +175,13 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"asynclint {__version__}"
+
+
+def test_version_is_the_one_in_pyproject() -> None:
+    """`__version__` is written out in the package (reading it from the installed metadata
+    costs an import of importlib.metadata on every run): it must say what pyproject says."""
+    pyproject = Path(__file__).parent.parent / "pyproject.toml"
+    assert __version__ == tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
 
 
 def test_rules_lists_every_code() -> None:
