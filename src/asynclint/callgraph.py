@@ -55,6 +55,16 @@ OFFLOADS = frozenset(
         "fastapi.BackgroundTasks.add_task",
         "starlette.background.BackgroundTasks.add_task",
         "threading.Thread",
+        # the other frameworks' (docs/execution-model.md#other-frameworks)
+        "starlette.background.BackgroundTask",
+        "litestar.background_tasks.BackgroundTask",
+        "litestar.BackgroundTask",
+        "litestar.concurrency.sync_to_thread",
+        "quart.utils.run_sync",
+        "quart.Quart.ensure_async",
+        "quart.app.Quart.ensure_async",
+        "asgiref.sync.SyncToAsync",
+        "channels.db.database_sync_to_async",
     }
 )
 # in-memory streams: a file API given one as its first argument touches no file system
@@ -381,6 +391,19 @@ class CallGraph:
             return f"{callee.type}.{callee.path}" in OFFLOADS
         return False
 
+    def _offload_decorated(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """`@sync_to_async` (bare or called) makes calling the function run its body in a
+        worker thread."""
+        if not function.decorators:
+            return False
+        scope = Scope(key.path, function.parent)
+        for decorator in function.decorators:
+            spelled = decorator.func if isinstance(decorator, Call) else decorator
+            value = self.resolver.value(spelled, scope)
+            if isinstance(value, Ext) and value.name in OFFLOADS:
+                return True
+        return False
+
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
         return self._in_offloaded_lambda(key, function, function.calls[index])
@@ -419,6 +442,8 @@ class CallGraph:
                     return calling
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
+                return []
+            if self._offload_decorated(callee.key, function):
                 return []
             if _runs_once(function):
                 return []
