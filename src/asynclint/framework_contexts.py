@@ -13,6 +13,7 @@ from asynclint.expr import Attr, Call, Const, ListDisplay, OptExpr, const_str, l
 from asynclint.fastapi_model import Context, ContextKind
 from asynclint.frameworks_model import (
     CALL_REGISTRATIONS,
+    CONTROLLERS,
     FUNCTION_DECORATORS,
     LIFESPAN_HOOK_KEYWORDS,
     LIFESPAN_HOOK_OWNERS,
@@ -20,7 +21,6 @@ from asynclint.frameworks_model import (
     ROUTER_METHODS,
     ROUTER_PACKAGE,
     VIEW_BASES,
-    CONTROLLERS,
     CallRegistration,
     Handler,
 )
@@ -185,7 +185,9 @@ class FrameworkContexts:
         name = display_name(function.qualname)
         event = self._startup.get(key)
         if event is not None:
-            kind = ContextKind.STARTUP_HANDLER if event == "startup" else ContextKind.SHUTDOWN_HANDLER
+            kind = (
+                ContextKind.STARTUP_HANDLER if event == "startup" else ContextKind.SHUTDOWN_HANDLER
+            )
             return Context(kind, f"{event} handler `{name}`", False)
         found = self._found.get(key)
         if found is None:

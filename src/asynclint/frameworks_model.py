@@ -93,7 +93,11 @@ METHOD_DECORATORS: dict[tuple[str, str], dict[str, Handler]] = {
     ("faststream", "Router"): _FASTSTREAM,
 }
 # decorators that are module functions: top package -> last name -> handler
-FUNCTION_DECORATORS: dict[str, dict[str, Handler]] = {LITESTAR: _LITESTAR_HANDLERS}
+FUNCTION_DECORATORS: dict[str, dict[str, Handler]] = {
+    LITESTAR: _LITESTAR_HANDLERS,
+    # `@web.middleware`: aiohttp awaits it for every request (it must be `async def`)
+    "aiohttp": {"middleware": Handler("aiohttp", "middleware")},
+}
 
 # -- registration calls -----------------------------------------------------------------------
 
