@@ -143,6 +143,7 @@ class CallGraph:
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
+        self._offload_decorators: dict[FuncKey, bool] = {}  # `@sync_to_async` functions
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
         self.lazy = LazyLoads(resolver)
@@ -396,13 +397,14 @@ class CallGraph:
         worker thread."""
         if not function.decorators:
             return False
-        scope = Scope(key.path, function.parent)
-        for decorator in function.decorators:
-            spelled = decorator.func if isinstance(decorator, Call) else decorator
-            value = self.resolver.value(spelled, scope)
-            if isinstance(value, Ext) and value.name in OFFLOADS:
-                return True
-        return False
+        found = self._offload_decorators.get(key)
+        if found is None:
+            scope = Scope(key.path, function.parent)
+            spelled = (d.func if isinstance(d, Call) else d for d in function.decorators)
+            values = (self.resolver.value(s, scope) for s in spelled)
+            found = any(isinstance(v, Ext) and v.name in OFFLOADS for v in values)
+            self._offload_decorators[key] = found
+        return found
 
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""

@@ -16,7 +16,7 @@ from asynclint.flask_model import CALL_REGISTRATIONS
 from asynclint.frameworks_model import (
     ARGUMENTS_KEPT,
     LIFESPAN_HOOK_KEYWORDS,
-    SYNC_ON_LOOP_PACKAGES,
+    SYNC_ON_LOOP_PACKAGE,
 )
 
 if TYPE_CHECKING:  # the summaries read this module's data: no import back at run time
@@ -135,20 +135,16 @@ _MARKER_WORDS = (b"async", *(name.encode() for name in _MARKER_NAMES))
 # tasks, which FastAPI runs in its threadpool (the ASL8xx rules): looked for only in files
 # that name it, so the scan of other files costs what it did
 _FASTAPI_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.MULTILINE)
-# ... and Litestar and aiohttp call a plain `def` handler on the loop itself
+# ... and Litestar calls a plain `def` handler on the loop itself
 _SYNC_ON_LOOP_IMPORT = re.compile(
-    rb"^[ \t]*(?:from|import)[ \t]+(?:" + b"|".join(SYNC_ON_LOOP_PACKAGES) + rb")\b",
-    re.MULTILINE,
+    rb"^[ \t]*(?:from|import)[ \t]+" + SYNC_ON_LOOP_PACKAGE + rb"\b", re.MULTILINE
 )
 
 
 def can_reach_loop(source: bytes) -> bool:
     if b"fastapi" in source and _FASTAPI_IMPORT.search(source) is not None:
         return True
-    if (
-        any(package in source for package in SYNC_ON_LOOP_PACKAGES)
-        and _SYNC_ON_LOOP_IMPORT.search(source) is not None
-    ):
+    if SYNC_ON_LOOP_PACKAGE in source and _SYNC_ON_LOOP_IMPORT.search(source) is not None:
         return True
     if not any(word in source for word in _MARKER_WORDS):
         return False

@@ -50,6 +50,10 @@ class FrameworkContexts:
             tops = {i.module.split(".")[0] for i in module.imports}
             if tops & _PACKAGES:
                 self._scan(module, ROUTER_PACKAGE in tops)
+            else:
+                # `app.router.add_get("/", index)` is often in a module of its own that
+                # imports only the views
+                self._scan_router_calls(module)
 
     # -- registrations ----------------------------------------------------------------------
 
@@ -68,6 +72,15 @@ class FrameworkContexts:
             self._call(site, Scope(path, None), aiohttp)
         for name, cls in module.classes.items():
             self._view(ClassKey(path, name), cls.method_map)
+
+    def _scan_router_calls(self, module: ModuleSummary) -> None:
+        for qualname, function in module.functions.items():
+            for site in function.calls:
+                if _router_call(site):
+                    self._call(site, Scope(module.path, qualname), True)
+        for site in module.module_calls:
+            if _router_call(site):
+                self._call(site, Scope(module.path, None), True)
 
     def _decorator(self, decorator: OptExpr, scope: Scope) -> Optional[Registered]:
         call = decorator if isinstance(decorator, Call) else None
@@ -207,6 +220,17 @@ class FrameworkContexts:
                 f"{handler.framework} runs `{name}` in a worker thread"
             )
         return Context(ContextKind.HANDLER, label, False, remedy)
+
+
+def _router_call(site: CallSite) -> bool:
+    """`x.router.add_get(...)`: aiohttp's `UrlDispatcher`, whatever `x` is."""
+    func = site.func
+    return (
+        isinstance(func, Attr)
+        and func.attr in ROUTER_METHODS
+        and isinstance(func.value, Attr)
+        and func.value.attr == "router"
+    )
 
 
 def _argument(site: CallSite, position: int, keyword: str) -> OptExpr:
