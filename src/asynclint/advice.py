@@ -177,6 +177,12 @@ def remedy(facts: Facts) -> str:
             f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
             f"threadpool, or {fix}"
         )
+    elif not function.is_async and facts.context.remedy:
+        # the framework moves a plain `def` off the loop itself (Litestar's `sync_to_thread`)
+        text = (
+            f"`{name}` runs on the event loop: {facts.context.remedy}, or make it an "
+            f"`async def` and {fix}"
+        )
     elif not function.is_async:
         # a plain `def` the loop calls (a startup handler): `await` needs an `async def`
         text = f"`{name}` runs on the event loop: make it an `async def` and {fix}"

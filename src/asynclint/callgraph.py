@@ -55,6 +55,16 @@ OFFLOADS = frozenset(
         "fastapi.BackgroundTasks.add_task",
         "starlette.background.BackgroundTasks.add_task",
         "threading.Thread",
+        # the other frameworks' (docs/execution-model.md#other-frameworks)
+        "starlette.background.BackgroundTask",
+        "litestar.background_tasks.BackgroundTask",
+        "litestar.BackgroundTask",
+        "litestar.concurrency.sync_to_thread",
+        "quart.utils.run_sync",
+        "quart.Quart.ensure_async",
+        "quart.app.Quart.ensure_async",
+        "asgiref.sync.SyncToAsync",
+        "channels.db.database_sync_to_async",
     }
 )
 # in-memory streams: a file API given one as its first argument touches no file system
@@ -133,6 +143,7 @@ class CallGraph:
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
+        self._offload_decorators: dict[FuncKey, bool] = {}  # `@sync_to_async` functions
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
         self.lazy = LazyLoads(resolver)
@@ -381,6 +392,20 @@ class CallGraph:
             return f"{callee.type}.{callee.path}" in OFFLOADS
         return False
 
+    def _offload_decorated(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """`@sync_to_async` (bare or called) makes calling the function run its body in a
+        worker thread."""
+        if not function.decorators:
+            return False
+        found = self._offload_decorators.get(key)
+        if found is None:
+            scope = Scope(key.path, function.parent)
+            spelled = (d.func if isinstance(d, Call) else d for d in function.decorators)
+            values = (self.resolver.value(s, scope) for s in spelled)
+            found = any(isinstance(v, Ext) and v.name in OFFLOADS for v in values)
+            self._offload_decorators[key] = found
+        return found
+
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
         return self._in_offloaded_lambda(key, function, function.calls[index])
@@ -419,6 +444,8 @@ class CallGraph:
                     return calling
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
+                return []
+            if self._offload_decorated(callee.key, function):
                 return []
             if _runs_once(function):
                 return []

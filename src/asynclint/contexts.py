@@ -34,6 +34,7 @@ from asynclint.fastapi_model import (
     event_kind,
 )
 from asynclint.flask_views import FlaskViews
+from asynclint.framework_contexts import FrameworkContexts
 from asynclint.resolve import ClassKey, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
@@ -67,6 +68,8 @@ class Contexts:
         self._awaited: Optional[set[FuncKey]] = None
         for module in modules:
             self._scan(module)
+        # Starlette's, Litestar's, Quart's, Django's, aiohttp's and FastStream's handlers
+        self.frameworks = FrameworkContexts(resolver, modules)
         # `migrate` only: Flask's views and hooks, as if they were `async def` handlers
         self.flask = FlaskViews(resolver, modules) if flask else None
 
@@ -188,6 +191,8 @@ class Contexts:
             return True
         if self.flask is not None and self.flask.context(key) is not None:
             return True
+        if self.frameworks.sync_on_loop(key):
+            return True
         return self._event(key, function) is not None
 
     def threadpool_context(self, key: FuncKey, function: FunctionSummary) -> Optional[Context]:
@@ -243,6 +248,9 @@ class Contexts:
             flask = self.flask.context(key)
             if flask is not None:
                 return flask
+        other = self.frameworks.context(key, function)
+        if other is not None:
+            return other
         name = display_name(function.qualname)
         scope = Scope(key.path, function.parent)
         for decorator in function.decorators:
