@@ -6,6 +6,7 @@ Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it re
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import sys
 from collections.abc import Collection, Sequence
@@ -13,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, structural, threadpool, unused
+from asynclint import advice, incremental, structural, threadpool, unused
 from asynclint.cache import Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import FixSpec
@@ -74,6 +75,7 @@ def check(
     explicit: Collection[Path] = (),
     project: Optional[Sequence[Path]] = None,
     only: Optional[Collection[Path]] = None,
+    state: Optional[incremental.State] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
     only when they can put code on the loop (see ``can_reach_loop``). With ``only`` (the
@@ -83,11 +85,22 @@ def check(
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
     file's findings are the same whether it, its directory or the project is checked.
-    ``project`` names the project's files instead, for a file that belongs to none."""
+    ``project`` names the project's files instead, for a file that belongs to none.
+
+    A caller that checks the same project again and again (the language server) passes the
+    same ``state`` each time: after an edit inside function bodies only what the edit can
+    change is computed again (see ``asynclint.incremental``); the findings are the same."""
     with fewer_collections():
         everything = project if project is not None else project_files(root, settings)
         return _check(
-            files, root, settings, summaries or Summaries(None), explicit, everything, only
+            files,
+            root,
+            settings,
+            summaries or Summaries(None),
+            explicit,
+            everything,
+            only,
+            state,
         )
 
 
@@ -99,6 +112,7 @@ def _check(
     explicit: Collection[Path],
     project: Sequence[Path],
     only: Optional[Collection[Path]] = None,
+    state: Optional[incremental.State] = None,
 ) -> Report:
     selected = {Path(os.path.abspath(f)) for f in files}
     if only is not None:
@@ -131,6 +145,8 @@ def _check(
     if cached is not None and len(cached) == 5:
         findings, analysed, kept_notes, details, comments = cached
         notes += kept_notes
+        if state is not None:
+            state.mode = "cached"
     else:
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named)
@@ -145,6 +161,9 @@ def _check(
                 selected,
                 environment,
                 roots_in=selected if only is not None else None,
+                state=state,
+                salt=repr((salt, sorted(map(str, selected)))),
+                named=named,
             )
         )
         notes += run_notes
@@ -252,6 +271,9 @@ def _analyse(
     selected: Collection[Path],
     environment: Optional[Environment] = None,
     roots_in: Optional[Collection[Path]] = None,
+    state: Optional[incremental.State] = None,
+    salt: str = "",
+    named: Collection[Path] = (),
 ) -> tuple[
     list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...], tuple[unused.Comment, ...]
 ]:
@@ -260,16 +282,40 @@ def _analyse(
     suppression comments of the analysed files with codes that silenced nothing."""
     catalog = settings.catalog()
     src = [Path(p) for p in settings.src]
-    project = Project(root, paths, summaries.load, summaries.files, src)
     targets = [summary for summary in loaded if summary is not None]
-    for summary in targets:
-        project.add(summary)
+    step, run_key = None, ""
+    if state is not None:
+        run_key = _state_key(salt, paths)
+        if environment is None:
+            step = _plan(state, run_key, paths, contents, targets, summaries, named)
     libraries = None
-    if environment is not None:
-        libraries = project.libraries = library_source(environment, settings, summaries)
-    resolver = Resolver(project, catalog)
-    contexts = Contexts(resolver, targets)
-    graph = CallGraph(resolver, libraries)
+    if step is not None and state is not None:
+        # the previous analysis, with the changed modules' new summaries in place
+        assert state.project is not None and state.contexts is not None
+        assert state.graph is not None
+        project = state.project
+        kept = project.loaded()
+        targets = [
+            summary if summary.path in step.changed else kept.get(summary.path, summary)
+            for summary in targets
+        ]
+        for summary in step.changed.values():
+            if summary is not None:
+                project.add(summary)
+        resolver = Resolver(project, catalog)
+        contexts = state.contexts
+        contexts.rebind(resolver, targets)
+        graph = CallGraph(resolver, libraries)
+        graph.keep_edges(state.graph, lambda key: key.path not in step.changed)
+    else:
+        project = Project(root, paths, summaries.load, summaries.files, src)
+        for summary in targets:
+            project.add(summary)
+        if environment is not None:
+            libraries = project.libraries = library_source(environment, settings, summaries)
+        resolver = Resolver(project, catalog)
+        contexts = Contexts(resolver, targets)
+        graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
     # the graph's facts of a function depend only on what it reaches, so exploring from fewer
     # roots changes no finding of theirs; whether a suppression comment silenced anything
@@ -314,8 +360,23 @@ def _analyse(
             required = max(required, declared)
             continue
         findings.append(builder.parse_error(summary))
+    # with an incremental step, a loop function that reaches no changed module keeps its
+    # findings (and the suppressions building them used)
+    dirty = incremental.dirty(graph, step.changed, graph.explored()) if step else set()
+    built: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]] = {}
+    recomputed = 0
     for key, function in roots:
-        findings += builder.function_findings(key, function)
+        previous = state.findings.get(key) if step is not None and state is not None else None
+        if previous is None or key in dirty:
+            recomputed += 1
+            outer, graph.silenced = graph.silenced, set()
+            previous = (builder.function_findings(key, function), graph.silenced)
+            outer.update(graph.silenced)
+            graph.silenced = outer
+        else:
+            graph.silenced.update(previous[1])
+        built[key] = previous
+        findings += previous[0]
     sources = [data for data, _ in contents if data is not None]
     for key, function, context in pooled:
         findings += builder.threadpool_findings(key, function, context, sources)
@@ -350,9 +411,81 @@ def _analyse(
         note = libraries.note()
         if note is not None:
             notes.append(note)
+    if state is not None:
+        _remember(
+            state, run_key, paths, contents, project, contexts, graph, built, step, environment
+        )
+        state.recomputed = recomputed
     # the run depends on the files it read and on the absence of the ones imports looked for
     read = set(project.loaded()) | project.missing
     return findings, len(targets), read, notes, tuple(project.unresolved_notes()), comments
+
+
+def _state_key(salt: str, paths: Sequence[Path]) -> str:
+    digest_ = hashlib.sha256(salt.encode("utf-8", "surrogatepass"))
+    for path in paths:
+        digest_.update(os.fsencode(path) + b"\0")
+    return digest_.hexdigest()
+
+
+def _plan(
+    state: incremental.State,
+    key: str,
+    paths: Sequence[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    targets: Sequence[ModuleSummary],
+    summaries: Summaries,
+    named: Collection[Path],
+) -> Optional[incremental.Plan]:
+    """The incremental step from ``state`` to this run (see ``incremental.plan``)."""
+    by_path = {str(path): (path, content) for path, content in zip(paths, contents)}
+    new = {summary.path: summary for summary in targets}
+
+    def summarise(path: str) -> ModuleSummary:
+        found = new.get(path)
+        if found is None:
+            where, content = by_path[path]
+            found = summaries.load_many([where], [content])[0]
+        return found
+
+    def was_target(path: str) -> bool:
+        old = state.contents.get(path)
+        return Path(path) in named or old is None or can_reach_loop(old)
+
+    return incremental.plan(
+        state,
+        key,
+        [str(path) for path in paths],
+        [data for data, _ in contents],
+        set(new),
+        summarise,
+        was_target,
+    )
+
+
+def _remember(
+    state: incremental.State,
+    key: str,
+    paths: Sequence[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    project: Project,
+    contexts: Contexts,
+    graph: CallGraph,
+    built: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]],
+    step: Optional[incremental.Plan],
+    environment: Optional[Environment],
+) -> None:
+    """Keep this analysis for the next run of the same project (not one that followed calls
+    into installed libraries: what a library search finds depends on its budget)."""
+    if environment is not None:
+        state.clear()
+        state.mode = "full"
+        return
+    state.key = key
+    state.contents = {str(path): data for path, (data, _) in zip(paths, contents)}
+    state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built
+    state.names = incremental.names_of(project.loaded().values())
+    state.mode = "incremental" if step is not None else "full"
 
 
 def _unused_suppressions(

@@ -1,0 +1,370 @@
+"""Incremental re-analysis: after an edit inside function bodies, recompute only what can change.
+
+A long-lived caller (``asynclint server``) hands ``engine.check`` the same ``State`` on every
+run. After a full analysis the state keeps the project (its module summaries), the contexts
+(what runs on the loop), the call graph's edges and the findings of each function that runs on
+the loop. On the next run, when the only files whose bytes changed keep their *interface*
+(``interface``: everything another module's resolution, the contexts or the call graph read
+from them), the analysis starts from that state instead of from nothing:
+
+* the changed modules' summaries replace the old ones in the project;
+* the edges of every function outside the changed modules are kept (resolving a call reads
+  other modules only through their interface, which did not change); a fresh resolver
+  computes the edges of the changed modules' functions;
+* the blocking facts are propagated again over those edges (cheap: no resolution);
+* the findings of a loop function are kept unless it is in a changed module or reaches one
+  (reverse call edges); threadpool findings, parse errors, custom rules and unused
+  suppressions are computed again (they read whole-project text or few functions).
+
+Anything else (a changed signature, import, class, module binding, a call another module's
+analysis reads, an added or removed file, other settings, library analysis) falls back to
+the full analysis, and the state is rebuilt from it. ``tests/test_incremental.py`` edits
+projects at random and compares every incremental run with a full one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Optional
+
+from asynclint.contexts import REGISTRATION_KEYWORDS, REGISTRATION_METHODS
+from asynclint.expr import Attr, Const, Name, OptExpr, last_name, walk
+from asynclint.resolve import FuncKey
+from asynclint.summary import (
+    Binding,
+    CallSite,
+    ClassSummary,
+    FunctionSummary,
+    Import,
+    ModuleSummary,
+    SiteKind,
+    StarImport,
+)
+
+if TYPE_CHECKING:
+    from asynclint.callgraph import CallGraph
+    from asynclint.contexts import Contexts
+    from asynclint.findings import Finding
+    from asynclint.project import Project
+
+
+@dataclass
+class State:
+    """What one analysis leaves for the next (see the module docstring). Opaque to callers:
+    make one per project and pass it to every ``engine.check`` of that project."""
+
+    key: str = ""  # the run's salt and paths: another key means a full analysis
+    contents: dict[str, Optional[bytes]] = field(default_factory=dict)
+    project: Optional[Project] = None
+    contexts: Optional[Contexts] = None
+    graph: Optional[CallGraph] = None
+    # per loop function: its findings and the suppression comments building them used
+    findings: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]] = field(
+        default_factory=dict
+    )
+    # names of the project's functions and classes: calls spelled with one of them are part
+    # of a module's interface (parameter types and constructions are read from them)
+    names: frozenset[str] = frozenset()
+    # how the last run went: "full", "incremental" or "cached" (tests and logs read it)
+    mode: str = ""
+    # functions whose findings the last incremental run computed again (the rest were kept)
+    recomputed: int = 0
+
+    def clear(self) -> None:
+        self.key, self.contents, self.findings = "", {}, {}
+        self.project = self.contexts = self.graph = None
+        self.names = frozenset()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An incremental run: the changed modules and their new summaries (None for a changed
+    file the analysis never read)."""
+
+    changed: dict[str, Optional[ModuleSummary]]
+
+
+def plan(
+    state: State,
+    key: str,
+    paths: Sequence[str],
+    contents: Sequence[Optional[bytes]],
+    targets: Collection[str],
+    summarise: Callable[[str], ModuleSummary],
+    was_target: Callable[[str], bool],
+) -> Optional[Plan]:
+    """The incremental run from ``state`` to these contents, or None when only a full
+    analysis gives the same findings. ``targets`` are the files analysed now, ``summarise``
+    gives a changed file's new summary, ``was_target`` whether its old bytes made it one."""
+    project = state.project
+    if project is None or state.graph is None or state.contexts is None or state.key != key:
+        return None
+    if len(paths) != len(state.contents):
+        return None
+    if project.unresolved:
+        # which unresolved imports are noted depends on what the old bodies resolved
+        return None
+    changed: dict[str, Optional[ModuleSummary]] = {}
+    loaded = project.loaded()
+    for path, data in zip(paths, contents):
+        if path not in state.contents:
+            return None
+        old = state.contents[path]
+        if old == data:
+            continue
+        if old is None or data is None:
+            return None
+        if was_target(path) != (path in targets):
+            return None  # it becomes a target, or stops being one
+        before = loaded.get(path)
+        if before is None:
+            changed[path] = None  # never read: the new run reads its new bytes if it must
+            continue
+        after = summarise(path)
+        if before.error is not None or after.error is not None:
+            return None
+        if interface(before, state.names) != interface(after, state.names):
+            return None
+        changed[path] = after
+    for path, summary in loaded.items():
+        if summary.error is not None and path not in targets:
+            # a module parsed because the analysis followed an import into it is reported
+            # when it does not parse: which ones were followed depends on the old bodies
+            return None
+    return Plan(changed)
+
+
+def names_of(modules: Iterable[ModuleSummary]) -> frozenset[str]:
+    """The names calls are looked up by across the project: every class (is it built
+    anywhere?) and every function with a parameter other than a method's `self` (what do its
+    callers pass?)."""
+    found: set[str] = set()
+    for module in modules:
+        for function in module.functions.values():
+            bound = function.class_name is not None and bool(function.params)
+            if len(function.params) > int(bound):
+                found.add(function.name)
+        found.update(cls.name for cls in module.classes.values())
+    return frozenset(found)
+
+
+def dirty(graph: CallGraph, changed: Collection[str], explored: Iterable[FuncKey]) -> set[FuncKey]:
+    """The explored functions of the changed modules and every explored function that
+    reaches one of them: the only ones whose blocking facts (and chains) can differ."""
+    out = {key for key in explored if key.path in changed}
+    pending = list(out)
+    while pending:
+        key = pending.pop()
+        for caller, _ in graph.callers(key):
+            if caller not in out:
+                out.add(caller)
+                pending.append(caller)
+    return out
+
+
+# -- the interface of a module -------------------------------------------------------------
+
+_Positions = dict[int, int]
+Interface = tuple[object, ...]
+
+
+def interface(module: ModuleSummary, names: Collection[str]) -> Interface:
+    """What the analysis of *other* code reads from ``module``: its imports, classes, module
+    bindings and calls, every function's signature, local bindings, returns, yields,
+    `self.x` and `app.state` assignments, and the calls other code reads (awaited calls,
+    registrations of routes and handlers, `add_task`, calls spelled with the name of a
+    project function or class). Line numbers are replaced by their rank among the lines the
+    interface holds, so lines added or removed in a function body (which move everything
+    below) leave the interface of the rest unchanged; order between them is kept."""
+    parents = {function.parent for function in module.functions.values()}
+    exported = {
+        qualname: _Exported(function, names, qualname in parents)
+        for qualname, function in module.functions.items()
+    }
+    lines: set[int] = set()
+    for item in (*module.imports, *module.star_imports, *module.globals, *module.annotations):
+        lines.add(item.line)
+    lines.update(binding.line for binding in module.state_assigns)
+    for site in module.module_calls:
+        lines.update((site.line, site.end_line))
+    for cls in module.classes.values():
+        lines.add(cls.line)
+        lines.update(b.line for b in (*cls.attrs, *cls.annotations))
+    for function in module.functions.values():
+        lines.add(function.line)
+        for bindings in exported[function.qualname].bindings:
+            lines.update(b.line for b in bindings)
+        lines.update(i.line for i in function.imports)
+        flat = function.region_lines
+        for start in range(0, len(flat), 4):
+            lines.update(flat[start : start + 2])
+    rank = {line: index for index, line in enumerate(sorted(lines))}
+    return (
+        module.path,
+        module.is_package,
+        tuple(_import(i, rank) for i in module.imports),
+        tuple(_star(i, rank) for i in module.star_imports),
+        tuple(_binding(b, rank) for b in module.globals),
+        tuple(_binding(b, rank) for b in module.annotations),
+        tuple(_binding(b, rank) for b in module.state_assigns),
+        tuple(_module_call(site, rank) for site in module.module_calls),
+        tuple(_class(cls, rank) for cls in module.classes.values()),
+        tuple(_function(f, exported[f.qualname], rank) for f in module.functions.values()),
+    )
+
+
+class _Exported:
+    """What other code's analysis reads from a function body: the expressions it resolves in
+    the function's scope (returns, yields, `self.x` and `app.state` assignments, the calls
+    it reads) and the local bindings those expressions reach through their names. Other
+    locals are the function's own business: binding one more (`r = requests.get(url)`)
+    changes no other function's analysis."""
+
+    def __init__(self, function: FunctionSummary, names: Collection[str], closure: bool) -> None:
+        self.calls = tuple(_call(site) for site in function.calls if _read_elsewhere(site, names))
+        seeds: list[OptExpr] = [*function.return_values, *function.yield_values]
+        for binding in (
+            *function.annotations,
+            *function.self_assigns,
+            *function.self_annotations,
+            *function.state_assigns,
+        ):
+            seeds.append(binding.value)
+        for site in function.calls:
+            if _read_elsewhere(site, names):
+                seeds += [site.func, *site.args, *site.positional]
+                seeds += [k.value for k in (*site.kwargs, *site.keywords)]
+        reached = {a.name for a in function.annotations} | _names(seeds)
+        if closure:
+            # a nested function resolves its free names in this scope: every local counts
+            reached |= {binding.name for binding in function.assigns}
+        pending = list(reached)
+        while pending:
+            name = pending.pop()
+            for value in function.assigned.get(name, ()):
+                for found in _names([value]) - reached:
+                    reached.add(found)
+                    pending.append(found)
+        self.assigns = tuple(b for b in function.assigns if b.name in reached)
+        self.local_names = function.local_names & reached
+        self.bindings = (
+            self.assigns,
+            function.annotations,
+            function.self_assigns,
+            function.self_annotations,
+            function.state_assigns,
+        )
+
+
+def _names(values: Iterable[OptExpr]) -> set[str]:
+    return {node.id for value in values for node in walk(value) if isinstance(node, Name)}
+
+
+def _import(item: Import, rank: _Positions) -> tuple[object, ...]:
+    return (item.local, item.level, item.module, item.name, rank[item.line])
+
+
+def _star(item: StarImport, rank: _Positions) -> tuple[object, ...]:
+    return (item.level, item.module, rank[item.line])
+
+
+def _binding(binding: Binding, rank: _Positions) -> tuple[object, ...]:
+    return (binding.name, binding.value, rank[binding.line])
+
+
+def _module_call(site: CallSite, rank: _Positions) -> tuple[object, ...]:
+    return (*_call(site), rank[site.line], site.column, rank[site.end_line], site.end_column)
+
+
+def _class(cls: ClassSummary, rank: _Positions) -> tuple[object, ...]:
+    return (
+        cls.qualname,
+        cls.name,
+        rank[cls.line],
+        cls.bases,
+        cls.keywords,
+        cls.decorators,
+        cls.methods,
+        tuple(_binding(b, rank) for b in cls.attrs),
+        tuple(_binding(b, rank) for b in cls.annotations),
+    )
+
+
+def _local(binding: Binding, rank: _Positions) -> tuple[object, ...]:
+    """A local binding; a number or a string bound to a local reads as any other: the
+    resolver types no constant, and those whose value is read (route prefixes, `maxsize=0`)
+    are read where they are written, in a call's arguments."""
+    value = binding.value
+    if isinstance(value, Const) and isinstance(value.value, (int, float, str)):
+        if not isinstance(value.value, bool):
+            return (binding.name, ("constant", type(value.value).__name__), rank[binding.line])
+    return _binding(binding, rank)
+
+
+def _function(
+    function: FunctionSummary, exported: _Exported, rank: _Positions
+) -> tuple[object, ...]:
+    flat = function.region_lines
+    regions = tuple(
+        (rank[flat[i]], rank[flat[i + 1]], flat[i + 2], flat[i + 3]) for i in range(0, len(flat), 4)
+    )
+    calls = function.calls
+    assigns, *others = exported.bindings
+    return (
+        function.qualname,
+        function.name,
+        rank[function.line],
+        function.column,
+        function.is_async,
+        function.is_generator,
+        function.class_name,
+        function.parent,
+        function.decorators,
+        function.params,
+        function.returns,
+        tuple(_local(b, rank) for b in assigns),
+        tuple(tuple(_binding(b, rank) for b in bindings) for bindings in others),
+        exported.local_names,
+        tuple(_import(i, rank) for i in function.imports),
+        function.return_values,
+        function.yield_values,
+        regions,
+        # what a caller's dispatch reads: does the body do anything, or only raise
+        # NotImplementedError (an abstract method)
+        bool(calls),
+        all(isinstance(s.func, Name) and s.func.id == "NotImplementedError" for s in calls),
+        exported.calls,
+    )
+
+
+def _read_elsewhere(site: CallSite, names: Collection[str]) -> bool:
+    """A call some other code's analysis reads: an awaited call (who awaits a function), a
+    registration (routes, handlers, lifespans, background tasks) or a call spelled with the
+    name of a project function or class (what it is passed, whether the class is built)."""
+    if site.kind is not SiteKind.CALL:
+        return False
+    if site.awaited:
+        return True
+    func: OptExpr = site.func
+    if isinstance(func, Attr) and func.attr in REGISTRATION_METHODS:
+        return True
+    if any(keyword.name in REGISTRATION_KEYWORDS for keyword in site.kwargs):
+        return True
+    spelled = last_name(func)
+    return bool(spelled) and spelled in names
+
+
+def _call(site: CallSite) -> tuple[object, ...]:
+    """A call without its position (other code never reads where a body's call is)."""
+    return (
+        site.func,
+        site.args,
+        site.kwargs,
+        site.kind,
+        site.awaited,
+        site.positional,
+        site.keywords,
+        site.spread,
+        site.cold,
+    )
