@@ -37,7 +37,6 @@ from asynclint.flask_views import FlaskViews
 from asynclint.resolve import ClassKey, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
-
 # what ``_scan`` reads from the calls in a function body (keep the two in step): methods that
 # register a function with the app, and keywords that name one. Incremental analysis keeps
 # such calls in a module's interface (see ``asynclint.incremental``)

@@ -183,8 +183,9 @@ def interface(module: ModuleSummary, names: Collection[str]) -> Interface:
         for qualname, function in module.functions.items()
     }
     lines: set[int] = set()
-    for item in (*module.imports, *module.star_imports, *module.globals, *module.annotations):
-        lines.add(item.line)
+    lines.update(item.line for item in module.imports)
+    lines.update(item.line for item in module.star_imports)
+    lines.update(binding.line for binding in (*module.globals, *module.annotations))
     lines.update(binding.line for binding in module.state_assigns)
     for site in module.module_calls:
         lines.update((site.line, site.end_line))
@@ -296,9 +297,9 @@ def _local(binding: Binding, rank: _Positions) -> tuple[object, ...]:
     resolver types no constant, and those whose value is read (route prefixes, `maxsize=0`)
     are read where they are written, in a call's arguments."""
     value = binding.value
-    if isinstance(value, Const) and isinstance(value.value, (int, float, str)):
-        if not isinstance(value.value, bool):
-            return (binding.name, ("constant", type(value.value).__name__), rank[binding.line])
+    constant = isinstance(value, Const) and isinstance(value.value, (int, float, str))
+    if constant and isinstance(value, Const) and not isinstance(value.value, bool):
+        return (binding.name, ("constant", type(value.value).__name__), rank[binding.line])
     return _binding(binding, rank)
 
 
