@@ -17,7 +17,7 @@ from typing import Callable, Optional
 from asynclint import advice, incremental, structural, threadpool, unused
 from asynclint.cache import Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
-from asynclint.catalog import FixSpec
+from asynclint.catalog import Catalog, FixSpec
 from asynclint.codes import BY_CATEGORY, PARSE_ERROR, class_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
@@ -287,7 +287,7 @@ def _analyse(
     if state is not None:
         run_key = _state_key(salt, paths)
         if environment is None:
-            step = _plan(state, run_key, paths, contents, targets, summaries, named)
+            step = _plan(state, run_key, paths, contents, targets, summaries, named, catalog)
     libraries = None
     if step is not None and state is not None:
         # the previous analysis, with the changed modules' new summaries in place
@@ -299,10 +299,7 @@ def _analyse(
             summary if summary.path in step.changed else kept.get(summary.path, summary)
             for summary in targets
         ]
-        for summary in step.changed.values():
-            if summary is not None:
-                project.add(summary)
-        resolver = Resolver(project, catalog)
+        resolver = step.resolver
         contexts = state.contexts
         contexts.rebind(resolver, targets)
         graph = CallGraph(resolver, libraries)
@@ -436,6 +433,7 @@ def _plan(
     targets: Sequence[ModuleSummary],
     summaries: Summaries,
     named: Collection[Path],
+    catalog: Catalog,
 ) -> Optional[incremental.Plan]:
     """The incremental step from ``state`` to this run (see ``incremental.plan``)."""
     by_path = {str(path): (path, content) for path, content in zip(paths, contents)}
@@ -460,6 +458,7 @@ def _plan(
         set(new),
         summarise,
         was_target,
+        lambda project: Resolver(project, catalog),
     )
 
 
@@ -484,7 +483,9 @@ def _remember(
     state.key = key
     state.contents = {str(path): data for path, (data, _) in zip(paths, contents)}
     state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built
-    state.names = incremental.names_of(project.loaded().values())
+    state.learn_names(project.loaded().values())
+    if step is None:
+        state.spelled = incremental.spelled_calls(project.loaded()[path] for path in project.added)
     state.mode = "incremental" if step is not None else "full"
 
 

@@ -24,13 +24,14 @@ projects at random and compares every incremental run with a full one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Optional
 
 from asynclint.contexts import REGISTRATION_KEYWORDS, REGISTRATION_METHODS
 from asynclint.expr import Attr, Const, Name, OptExpr, last_name, walk
-from asynclint.resolve import FuncKey
+from asynclint.resolve import CALLERS_BUDGET, FuncKey, PClass, PFunc, Resolver, Scope
 from asynclint.summary import (
     Binding,
     CallSite,
@@ -66,23 +67,52 @@ class State:
     # names of the project's functions and classes: calls spelled with one of them are part
     # of a module's interface (parameter types and constructions are read from them)
     names: frozenset[str] = frozenset()
+    # the functions with such a name, by name
+    functions: dict[str, list[tuple[FuncKey, FunctionSummary]]] = field(default_factory=dict)
     # how the last run went: "full", "incremental" or "cached" (tests and logs read it)
     mode: str = ""
     # functions whose findings the last incremental run computed again (the rest were kept)
     recomputed: int = 0
+    reason: str = ""  # why the last run was a full analysis
+    # how many plain calls of the analysed files are spelled with each name: the resolver
+    # gives up on a name called more than a budget's times (see ``Resolver.passed``)
+    spelled: Counter[str] = field(default_factory=Counter)
+
+    def fall_back(self, reason: str) -> Optional[Plan]:
+        self.reason = reason
+        return None
 
     def clear(self) -> None:
         self.key, self.contents, self.findings = "", {}, {}
         self.project = self.contexts = self.graph = None
         self.names = frozenset()
+        self.functions = {}
+        self.spelled = Counter()
+
+    def learn_names(self, modules: Iterable[ModuleSummary]) -> None:
+        """The names calls are looked up by across the project: every class (is it built
+        anywhere?) and every function with a parameter other than a method's `self` (what do
+        its callers pass?)."""
+        functions: dict[str, list[tuple[FuncKey, FunctionSummary]]] = {}
+        classes: set[str] = set()
+        for module in modules:
+            for function in module.functions.values():
+                bound = function.class_name is not None and bool(function.params)
+                if len(function.params) > int(bound):
+                    key = FuncKey(module.path, function.qualname)
+                    functions.setdefault(function.name, []).append((key, function))
+            classes.update(cls.name for cls in module.classes.values())
+        self.functions = functions
+        self.names = frozenset(functions) | classes
 
 
 @dataclass(frozen=True)
 class Plan:
     """An incremental run: the changed modules and their new summaries (None for a changed
-    file the analysis never read)."""
+    file the analysis never read), and the resolver over the project that holds them."""
 
     changed: dict[str, Optional[ModuleSummary]]
+    resolver: Resolver
 
 
 def plan(
@@ -93,60 +123,103 @@ def plan(
     targets: Collection[str],
     summarise: Callable[[str], ModuleSummary],
     was_target: Callable[[str], bool],
+    resolver: Callable[[Project], Resolver],
 ) -> Optional[Plan]:
     """The incremental run from ``state`` to these contents, or None when only a full
     analysis gives the same findings. ``targets`` are the files analysed now, ``summarise``
-    gives a changed file's new summary, ``was_target`` whether its old bytes made it one."""
+    gives a changed file's new summary, ``was_target`` whether its old bytes made it one,
+    ``resolver`` makes a resolver over a project. The state's project is changed in place:
+    after None, only a full analysis (which replaces the state) may follow."""
     project = state.project
-    if project is None or state.graph is None or state.contexts is None or state.key != key:
-        return None
-    if len(paths) != len(state.contents):
-        return None
+    if project is None or state.graph is None or state.contexts is None:
+        return state.fall_back("no previous analysis")
+    if state.key != key or len(paths) != len(state.contents):
+        return state.fall_back("other files or settings")
     if project.unresolved:
         # which unresolved imports are noted depends on what the old bodies resolved
-        return None
+        return state.fall_back("unresolved imports")
     changed: dict[str, Optional[ModuleSummary]] = {}
+    before_after: list[tuple[ModuleSummary, ModuleSummary]] = []
     loaded = project.loaded()
     for path, data in zip(paths, contents):
         if path not in state.contents:
-            return None
+            return state.fall_back("other files or settings")
         old = state.contents[path]
         if old == data:
             continue
         if old is None or data is None:
-            return None
+            return state.fall_back(f"{path} is unreadable")
         if was_target(path) != (path in targets):
-            return None  # it becomes a target, or stops being one
+            return state.fall_back(f"{path} can put code on the loop now, or no longer can")
         before = loaded.get(path)
         if before is None:
             changed[path] = None  # never read: the new run reads its new bytes if it must
             continue
         after = summarise(path)
         if before.error is not None or after.error is not None:
-            return None
-        if interface(before, state.names) != interface(after, state.names):
-            return None
+            return state.fall_back(f"{path} does not parse")
         changed[path] = after
+        before_after.append((before, after))
     for path, summary in loaded.items():
         if summary.error is not None and path not in targets:
             # a module parsed because the analysis followed an import into it is reported
             # when it does not parse: which ones were followed depends on the old bodies
-            return None
-    return Plan(changed)
+            return state.fall_back(f"{path} does not parse")
+    # the old interfaces with the old resolver, the new ones with a resolver over the new
+    # summaries (the one the incremental run goes on with)
+    previous = [interface(before, state.names, state.graph.resolver) for before, _ in before_after]
+    for _, after in before_after:
+        project.add(after)
+    fresh = resolver(project)
+    for (_, after), (was, counted) in zip(before_after, previous):
+        now, counting = interface(after, state.names, fresh)
+        if now != was:
+            return state.fall_back(f"the interface of {after.path} changed")
+        for name in set(counted) | set(counting):
+            if counted[name] != counting[name] and _over_budget(
+                state, fresh, after.path, name, counting[name] - counted[name]
+            ):
+                return state.fall_back(f"calls of `{name}` in {after.path} changed")
+        state.spelled.subtract(counted)
+        state.spelled.update(counting)
+    return Plan(changed, fresh)
 
 
-def names_of(modules: Iterable[ModuleSummary]) -> frozenset[str]:
-    """The names calls are looked up by across the project: every class (is it built
-    anywhere?) and every function with a parameter other than a method's `self` (what do its
-    callers pass?)."""
-    found: set[str] = set()
+def _over_budget(state: State, resolver: Resolver, path: str, name: str, delta: int) -> bool:
+    """``delta`` more calls spelled ``name`` in ``path`` take a count the resolver compares
+    with its budget across it: the whole project's (whether a class is built) or, for a
+    function of that name, that of the files that may import it (its parameters' types)."""
+    total = state.spelled[name]
+    if (total > CALLERS_BUDGET) != (total + delta > CALLERS_BUDGET):
+        return True
+    if total <= CALLERS_BUDGET:
+        return False  # below the budget before and after: every call is weighed, as before
+    for key, function in state.functions.get(name, ()):
+        if not resolver.may_import(path, key.path, function):
+            continue
+        now = len(resolver.possible_callers(key, function))
+        if (now > CALLERS_BUDGET) != (now - delta > CALLERS_BUDGET):
+            return True
+    return False
+
+
+def spelled_calls(modules: Iterable[ModuleSummary]) -> Counter[str]:
+    """The plain calls of ``modules`` by the name they are spelled with (see ``State``)."""
+    out: Counter[str] = Counter()
     for module in modules:
+        out.update(_spelled(module.module_calls))
         for function in module.functions.values():
-            bound = function.class_name is not None and bool(function.params)
-            if len(function.params) > int(bound):
-                found.add(function.name)
-        found.update(cls.name for cls in module.classes.values())
-    return frozenset(found)
+            out.update(_spelled(function.calls))
+    return out
+
+
+def _spelled(calls: Iterable[CallSite]) -> Iterable[str]:
+    """The names ``Resolver._calls_named`` indexes these calls by."""
+    for site in calls:
+        if site.kind is SiteKind.CALL and not site.spread:
+            spelled = last_name(site.func)
+            if spelled:
+                yield spelled
 
 
 def dirty(graph: CallGraph, changed: Collection[str], explored: Iterable[FuncKey]) -> set[FuncKey]:
@@ -169,17 +242,20 @@ _Positions = dict[int, int]
 Interface = tuple[object, ...]
 
 
-def interface(module: ModuleSummary, names: Collection[str]) -> Interface:
+def interface(
+    module: ModuleSummary, names: Collection[str], resolver: Resolver
+) -> tuple[Interface, Counter[str]]:
     """What the analysis of *other* code reads from ``module``: its imports, classes, module
     bindings and calls, every function's signature, local bindings, returns, yields,
     `self.x` and `app.state` assignments, and the calls other code reads (awaited calls,
     registrations of routes and handlers, `add_task`, calls spelled with the name of a
-    project function or class). Line numbers are replaced by their rank among the lines the
-    interface holds, so lines added or removed in a function body (which move everything
-    below) leave the interface of the rest unchanged; order between them is kept."""
+    project function or class that resolves to one). Line numbers are replaced by their
+    rank among the lines the interface holds, so lines added or removed in a function body
+    (which move everything below) leave the interface of the rest unchanged; order between
+    them is kept. Also: the module's plain calls counted by name (see ``State.spelled``)."""
     parents = {function.parent for function in module.functions.values()}
     exported = {
-        qualname: _Exported(function, names, qualname in parents)
+        qualname: _Exported(module.path, function, names, qualname in parents, resolver)
         for qualname, function in module.functions.items()
     }
     lines: set[int] = set()
@@ -201,7 +277,10 @@ def interface(module: ModuleSummary, names: Collection[str]) -> Interface:
         for start in range(0, len(flat), 4):
             lines.update(flat[start : start + 2])
     rank = {line: index for index, line in enumerate(sorted(lines))}
-    return (
+    counted = Counter(_spelled(module.module_calls))
+    for function in module.functions.values():
+        counted.update(_spelled(function.calls))
+    shape = (
         module.path,
         module.is_package,
         tuple(_import(i, rank) for i in module.imports),
@@ -213,6 +292,7 @@ def interface(module: ModuleSummary, names: Collection[str]) -> Interface:
         tuple(_class(cls, rank) for cls in module.classes.values()),
         tuple(_function(f, exported[f.qualname], rank) for f in module.functions.values()),
     )
+    return shape, counted
 
 
 class _Exported:
@@ -222,8 +302,27 @@ class _Exported:
     locals are the function's own business: binding one more (`r = requests.get(url)`)
     changes no other function's analysis."""
 
-    def __init__(self, function: FunctionSummary, names: Collection[str], closure: bool) -> None:
-        self.calls = tuple(_call(site) for site in function.calls if _read_elsewhere(site, names))
+    def __init__(
+        self,
+        path: str,
+        function: FunctionSummary,
+        names: Collection[str],
+        closure: bool,
+        resolver: Resolver,
+    ) -> None:
+        scope = Scope(path, function.qualname)
+        read: list[CallSite] = []
+        calls: list[tuple[object, ...]] = []
+        for site in function.calls:
+            if _read_elsewhere(site):
+                read.append(site)
+                calls.append(_call(site))
+                continue
+            target = _project_callee(site, names, resolver, scope)
+            if target is not None:
+                read.append(site)
+                calls.append((*_call(site), *target))
+        self.calls = tuple(calls)
         seeds: list[OptExpr] = [*function.return_values, *function.yield_values]
         for binding in (
             *function.annotations,
@@ -232,10 +331,9 @@ class _Exported:
             *function.state_assigns,
         ):
             seeds.append(binding.value)
-        for site in function.calls:
-            if _read_elsewhere(site, names):
-                seeds += [site.func, *site.args, *site.positional]
-                seeds += [k.value for k in (*site.kwargs, *site.keywords)]
+        for site in read:
+            seeds += [site.func, *site.args, *site.positional]
+            seeds += [k.value for k in (*site.kwargs, *site.keywords)]
         reached = {a.name for a in function.annotations} | _names(seeds)
         if closure:
             # a nested function resolves its free names in this scope: every local counts
@@ -339,10 +437,9 @@ def _function(
     )
 
 
-def _read_elsewhere(site: CallSite, names: Collection[str]) -> bool:
-    """A call some other code's analysis reads: an awaited call (who awaits a function), a
-    registration (routes, handlers, lifespans, background tasks) or a call spelled with the
-    name of a project function or class (what it is passed, whether the class is built)."""
+def _read_elsewhere(site: CallSite) -> bool:
+    """A call the contexts read: an awaited call (who awaits a function) or a registration
+    (routes, handlers, lifespans, background tasks)."""
     if site.kind is not SiteKind.CALL:
         return False
     if site.awaited:
@@ -350,10 +447,25 @@ def _read_elsewhere(site: CallSite, names: Collection[str]) -> bool:
     func: OptExpr = site.func
     if isinstance(func, Attr) and func.attr in REGISTRATION_METHODS:
         return True
-    if any(keyword.name in REGISTRATION_KEYWORDS for keyword in site.kwargs):
-        return True
-    spelled = last_name(func)
-    return bool(spelled) and spelled in names
+    return any(keyword.name in REGISTRATION_KEYWORDS for keyword in site.kwargs)
+
+
+def _project_callee(
+    site: CallSite, names: Collection[str], resolver: Resolver, scope: Scope
+) -> Optional[tuple[object, ...]]:
+    """What the resolver reads from a call of a project function or class, spelled with the
+    name of one (what its callers pass, whether the class is built: ``Resolver.passed``,
+    ``Resolver.constructed``): the callee, and whether it is called on its class; None for
+    any other call (those two never look further at it)."""
+    spelled = last_name(site.func)
+    if site.kind is not SiteKind.CALL or site.spread or not spelled or spelled not in names:
+        return None
+    callee = resolver.value(site.func, scope)
+    if not isinstance(callee, (PFunc, PClass)):
+        return None
+    func = site.func
+    on_class = isinstance(func, Attr) and isinstance(resolver.value(func.value, scope), PClass)
+    return (callee, on_class)
 
 
 def _call(site: CallSite) -> tuple[object, ...]:
