@@ -36,9 +36,10 @@ PROJECTS = {
     "srclayout": HERE / "fixtures" / "projects" / "srclayout",
 }
 EDITS_PER_RUN = 8
-# projects whose every run is a full analysis, and why: the monorepo fixture imports modules
+# projects whose runs are mostly full analyses, and why: the monorepo fixture imports modules
 # of a root the analysis is not told about, and which of those imports are noted depends on
-# what every body resolved
+# what every body resolved (an edit that drops the only such import makes the next run
+# incremental)
 FULL_ONLY = {"monorepo": "unresolved imports"}
 
 
@@ -222,7 +223,7 @@ def test_incremental_equals_full_after_random_edits(
     modes = modes[1:]
     if name in FULL_ONLY:
         if not open_file:  # from the open file alone, the unresolved imports may not be met
-            assert set(modes) == {FULL_ONLY[name]}
+            assert FULL_ONLY[name] in modes, modes
         return
     # most edits stay inside what the previous analysis can be updated for
     assert modes.count("incremental") >= EDITS_PER_RUN // 2, modes

@@ -114,11 +114,11 @@ def _check(
     only: Optional[Collection[Path]] = None,
     state: Optional[incremental.State] = None,
 ) -> Report:
-    selected = {Path(os.path.abspath(f)) for f in files}
-    if only is not None:
-        selected &= {Path(os.path.abspath(f)) for f in only}
-    paths = sorted(selected | {Path(os.path.abspath(f)) for f in project})
-    named = {Path(os.path.abspath(f)) for f in explicit}
+    given = {_absolute(f) for f in files}
+    selected = given if only is None else given & {_absolute(f) for f in only}
+    everything = given if project is files else {_absolute(f) for f in project}
+    paths = sorted(selected | everything)
+    named = {_absolute(f) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
     environment = None
@@ -193,6 +193,13 @@ def _check(
         analysed,
         tuple(line for path, line in details if Path(path) in selected),
     )
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute and normal; the same object when it already is (a language
+    server hands the same thousands of paths to every run: building them again is costly)."""
+    text = os.path.abspath(path)
+    return path if isinstance(path, Path) and str(path) == text else Path(text)
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
