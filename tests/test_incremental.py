@@ -275,3 +275,33 @@ def test_incremental_run_recomputes_only_what_reaches_the_edit(tmp_path: Path) -
     assert [(f.function, f.chain[0].line) for f in third.findings if f.chain] == [("a", 6)]
     full = engine.check(files, root, settings, Summaries(None), project=files)
     same(third, full)
+
+
+def test_a_run_cut_short_leaves_no_half_updated_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error in the middle of an incremental run (the project already holds the new
+    summaries) must not let the next run start from that state."""
+    root = copy("examples", tmp_path)
+    settings = load(root / "pyproject.toml")
+    state = incremental.State()
+    memory = BufferSummaries(None, settings.fingerprint(), root)
+    files = list(engine.project_files(root, settings))
+    engine.check(files, root, settings, memory, project=files, state=state)
+    storage = root / "bookstore" / "services" / "storage.py"
+    text = storage.read_text(encoding="utf-8")
+    storage.write_text(text.replace("\n    return ", "\n    pass\n    return ", 1), "utf-8")
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("cut short")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(engine._Builder, "threadpool_findings", broken)
+        with pytest.raises(RuntimeError):
+            engine.check(files, root, settings, memory, project=files, state=state)
+    storage.write_text(
+        text.replace("\n    return ", "\n    pass\n    pass\n    return ", 1), "utf-8"
+    )
+    kept = engine.check(files, root, settings, memory, project=files, state=state)
+    assert (state.mode, state.reason) == ("full", "no previous analysis")
+    same(kept, engine.check(files, root, settings, Summaries(None), project=files))

@@ -295,6 +295,7 @@ def _analyse(
         run_key = _state_key(salt, paths)
         if environment is None:
             step = _plan(state, run_key, paths, contents, targets, summaries, named, catalog)
+        state.busy = True  # until ``_remember``: a run cut short leaves no half-updated state
     libraries = None
     if step is not None and state is not None:
         # the previous analysis, with the changed modules' new summaries in place
@@ -370,7 +371,10 @@ def _analyse(
     built: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]] = {}
     recomputed = 0
     for key, function in roots:
-        previous = state.findings.get(key) if step is not None and state is not None else None
+        if state is None:  # nothing to keep for a next run
+            findings += builder.function_findings(key, function)
+            continue
+        previous = state.findings.get(key) if step is not None else None
         if previous is None or key in dirty:
             recomputed += 1
             outer, graph.silenced = graph.silenced, set()
@@ -487,6 +491,7 @@ def _remember(
         state.clear()
         state.mode = "full"
         return
+    state.busy = False
     state.key = key
     state.contents = {str(path): data for path, (data, _) in zip(paths, contents)}
     state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built

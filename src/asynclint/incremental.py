@@ -74,6 +74,7 @@ class State:
     # functions whose findings the last incremental run computed again (the rest were kept)
     recomputed: int = 0
     reason: str = ""  # why the last run was a full analysis
+    busy: bool = False  # a run is updating the state (still set after one that failed)
     # how many plain calls of the analysed files are spelled with each name: the resolver
     # gives up on a name called more than a budget's times (see ``Resolver.passed``)
     spelled: Counter[str] = field(default_factory=Counter)
@@ -83,7 +84,7 @@ class State:
         return None
 
     def clear(self) -> None:
-        self.key, self.contents, self.findings = "", {}, {}
+        self.key, self.contents, self.findings, self.busy = "", {}, {}, False
         self.project = self.contexts = self.graph = None
         self.names = frozenset()
         self.functions = {}
@@ -130,6 +131,8 @@ def plan(
     gives a changed file's new summary, ``was_target`` whether its old bytes made it one,
     ``resolver`` makes a resolver over a project. The state's project is changed in place:
     after None, only a full analysis (which replaces the state) may follow."""
+    if state.busy:  # the last run stopped half way (an error): its state is not whole
+        state.clear()
     project = state.project
     if project is None or state.graph is None or state.contexts is None:
         return state.fall_back("no previous analysis")
@@ -174,11 +177,13 @@ def plan(
     for (_, after), (was, counted) in zip(before_after, previous):
         now, counting = interface(after, state.names, fresh)
         if now != was:
+            state.clear()  # its project holds new summaries now: only a full run may follow
             return state.fall_back(f"the interface of {after.path} changed")
         for name in set(counted) | set(counting):
             if counted[name] != counting[name] and _over_budget(
                 state, fresh, after.path, name, counting[name] - counted[name]
             ):
+                state.clear()
                 return state.fall_back(f"calls of `{name}` in {after.path} changed")
         state.spelled.subtract(counted)
         state.spelled.update(counting)
