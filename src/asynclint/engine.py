@@ -117,7 +117,7 @@ def _check(
     given = {_absolute(f) for f in files}
     selected = given if only is None else given & {_absolute(f) for f in only}
     everything = given if project is files else {_absolute(f) for f in project}
-    paths = sorted(selected | everything)
+    paths = sorted(selected | everything, key=_path_order)
     named = {_absolute(f) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
@@ -149,7 +149,7 @@ def _check(
             state.mode = "cached"
     else:
         # summarised here, in the main thread: the process pool must not fork from a thread
-        loaded = _load_targets(paths, contents, summaries, named)
+        loaded = _load_targets(paths, contents, summaries, named, state)
         findings, analysed, read, run_notes, details, comments = run_deep(
             lambda: _analyse(
                 paths,
@@ -198,8 +198,21 @@ def _check(
 def _absolute(path: Path) -> Path:
     """``path`` made absolute and normal; the same object when it already is (a language
     server hands the same thousands of paths to every run: building them again is costly)."""
-    text = os.path.abspath(path)
-    return path if isinstance(path, Path) and str(path) == text else Path(text)
+    if isinstance(path, Path) and path.is_absolute():
+        text = str(path)  # a Path has no `.` parts nor doubled separators; `..` it keeps
+        if _PARENT not in text and not text.endswith(_PARENT_END):
+            return path
+    return Path(os.path.abspath(path))
+
+
+_PARENT = f"{os.sep}..{os.sep}"
+_PARENT_END = f"{os.sep}.."
+
+
+def _path_order(path: Path) -> tuple[str, ...]:
+    """Paths' own order (part by part), compared faster: on Windows a Path compares its parts
+    case-folded."""
+    return tuple(part.lower() for part in path.parts) if os.name == "nt" else path.parts
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -240,13 +253,15 @@ def _load_targets(
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
     summaries: Summaries,
     named: Collection[Path],
+    state: Optional[incremental.State] = None,
 ) -> list[Optional[ModuleSummary]]:
     """Summaries of the files to analyse: those named on the command line, those that can put
     code on the loop, and unreadable ones (reported); None for the rest."""
+    reaches = can_reach_loop if state is None else state.can_reach_loop
     chosen = [
         index
         for index, (path, (data, _)) in enumerate(zip(paths, contents))
-        if path in named or data is None or can_reach_loop(data)
+        if path in named or data is None or reaches(data)
     ]
     found = summaries.load_many([paths[i] for i in chosen], [contents[i] for i in chosen])
     loaded: list[Optional[ModuleSummary]] = [None] * len(paths)
@@ -495,7 +510,11 @@ def _remember(
     state.key = key
     state.contents = {str(path): data for path, (data, _) in zip(paths, contents)}
     state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built
-    state.learn_names(project.loaded().values())
+    if step is None or len(project.loaded()) != state.loaded:
+        # an incremental step leaves the names of the modules it had alone; those it loads
+        # for the first time add theirs
+        state.learn_names(project.loaded().values())
+        state.loaded = len(project.loaded())
     if step is None:
         state.spelled = incremental.spelled_calls(project.loaded()[path] for path in project.added)
     state.mode = "incremental" if step is not None else "full"

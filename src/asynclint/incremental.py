@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from asynclint.contexts import REGISTRATION_KEYWORDS, REGISTRATION_METHODS
 from asynclint.expr import Attr, Const, Name, OptExpr, last_name, walk
+from asynclint.fastapi_model import can_reach_loop
 from asynclint.resolve import CALLERS_BUDGET, FuncKey, PClass, PFunc, Resolver, Scope
 from asynclint.summary import (
     Binding,
@@ -75,6 +76,21 @@ class State:
     recomputed: int = 0
     reason: str = ""  # why the last run was a full analysis
     busy: bool = False  # a run is updating the state (still set after one that failed)
+    loaded: int = 0  # modules in the project when ``names`` were learnt
+    # whether a file's bytes can put code on the loop, by the very bytes object last asked
+    # about: a server hands the same objects for unchanged files run after run
+    _reaches: dict[int, tuple[bytes, bool]] = field(default_factory=dict)
+
+    def can_reach_loop(self, data: bytes) -> bool:
+        known = self._reaches.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        if len(self._reaches) > 4 * max(len(self.contents), 1024):
+            self._reaches.clear()  # bytes of many edits ago
+        found = can_reach_loop(data)
+        self._reaches[id(data)] = (data, found)
+        return found
+
     # how many plain calls of the analysed files are spelled with each name: the resolver
     # gives up on a name called more than a budget's times (see ``Resolver.passed``)
     spelled: Counter[str] = field(default_factory=Counter)
@@ -87,6 +103,7 @@ class State:
         self.key, self.contents, self.findings, self.busy = "", {}, {}, False
         self.project = self.contexts = self.graph = None
         self.names = frozenset()
+        self.loaded = 0
         self.functions = {}
         self.spelled = Counter()
 

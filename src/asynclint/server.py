@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import sys
@@ -47,11 +46,13 @@ from asynclint.fixes import digest
 from asynclint.summary import ModuleSummary, decode_source, source_lines
 
 DEBOUNCE_SECONDS = 0.15
-# how long the project's file list and the bytes of its saved files are trusted without
-# looking at the disk again: a burst of typing reuses them (finding, reading and hashing
-# thousands of files is most of an incremental analysis); a save, a watched-file event or a
-# configuration change drops them at once
+# the project's file list and the bytes of its saved files are trusted without looking at
+# the disk again while analyses follow each other within DISK_SNAPSHOT_SECONDS (a burst of
+# typing: finding, reading and hashing thousands of files is most of an incremental
+# analysis), for DISK_SNAPSHOT_MAX_SECONDS at most; a save, a close, a watched-file event or
+# a configuration change drops them at once
 DISK_SNAPSHOT_SECONDS = 2.0
+DISK_SNAPSHOT_MAX_SECONDS = 30.0
 log = logging.getLogger("asynclint.server")
 
 
@@ -63,6 +64,19 @@ class BufferSummaries(Summaries):
     def __init__(self, cache_dir: Optional[Path], salt: str, project_root: Path) -> None:
         super().__init__(cache_dir, salt=salt, project_root=project_root)
         self._memory: dict[str, tuple[str, ModuleSummary]] = {}
+        # content hashes by the bytes object hashed: unchanged files are the same objects
+        # run after run (see ``SnapshotFileSystem``), so each is hashed once
+        self._digests: dict[int, tuple[bytes, str]] = {}
+
+    def _key(self, data: bytes) -> str:
+        known = self._digests.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        if len(self._digests) > 4 * max(len(self._memory), 1024):
+            self._digests.clear()  # buffers of many keystrokes ago
+        digest = super()._key(data)
+        self._digests[id(data)] = (data, digest)
+        return digest
 
     def load_many(
         self,
@@ -76,7 +90,7 @@ class BufferSummaries(Summaries):
         keys: dict[int, str] = {}
         for index, (path, (data, _)) in enumerate(zip(paths, contents)):
             if data is not None:
-                key = hashlib.sha256(data).hexdigest()
+                key = self._key(data)
                 keys[index] = key
                 kept = self._memory.get(str(path))
                 if kept is not None and kept[0] == key:
@@ -110,12 +124,15 @@ class SnapshotFileSystem(FileSystem):
         self._seen = seen
 
     def read(self, path: Union[str, Path]) -> tuple[Optional[bytes], Optional[str]]:
-        if self.overlay and os.path.abspath(path) in self.overlay:
-            return super().read(path)
-        key = str(path)
+        key = str(path)  # the engine asks with absolute, normal paths: no abspath to pay
+        buffer = self.overlay.get(key)
+        if buffer is not None:
+            return buffer, None
         found = self._seen.get(key)
         if found is None:
-            found = self._seen[key] = super().read(path)
+            found = super().read(path)
+            if not (self.overlay and os.path.abspath(key) in self.overlay):
+                self._seen[key] = found  # the disk's answer, not a buffer's
         return found
 
 
@@ -136,7 +153,8 @@ class _Project:
     # the disk as the last runs saw it: the project's files, and the bytes read from them
     files: Optional[list[Path]] = None
     disk: dict[str, tuple[Optional[bytes], Optional[str]]] = field(default_factory=dict)
-    disk_time: float = 0.0  # when ``files`` were found
+    found_time: float = 0.0  # when ``files`` were found
+    disk_time: float = 0.0  # when the last analysis that used them ended
 
     def forget_disk(self) -> None:
         self.files, self.disk = None, {}
@@ -278,7 +296,11 @@ class AsyncLintServer(LanguageServer):
             if text is not None:
                 overlay[path] = lsp_convert.encode_buffer(text)
         now = time.monotonic()
-        if project.files is None or now - project.disk_time > DISK_SNAPSHOT_SECONDS:
+        if (
+            project.files is None
+            or now - project.disk_time > DISK_SNAPSHOT_SECONDS
+            or now - project.found_time > DISK_SNAPSHOT_MAX_SECONDS
+        ):
             project.forget_disk()
             if project.marked:
                 project.files = list(engine.project_files(project.root, settings))
@@ -286,7 +308,7 @@ class AsyncLintServer(LanguageServer):
                 project.files = sorted(
                     p.absolute() for p in project.root.glob("*.py") if p.is_file()
                 )
-            project.disk_time = now
+            project.found_time = now
         summaries.files = SnapshotFileSystem(overlay, project.disk)
         summaries.warnings.clear()
         files = list(project.files)
@@ -303,6 +325,7 @@ class AsyncLintServer(LanguageServer):
             only=[Path(path) for path in documents],
             state=project.state,
         )
+        project.disk_time = time.monotonic()
         for warning in report.warnings:
             if warning not in project.warned:
                 project.warned.add(warning)
