@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, incremental, structural, threadpool, unused
+from asynclint import advice, incremental, pools, structural, threadpool, unused
 from asynclint.cache import Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import Catalog, FixSpec
@@ -382,24 +382,28 @@ def _analyse(
         findings.append(builder.parse_error(summary))
     # with an incremental step, a loop function that reaches no changed module keeps its
     # findings (and the suppressions building them used)
-    dirty = incremental.dirty(graph, step.changed, graph.explored()) if step else set()
-    built: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]] = {}
+    reached = graph.explored()
+    dirty = incremental.dirty(graph, step.changed, reached) if step else set()
+    built: dict[FuncKey, incremental.Built] = {}
     recomputed = 0
     for key, function in roots:
         if state is None:  # nothing to keep for a next run
             findings += builder.function_findings(key, function)
             continue
         previous = state.findings.get(key) if step is not None else None
-        if previous is None or key in dirty:
+        if previous is None or not incremental.kept(key, previous, step, dirty, reached):
             recomputed += 1
             outer, graph.silenced = graph.silenced, set()
-            previous = (builder.function_findings(key, function), graph.silenced)
+            builder.bodies = set()
+            previous = incremental.Built(
+                builder.function_findings(key, function), graph.silenced, builder.bodies
+            )
             outer.update(graph.silenced)
             graph.silenced = outer
         else:
-            graph.silenced.update(previous[1])
+            graph.silenced.update(previous.silenced)
         built[key] = previous
-        findings += previous[0]
+        findings += previous.findings
     sources = [data for data, _ in contents if data is not None]
     for key, function, context in pooled:
         findings += builder.threadpool_findings(key, function, context, sources)
@@ -496,7 +500,7 @@ def _remember(
     project: Project,
     contexts: Contexts,
     graph: CallGraph,
-    built: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]],
+    built: dict[FuncKey, incremental.Built],
     step: Optional[incremental.Plan],
     environment: Optional[Environment],
 ) -> None:
@@ -595,6 +599,11 @@ class _Builder:
         self._lines: dict[str, list[str]] = {}
         self.read = read
         self.planner = Planner(read, graph.resolver)
+        self._deadlocks: dict[FuncKey, bool] = {}
+        # the functions whose bodies building findings read besides the call graph's facts
+        # (ASL802 follows a route's dependencies): an incremental run builds the findings of a
+        # function again when one of them changed (see ``incremental``)
+        self.bodies: set[FuncKey] = set()
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
@@ -657,7 +666,7 @@ class _Builder:
         found = _one_per_operation(function, found, self._opened_type)
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
-        plain_def = can_be_plain_def(function, context, self.contexts.is_awaited(key)) and not any(
+        plain_def = self._plain_def(key, function, context) and not any(
             spec is not None for _, _, spec in found
         )
         module = self.graph.resolver.module(key.path)
@@ -750,6 +759,20 @@ class _Builder:
             if deadlock is not None:
                 out.append(deadlock)
         return out
+
+    def _plain_def(self, key: FuncKey, function: FunctionSummary, context: Context) -> bool:
+        """The `async def` route or dependency can become a plain `def`, and as one would not
+        hold a pooled connection across a threadpool hop (ASL802): advice that trades a
+        blocked loop for a deadlock under load is not advice."""
+        if not can_be_plain_def(function, context, self.contexts.is_awaited(key)):
+            return False
+        if context.kind is not ContextKind.ROUTE:
+            return True
+        deadlocks = self._deadlocks.get(key)
+        if deadlocks is None:
+            deadlocks = self._deadlock(key, function, context) is not None
+            self._deadlocks[key] = deadlocks
+        return not deadlocks
 
     # -- ASL802: a pooled connection held across a threadpool hop ---------------------------
 
@@ -853,12 +876,15 @@ class _Builder:
         entry = self.graph.catalog.cls(yielded.type)
         if entry is None or entry.info is None or entry.info.category != "database":
             return None
+        if not pools.waits_for_connection(resolver, key):
+            return None  # NullPool, StaticPool, in-memory SQLite: no checkout ever waits
         return display_name(function.qualname)
 
     def _holds_connection(self, key: FuncKey, function: FunctionSummary, name: str) -> bool:
         """``function`` queries through its parameter ``name`` (a session) and its last use of
         it does not give the connection back (`commit`, `rollback`, `close`), following the
         last use into a project function it is passed to."""
+        self.bodies.add(key)
         uses = [site for site in function.calls if site.kind is SiteKind.CALL and _uses(site, name)]
         if not uses:
             return False
@@ -881,6 +907,7 @@ class _Builder:
         """The last use of the session ``name`` in ``function`` gives its connection back
         (`commit`, `rollback`, `close`), directly or in the project function it is passed to
         last. Anything unknown keeps the connection."""
+        self.bodies.add(key)
         uses = [s for s in function.calls if s.kind is SiteKind.CALL and _uses(s, name)]
         if not uses or depth > 3:
             return False
@@ -1101,6 +1128,7 @@ class _Builder:
             api_callee=api_callee,
             api_site=api_site,
             awaited=self.contexts.is_awaited(key),
+            plain_def=self._plain_def(key, function, context),
             async_with=site.kind is SiteKind.WITH and self._async_with(key, function, site),
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
             awaited_call=site.awaited,

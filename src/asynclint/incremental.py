@@ -61,10 +61,8 @@ class State:
     project: Optional[Project] = None
     contexts: Optional[Contexts] = None
     graph: Optional[CallGraph] = None
-    # per loop function: its findings and the suppression comments building them used
-    findings: dict[FuncKey, tuple[list[Finding], set[tuple[str, int, str]]]] = field(
-        default_factory=dict
-    )
+    # per loop function: its findings, and what building them read
+    findings: dict[FuncKey, Built] = field(default_factory=dict)
     # names of the project's functions and classes: calls spelled with one of them are part
     # of a module's interface (parameter types and constructions are read from them)
     names: frozenset[str] = frozenset()
@@ -122,6 +120,34 @@ class State:
             classes.update(cls.name for cls in module.classes.values())
         self.functions = functions
         self.names = frozenset(functions) | classes
+
+
+@dataclass(frozen=True)
+class Built:
+    """The findings of one loop function, the suppression comments building them used, and
+    the functions whose bodies they read besides the call graph's facts."""
+
+    findings: list[Finding]
+    silenced: set[tuple[str, int, str]]
+    bodies: set[FuncKey]
+
+
+def kept(
+    key: FuncKey,
+    built: Built,
+    step: Optional[Plan],
+    dirty: Collection[FuncKey],
+    explored: Collection[FuncKey],
+) -> bool:
+    """Whether an incremental run keeps the findings ``built`` of loop function ``key``: it
+    reaches no changed module, and no body they read is in one, reaches one, or lies outside
+    the explored graph (whose facts of it would be unknown)."""
+    if step is None or key in dirty:
+        return False
+    return all(
+        body in explored and body not in dirty and body.path not in step.changed
+        for body in built.bodies
+    )
 
 
 @dataclass(frozen=True)
@@ -413,11 +439,12 @@ def _class(cls: ClassSummary, rank: _Positions) -> tuple[object, ...]:
 
 
 def _local(binding: Binding, rank: _Positions) -> tuple[object, ...]:
-    """A local binding; a number or a string bound to a local reads as any other: the
-    resolver types no constant, and those whose value is read (route prefixes, `maxsize=0`)
-    are read where they are written, in a call's arguments."""
+    """A local binding; a number bound to a local reads as any other: the resolver types no
+    constant, and the numbers whose value is read (`maxsize=0`) are read where they are
+    written, in a call's arguments. Strings are kept: some are read through names (a
+    database URL, see ``pools``)."""
     value = binding.value
-    constant = isinstance(value, Const) and isinstance(value.value, (int, float, str))
+    constant = isinstance(value, Const) and isinstance(value.value, (int, float))
     if constant and isinstance(value, Const) and not isinstance(value.value, bool):
         return (binding.name, ("constant", type(value.value).__name__), rank[binding.line])
     return _binding(binding, rank)
