@@ -305,3 +305,67 @@ def test_a_run_cut_short_leaves_no_half_updated_state(
     kept = engine.check(files, root, settings, memory, project=files, state=state)
     assert (state.mode, state.reason) == ("full", "no previous analysis")
     same(kept, engine.check(files, root, settings, Summaries(None), project=files))
+
+
+DEPS = """\
+from fastapi import Depends
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+engine = create_engine("postgresql://db/app")
+SessionLocal = sessionmaker(bind=engine)
+
+
+def get_db():
+    db = SessionLocal()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def current_user(db: Session = Depends(get_db)):
+    user = db.execute("select 1")
+    return user
+"""
+
+ROUTES = """\
+import time
+
+from fastapi import Depends, FastAPI
+
+from deps import current_user
+
+app = FastAPI()
+
+
+@app.get("/items")
+async def items(user=Depends(current_user)):
+    time.sleep(1)
+    return {"user": user}
+"""
+
+
+def test_a_dependency_body_edit_rebuilds_the_findings_that_read_it(tmp_path: Path) -> None:
+    """Whether a route can be advised to become a plain `def` depends on its dependencies'
+    bodies (ASL802: would it hold a pooled connection across a threadpool hop?), which it
+    does not call: an edit there must build the route's finding again."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'app'\n", encoding="utf-8")
+    (root / "deps.py").write_text(DEPS, encoding="utf-8")
+    (root / "main.py").write_text(ROUTES, encoding="utf-8")
+    settings = load(root / "pyproject.toml")
+    state = incremental.State()
+    memory = BufferSummaries(None, settings.fingerprint(), root)
+    files = list(engine.project_files(root, settings))
+    first = engine.check(files, root, settings, memory, project=files, state=state)
+    released = DEPS.replace("    return user\n", "    db.commit()\n    return user\n")
+    (root / "deps.py").write_text(released, encoding="utf-8")
+    second = engine.check(files, root, settings, memory, project=files, state=state)
+    assert state.mode == "incremental"
+    same(second, engine.check(files, root, settings, Summaries(None), project=files))
+    (first_sleep,) = [f for f in first.findings if f.api == "time.sleep"]
+    (second_sleep,) = [f for f in second.findings if f.api == "time.sleep"]
+    # the dependency now gives its connection back: the plain-`def` advice is safe again
+    assert first_sleep.advice != second_sleep.advice
