@@ -185,7 +185,7 @@ def server_edit(tree: Path, args: argparse.Namespace) -> None:
     lines = result.stdout.decode(errors="replace").splitlines()
     for line in lines:
         if line.startswith(("one-function edit", "server analyses")):
-            print(f"server: {line}")
+            print(line if line.startswith("server") else f"server {line}")
     if result.returncode != 0:
         tail = result.stderr.decode(errors="replace").strip().splitlines()
         print(f"server one edit failed: {tail[-1] if tail else result.returncode}")
