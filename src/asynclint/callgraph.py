@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from asynclint import lazyload
 from asynclint.catalog import Info
@@ -794,6 +794,20 @@ class CallGraph:
         ):
             given = site.positional[bound.position]
         return given is _MISSING
+
+    def callers(self, key: FuncKey) -> list[tuple[FuncKey, CallSite]]:
+        """The explored functions that call ``key`` (reverse edges), with their call sites."""
+        return self._callers.get(key, [])
+
+    def explored(self) -> frozenset[FuncKey]:
+        return frozenset(self._explored)
+
+    def keep_edges(self, other: CallGraph, keep: Callable[[FuncKey], bool]) -> None:
+        """Take the edges ``other`` computed for the functions ``keep`` accepts (incremental
+        analysis: functions whose resolution reads nothing that changed)."""
+        for key, edges in other._edges.items():
+            if keep(key):
+                self._edges[key] = edges
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""

@@ -38,6 +38,21 @@ from asynclint.framework_contexts import FrameworkContexts
 from asynclint.resolve import ClassKey, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
 
+# what ``_scan`` reads from the calls in a function body (keep the two in step): methods that
+# register a function with the app, and keywords that name one. Incremental analysis keeps
+# such calls in a module's interface (see ``asynclint.incremental``)
+REGISTRATION_METHODS = frozenset(
+    {
+        "include_router",
+        "add_exception_handler",
+        "add_event_handler",
+        "add_api_route",
+        "add_route",
+        "add_task",
+    }
+)
+REGISTRATION_KEYWORDS = frozenset({"lifespan", "exception_handlers"})
+
 
 class _DecoratorCall(NamedTuple):
     receiver: OptExpr
@@ -72,6 +87,12 @@ class Contexts:
         self.frameworks = FrameworkContexts(resolver, modules)
         # `migrate` only: Flask's views and hooks, as if they were `async def` handlers
         self.flask = FlaskViews(resolver, modules) if flask else None
+
+    def rebind(self, resolver: Resolver, modules: list[ModuleSummary]) -> None:
+        """Keep these contexts for a project whose changed modules kept their interface (see
+        ``asynclint.incremental``): what they hold reads nothing else, so it still holds."""
+        self.resolver = resolver
+        self._modules = modules
 
     def is_awaited(self, key: FuncKey) -> bool:
         """Some analysed function awaits ``key`` directly (so it must stay ``async``)."""
