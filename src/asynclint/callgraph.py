@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from asynclint import lazyload
 from asynclint.catalog import Info
@@ -55,6 +55,16 @@ OFFLOADS = frozenset(
         "fastapi.BackgroundTasks.add_task",
         "starlette.background.BackgroundTasks.add_task",
         "threading.Thread",
+        # the other frameworks' (docs/execution-model.md#other-frameworks)
+        "starlette.background.BackgroundTask",
+        "litestar.background_tasks.BackgroundTask",
+        "litestar.BackgroundTask",
+        "litestar.concurrency.sync_to_thread",
+        "quart.utils.run_sync",
+        "quart.Quart.ensure_async",
+        "quart.app.Quart.ensure_async",
+        "asgiref.sync.SyncToAsync",
+        "channels.db.database_sync_to_async",
     }
 )
 # in-memory streams: a file API given one as its first argument touches no file system
@@ -133,6 +143,7 @@ class CallGraph:
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
         self._awaited_receivers: dict[FuncKey, frozenset[Node]] = {}
+        self._offload_decorators: dict[FuncKey, bool] = {}  # `@sync_to_async` functions
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
         self.lazy = LazyLoads(resolver)
@@ -390,6 +401,20 @@ class CallGraph:
             return f"{callee.type}.{callee.path}" in OFFLOADS
         return False
 
+    def _offload_decorated(self, key: FuncKey, function: FunctionSummary) -> bool:
+        """`@sync_to_async` (bare or called) makes calling the function run its body in a
+        worker thread."""
+        if not function.decorators:
+            return False
+        found = self._offload_decorators.get(key)
+        if found is None:
+            scope = Scope(key.path, function.parent)
+            spelled = (d.func if isinstance(d, Call) else d for d in function.decorators)
+            values = (self.resolver.value(s, scope) for s in spelled)
+            found = any(isinstance(v, Ext) and v.name in OFFLOADS for v in values)
+            self._offload_decorators[key] = found
+        return found
+
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
         return self._in_offloaded_lambda(key, function, function.calls[index])
@@ -428,6 +453,8 @@ class CallGraph:
                     return calling
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
+                return []
+            if self._offload_decorated(callee.key, function):
                 return []
             if _runs_once(function):
                 return []
@@ -806,6 +833,20 @@ class CallGraph:
         ):
             given = site.positional[bound.position]
         return given is _MISSING
+
+    def callers(self, key: FuncKey) -> list[tuple[FuncKey, CallSite]]:
+        """The explored functions that call ``key`` (reverse edges), with their call sites."""
+        return self._callers.get(key, [])
+
+    def explored(self) -> frozenset[FuncKey]:
+        return frozenset(self._explored)
+
+    def keep_edges(self, other: CallGraph, keep: Callable[[FuncKey], bool]) -> None:
+        """Take the edges ``other`` computed for the functions ``keep`` accepts (incremental
+        analysis: functions whose resolution reads nothing that changed)."""
+        for key, edges in other._edges.items():
+            if keep(key):
+                self._edges[key] = edges
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""

@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from asynclint import tomlcache
 from asynclint.codes import BY_CATEGORY, COST_CLASSES, category_cost
 
 if sys.version_info >= (3, 11):
@@ -325,17 +326,27 @@ def load_builtin() -> Catalog:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise CatalogError(f"{directory}: no catalog files (*.toml) found; is asynclint installed?")
-    return build(parse_file(path) for path in files)
+    sources = [(path, _read_bytes(path)) for path in files]
+    documents = tomlcache.parsed(sources, _parse_toml)
+    return build(parse_table(data, str(path)) for (path, _), data in zip(sources, documents))
 
 
 def parse_file(path: Path) -> list[FunctionEntry | ClassEntry]:
+    return parse_table(_parse_toml(path, _read_bytes(path)), str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from exc
+
+
+def _parse_toml(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_table(data, str(path))
 
 
 def parse_table(data: Mapping[str, Any], source: str) -> list[FunctionEntry | ClassEntry]:

@@ -988,11 +988,7 @@ class Resolver:
         bound = function.class_name is not None and not _is_static_or_class(function)
         target = PFunc(key)
         found: set[Value] = set()
-        candidates = [
-            (path, caller, site)
-            for path, caller, site in self._calls_named(function.name)
-            if self._may_import(path, key.path, function)
-        ]
+        candidates = self.possible_callers(key, function)
         if len(candidates) > _CALLERS_BUDGET:
             return None  # a name called everywhere: proving each call is not worth it
         for path, caller, site in candidates:
@@ -1018,7 +1014,18 @@ class Resolver:
         value = found.pop() if found else None
         return value if self.informative(value) else None
 
-    def _may_import(self, path: str, target: str, function: FunctionSummary) -> bool:
+    def possible_callers(
+        self, key: FuncKey, function: FunctionSummary
+    ) -> list[tuple[str, Optional[str], CallSite]]:
+        """The calls spelled with the name of ``function`` in files that may import it: those
+        ``passed`` resolves (when they are not too many)."""
+        return [
+            (path, caller, site)
+            for path, caller, site in self._calls_named(function.name)
+            if self.may_import(path, key.path, function)
+        ]
+
+    def may_import(self, path: str, target: str, function: FunctionSummary) -> bool:
         """A cheap test that code in ``path`` can reach ``function`` of module ``target``: the
         same file, or an import that names the module, its package, the function or its class
         (the calls of files that cannot are never resolved)."""
@@ -1269,7 +1276,7 @@ def _every_arm_rebinds(
 
 
 # at most this many calls are resolved to type one unannotated parameter
-_CALLERS_BUDGET = 64
+_CALLERS_BUDGET = CALLERS_BUDGET = 64
 
 
 def _names_in(value: OptExpr) -> set[Name]:
