@@ -20,6 +20,7 @@ from asynclint import lazyload
 from asynclint.catalog import Info
 from asynclint.expr import NONE, Attr, Call, Const, Enter, Name, Node, OptExpr
 from asynclint.lazyload import LazyLoads
+from asynclint.offloaders import Offloaders
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -136,6 +137,7 @@ class CallGraph:
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
         self.lazy = LazyLoads(resolver)
+        self.offloaders = Offloaders(resolver, self.is_offload)
         # every attribute name a catalog class lists as a blocking property: a read whose
         # chain names none of them is not resolved at all
         self._property_names = frozenset(
@@ -420,7 +422,7 @@ class CallGraph:
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
                 return []
-            if _runs_once(function):
+            if _runs_once(function) or self.offloaders.runs_in_thread(callee.key):
                 return []
             return [Target(function=callee.key)]
         if isinstance(callee, PClass):
