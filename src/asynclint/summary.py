@@ -986,6 +986,22 @@ class _Summariser(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         self.current.yields.append(expr(node.value))
+        if isinstance(node.value, ast.Dict) and isinstance(self.current.node, ast.AsyncFunctionDef):
+            self._lifespan_state(node.value)
+
+    def _lifespan_state(self, state: ast.Dict) -> None:
+        """`yield {"db": Client()}` in an async generator taking the app: Starlette's lifespan
+        state, copied into each `request.state`, so the keys are state names like those of
+        `app.state.db = ...`. Another async generator yielding such a dict only adds a
+        source; one that disagrees leaves the name untyped."""
+        current = self.current
+        node = current.node
+        assert node is not None
+        if len(node.args.args) + len(getattr(node.args, "posonlyargs", [])) != 1:
+            return
+        for key, value in zip(state.keys, state.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                current.state_assigns.append(Binding(key.value, expr(value), value.lineno))
 
     def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
         self.current.is_generator = True
