@@ -58,6 +58,10 @@ OFFLOADS = frozenset(
         "threading.Thread",
     }
 )
+# builtins that iterate their arguments as they are themselves iterated
+LAZY_WRAPPERS = frozenset(
+    f"builtins.{name}" for name in ("enumerate", "zip", "map", "filter", "iter", "reversed")
+)
 # in-memory streams: a file API given one as its first argument touches no file system
 MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO"})
 # method names that offload whatever the receiver (an event loop is rarely typed)
@@ -259,7 +263,9 @@ class CallGraph:
         if isinstance(site.func, Attr) and isinstance(callee, PFunc):
             targets += self._overrides(callee.key, site.func, function, scope)
         if isinstance(callee, Ext) and callee.name in CONSUMERS and site.positional:
-            targets += self._iterated(self.resolver.value(site.positional[0], scope))
+            targets += self._consumed(site.positional[0], scope)
+        elif _joins(site.func, callee) and site.positional:
+            targets += self._consumed(site.positional[0], scope)
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
             targets = self._on_memory(targets)
         if isinstance(site.func, Attr) and any(t.api is not None for t in targets):
@@ -540,6 +546,15 @@ class CallGraph:
         generator = self._sync_generator_call(expression, scope)
         if generator is not None:
             return [Target(function=generator, via=Via.ITERATION)]
+        if isinstance(expression, Call) and expression.args:
+            wrapper = self.resolver.value(expression.func, scope)
+            if isinstance(wrapper, Ext) and wrapper.name in LAZY_WRAPPERS:
+                # `for i, row in enumerate(rows())`: the generator is iterated with it
+                return [
+                    t
+                    for argument in expression.args
+                    for t in self._wrapped_iteration(argument, scope)
+                ]
         value = self.resolver.value(expression, scope)
         if isinstance(value, Gen):  # a generator kept in a variable, or returned by a helper
             return self._iterated(value)
@@ -548,6 +563,27 @@ class CallGraph:
         ):
             return []  # iterating what a plain project function returned: its call is a site
         return self._iterated(value)
+
+    def _wrapped_iteration(self, argument: OptExpr, scope: Scope) -> list[Target]:
+        generator = self._sync_generator_call(argument, scope)
+        if generator is not None:
+            return [Target(function=generator, via=Via.ITERATION)]
+        return self._consumed(argument, scope)
+
+    def _consumed(self, expression: OptExpr, scope: Scope) -> list[Target]:
+        """What iterating ``expression`` runs, through lazy wrappers (`enumerate(rows())`,
+        `zip(a, b)`, `map(f, rows())`), which iterate their arguments as they are iterated."""
+        if isinstance(expression, Call) and expression.args:
+            wrapper = self.resolver.value(expression.func, scope)
+            if isinstance(wrapper, Ext) and wrapper.name in LAZY_WRAPPERS:
+                inner = expression.args
+                if wrapper.name in ("builtins.map", "builtins.filter"):
+                    inner = inner[1:]
+                out: list[Target] = []
+                for argument in inner:
+                    out += self._consumed(argument, scope)
+                return out
+        return self._iterated(self.resolver.value(expression, scope))
 
     def _iterated(self, value: Value) -> list[Target]:
         """What iterating ``value`` runs: a project generator's body, or the `__iter__` of a
@@ -807,6 +843,15 @@ _MEMOISERS = frozenset({"cache", "lru_cache"})
 
 def _runs_once(function: FunctionSummary) -> bool:
     return not function.params and bool(decorator_names(function) & _MEMOISERS)
+
+
+def _joins(func: OptExpr, callee: Value) -> bool:
+    """`", ".join(rows())` (or on a `str` the resolver typed): joining iterates its argument."""
+    if not isinstance(func, Attr) or func.attr != "join":
+        return False
+    if isinstance(func.value, Const) and isinstance(func.value.value, str):
+        return True
+    return isinstance(callee, Inst) and callee.type == "builtins.str" and callee.path == "join"
 
 
 def _is_file_api(target: Target) -> bool:

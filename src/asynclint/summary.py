@@ -382,6 +382,18 @@ def _constant(node: ast.Constant) -> OptExpr:
     return None
 
 
+def _unary(node: ast.UnaryOp) -> OptExpr:
+    # `t[-1]`: a negative index is a constant too
+    operand = node.operand
+    if (
+        isinstance(node.op, ast.USub)
+        and isinstance(operand, ast.Constant)
+        and type(operand.value) in (int, float)
+    ):
+        return Const(-operand.value)
+    return None
+
+
 def _binop(node: ast.BinOp) -> OptExpr:
     if isinstance(node.op, ast.BitOr):
         return TypeUnion((expr(node.left), expr(node.right)))
@@ -414,6 +426,7 @@ _ENCODERS: dict[type[ast.AST], Callable[..., OptExpr]] = {
     ast.Subscript: _subscript,
     ast.Constant: _constant,
     ast.BinOp: _binop,
+    ast.UnaryOp: _unary,
     ast.List: _display,
     ast.Tuple: _display,
     ast.Dict: _dict,
@@ -442,8 +455,16 @@ def _shallow(node: ast.expr) -> OptExpr:
     if isinstance(node, (ast.Name, ast.Attribute)):
         return expr(node)
     if isinstance(node, ast.Call):
-        return Call(expr(node.func), (), ())
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _LAZY_WRAPPERS:
+            # `list(enumerate(rows()))` iterates `rows()`: the wrapper's arguments are kept
+            return Call(expr(func), tuple(_shallow(a) for a in node.args), ())
+        return Call(expr(func), (), ())
     return None
+
+
+# builtins that iterate their arguments only as they are themselves iterated
+_LAZY_WRAPPERS = frozenset({"enumerate", "zip", "map", "filter", "iter", "reversed"})
 
 
 def annotation(node: Optional[ast.AST]) -> OptExpr:
