@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
-from asynclint.catalog import Catalog
+from asynclint.catalog import Catalog, FunctionEntry
 from asynclint.expr import (
     NONE,
     Attr,
@@ -830,7 +830,7 @@ class Resolver:
         if isinstance(callee, Ext):
             function = self.catalog.function(callee.name)
             if function is not None and function.returns:
-                return Inst(function.returns)
+                return Inst(_moded(function, e))
             if callee.name in ("builtins.super",):
                 return None
             if e.keyword("class_") is not None:
@@ -1184,6 +1184,17 @@ class Resolver:
                 return Inst(entry.returns)
             return Inst(target.name)
         return None
+
+
+def _moded(function: FunctionEntry, call: Call) -> str:
+    """The type ``call`` returns: the one its `mode` argument (second, or `mode=`) selects
+    when the entry lists that mode, else the entry's ``returns``."""
+    assert function.returns is not None
+    if function.modes:
+        mode = call.argument(1, "mode")
+        if isinstance(mode, Const) and isinstance(mode.value, str):
+            return function.modes.get(mode.value, function.returns)
+    return function.returns
 
 
 def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
