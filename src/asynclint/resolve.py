@@ -340,11 +340,15 @@ class Resolver:
             return self.imported(scope.path, found)
         if name in function.param_map:
             typed = self.param_type(function, name, scope.path)
-            if typed is not None:
+            if typed is not None and not _protocol(typed):
                 return typed
             if name not in function.assigned and name not in function.annotated:
-                # unannotated, never rebound: what every project call passes for it
-                return self.passed(FuncKey(scope.path, function.qualname), function, name)
+                # unannotated (or annotated with a protocol such as `BinaryIO`, which any
+                # file object satisfies), never rebound: what every project call passes for it
+                passed = self.passed(FuncKey(scope.path, function.qualname), function, name)
+                return passed if passed is not None else typed
+            if typed is not None:
+                return typed
             # an untyped parameter may still be rebound: `c = c or Client()`
         for hint in function.annotated.get(name, ()):
             typed = self.annotation_type(hint, scope)
@@ -1184,6 +1188,16 @@ class Resolver:
                 return Inst(entry.returns)
             return Inst(target.name)
         return None
+
+
+# annotations that name a protocol, not a class: what the callers pass says more
+_PROTOCOLS = frozenset(
+    {"typing.BinaryIO", "typing.TextIO", "typing.IO", "typing_extensions.BinaryIO", "typing.Any"}
+)
+
+
+def _protocol(value: Value) -> bool:
+    return isinstance(value, Inst) and value.type in _PROTOCOLS and not value.path
 
 
 def _moded(function: FunctionEntry, call: Call) -> str:
