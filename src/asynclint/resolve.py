@@ -303,7 +303,9 @@ class Resolver:
                 return self.value(e.body, scope)
             if e.body == NONE:
                 return self.value(e.orelse, scope)
-            return None
+            # `crud.admin if admin else crud.user`: two branches of one type are that type
+            chosen = self.value(e.body, scope)
+            return chosen if chosen is not None and chosen == self.value(e.orelse, scope) else None
         if isinstance(e, BinOp):
             # an operator a catalogued class defines (`Path / "x"` is a Path); the left
             # operand decides, as Python tries `left.__truediv__` first
