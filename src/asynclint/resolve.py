@@ -24,6 +24,7 @@ from asynclint.expr import (
     Const,
     Enter,
     IfElse,
+    Iterate,
     ListDisplay,
     Name,
     Node,
@@ -176,6 +177,16 @@ _BUILTINS = frozenset(
     }
 )
 _OPTIONAL = {"typing.Optional", "typing_extensions.Optional"}
+# annotations of containers whose one parameter is the type of their items
+_CONTAINERS = frozenset(
+    f"{module}.{name}"
+    for module, names in (
+        ("builtins", ("list", "set", "frozenset")),
+        ("typing", ("List", "Set", "FrozenSet", "Sequence", "Iterable", "Iterator", "Collection")),
+        ("collections.abc", ("Sequence", "Iterable", "Iterator", "Collection")),
+    )
+    for name in names
+)
 _UNION = {"typing.Union", "typing_extensions.Union"}
 _ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
 _DEPENDS = {
@@ -316,7 +327,9 @@ class Resolver:
         if isinstance(e, Or) and len(e.values) == 2:
             # `client or requests.Session()`: the fallback's type is the one we can know
             return self.value(e.values[1], scope)
-        return None  # Iterate and dicts: element types are not tracked
+        if isinstance(e, Iterate):
+            return self.element(e.value, scope)
+        return None  # dicts: element types are not tracked
 
     def name(self, name: str, scope: Scope) -> Value:
         if self._overrides and (scope, name) in self._overrides:
@@ -1084,6 +1097,43 @@ class Resolver:
             if isinstance(provided.type, ClassKey) and annotated.type in self.mro(provided.type):
                 return provided
         return provided
+
+    def element(self, e: OptExpr, scope: Scope) -> Value:
+        """An element of iterating ``e`` (a `for` target): the item type of the container
+        annotation of a parameter or local (`images: list[Image] | None`, also through
+        `images or []`), or the one type every item of a display agrees on."""
+        if isinstance(e, Or) and e.values:
+            return self.element(e.values[0], scope)
+        if isinstance(e, Name) and scope.function is not None:
+            function = self.module(scope.path).functions.get(scope.function)
+            # rebound only to None (`images = None`): the annotation still says what it holds
+            if function is not None and all(v == NONE for v in function.assigned.get(e.id, ())):
+                param = function.param_map.get(e.id)
+                hints = function.annotated.get(e.id, ())
+                hint = param.annotation if param is not None else (hints[0] if hints else None)
+                found = self._item_type(hint, _annotation_scope(function, scope.path))
+                if found is not None:
+                    return found
+        value = self.value(e, scope)
+        if isinstance(value, Tup) and value.items:
+            return self._single(list(value.items))
+        return None
+
+    def _item_type(self, hint: OptExpr, scope: Scope) -> Value:
+        """`T` of a container annotation (`list[T]`, `Sequence[T]`, `Optional[list[T]]`)."""
+        if isinstance(hint, TypeUnion):
+            kept = [h for h in hint.items if h != NONE and h != _NONE_NAME]
+            return self._item_type(kept[0], scope) if len(kept) == 1 else None
+        if not isinstance(hint, Subscript) or len(hint.items) != 1:
+            return None
+        base = self.value(hint.value, scope)
+        if not isinstance(base, Ext):
+            return None
+        if base.name in _OPTIONAL:
+            return self._item_type(hint.items[0], scope)
+        if base.name in _CONTAINERS:
+            return self.annotation_type(hint.items[0], scope)
+        return None
 
     def annotation_type(self, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
         """The instance type an annotation describes (``Optional[Session]`` -> Session)."""
