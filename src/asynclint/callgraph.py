@@ -262,9 +262,8 @@ class CallGraph:
         targets = self._call_targets(callee)
         if isinstance(site.func, Attr) and isinstance(callee, PFunc):
             targets += self._overrides(callee.key, site.func, function, scope)
-        if isinstance(callee, Ext) and callee.name in CONSUMERS and site.positional:
-            targets += self._consumed(site.positional[0], scope)
-        elif _joins(site.func, callee) and site.positional:
+        consumer = isinstance(callee, Ext) and callee.name in CONSUMERS
+        if site.positional and (consumer or _joins(site.func, callee)):
             targets += self._consumed(site.positional[0], scope)
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
             targets = self._on_memory(targets)

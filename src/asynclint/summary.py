@@ -385,12 +385,10 @@ def _constant(node: ast.Constant) -> OptExpr:
 def _unary(node: ast.UnaryOp) -> OptExpr:
     # `t[-1]`: a negative index is a constant too
     operand = node.operand
-    if (
-        isinstance(node.op, ast.USub)
-        and isinstance(operand, ast.Constant)
-        and type(operand.value) in (int, float)
-    ):
-        return Const(-operand.value)
+    if isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant):
+        value = operand.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Const(-value)
     return None
 
 
