@@ -20,7 +20,7 @@ from asynclint import lazyload
 from asynclint.catalog import Info
 from asynclint.expr import NONE, Attr, Call, Const, Enter, Name, Node, OptExpr
 from asynclint.lazyload import LazyLoads
-from asynclint.offloaders import Offloaders
+from asynclint.offloaders import Offloaders, is_offload
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -40,32 +40,12 @@ from asynclint.summary import CallSite, FunctionSummary, SiteKind
 if TYPE_CHECKING:
     from asynclint.library import Libraries
 
-# calls that run their function argument in a worker thread
-OFFLOADS = frozenset(
-    {
-        "asyncio.to_thread",
-        "starlette.concurrency.run_in_threadpool",
-        "fastapi.concurrency.run_in_threadpool",
-        "anyio.to_thread.run_sync",
-        "asyncer.asyncify",
-        "asgiref.sync.sync_to_async",
-        "concurrent.futures.ThreadPoolExecutor.submit",
-        "concurrent.futures.ThreadPoolExecutor.map",
-        "concurrent.futures.ProcessPoolExecutor.submit",
-        "concurrent.futures.ProcessPoolExecutor.map",
-        "fastapi.BackgroundTasks.add_task",
-        "starlette.background.BackgroundTasks.add_task",
-        "threading.Thread",
-    }
-)
 # builtins that iterate their arguments as they are themselves iterated
 LAZY_WRAPPERS = frozenset(
     f"builtins.{name}" for name in ("enumerate", "zip", "map", "filter", "iter", "reversed")
 )
 # in-memory streams: a file API given one as its first argument touches no file system
 MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO"})
-# method names that offload whatever the receiver (an event loop is rarely typed)
-OFFLOAD_METHODS = frozenset({"run_in_executor"})
 # The code of an unbounded wait (a sleep, or a wait whose bounding argument is left out): a
 # fact kept per function like the blocking codes, reported only where FastAPI runs a plain
 # `def` in its threadpool (ASL801), never as a blocking call on the loop
@@ -141,7 +121,7 @@ class CallGraph:
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
         self.lazy = LazyLoads(resolver)
-        self.offloaders = Offloaders(resolver, self.is_offload)
+        self.offloaders = Offloaders(resolver)
         # every attribute name a catalog class lists as a blocking property: a read whose
         # chain names none of them is not resolved at all
         self._property_names = frozenset(
@@ -377,16 +357,7 @@ class CallGraph:
         return found
 
     def is_offload(self, site: CallSite, scope: Scope) -> bool:
-        if site.kind is not SiteKind.CALL or site.func is None:
-            return False
-        if isinstance(site.func, Attr) and site.func.attr in OFFLOAD_METHODS:
-            return True
-        callee = self.resolver.value(site.func, scope)
-        if isinstance(callee, Ext):
-            return callee.name in OFFLOADS
-        if isinstance(callee, Inst) and isinstance(callee.type, str) and callee.path:
-            return f"{callee.type}.{callee.path}" in OFFLOADS
-        return False
+        return is_offload(self.resolver, site, scope)
 
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""

@@ -10,22 +10,55 @@ where it is called.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Optional
 
-from asynclint.expr import Call, Name, OptExpr
-from asynclint.resolve import Ext, FuncKey, PFunc, Resolver, Scope
-from asynclint.summary import CallSite, FunctionSummary
+from asynclint.expr import Attr, Call, Name, OptExpr
+from asynclint.resolve import Ext, FuncKey, Inst, PFunc, Resolver, Scope
+from asynclint.summary import CallSite, FunctionSummary, SiteKind
 
+# calls that run their function argument in a worker thread
+OFFLOADS = frozenset(
+    {
+        "asyncio.to_thread",
+        "starlette.concurrency.run_in_threadpool",
+        "fastapi.concurrency.run_in_threadpool",
+        "anyio.to_thread.run_sync",
+        "asyncer.asyncify",
+        "asgiref.sync.sync_to_async",
+        "concurrent.futures.ThreadPoolExecutor.submit",
+        "concurrent.futures.ThreadPoolExecutor.map",
+        "concurrent.futures.ProcessPoolExecutor.submit",
+        "concurrent.futures.ProcessPoolExecutor.map",
+        "fastapi.BackgroundTasks.add_task",
+        "starlette.background.BackgroundTasks.add_task",
+        "threading.Thread",
+    }
+)
+# method names that offload whatever the receiver (an event loop is rarely typed)
+OFFLOAD_METHODS = frozenset({"run_in_executor"})
 # library decorators that run the function they wrap in a worker thread
 _LIBRARY = frozenset({"asyncer.asyncify", "asgiref.sync.sync_to_async"})
+
+
+def is_offload(resolver: Resolver, site: CallSite, scope: Scope) -> bool:
+    """The call runs the function it is given in a worker thread (or process)."""
+    if site.kind is not SiteKind.CALL or site.func is None:
+        return False
+    if isinstance(site.func, Attr) and site.func.attr in OFFLOAD_METHODS:
+        return True
+    callee = resolver.value(site.func, scope)
+    if isinstance(callee, Ext):
+        return callee.name in OFFLOADS
+    if isinstance(callee, Inst) and isinstance(callee.type, str) and callee.path:
+        return f"{callee.type}.{callee.path}" in OFFLOADS
+    return False
 
 
 class Offloaders:
     """Which project functions a decorator turns into a call that runs in a thread."""
 
-    def __init__(self, resolver: Resolver, is_offload: Callable[[CallSite, Scope], bool]) -> None:
+    def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
-        self.is_offload = is_offload  # the call graph's: a call that runs its argument in a thread
         self._wrapped: dict[FuncKey, bool] = {}
         self._decorators: dict[FuncKey, bool] = {}
 
@@ -76,7 +109,7 @@ class Offloaders:
                 outer = {p.name for p in function.params}
             scope = Scope(key.path, function.qualname)
             for site in function.calls:
-                if self.is_offload(site, scope):
+                if is_offload(self.resolver, site, scope):
                     handed |= outer & _names(site)
                 elif isinstance(site.func, Name) and site.func.id in outer:
                     if self._in_offload(function, site, scope):
@@ -92,7 +125,7 @@ class Offloaders:
         owner: Optional[int] = site.lambda_owner
         seen = 0
         while owner is not None and owner >= 0 and seen < 64:
-            if self.is_offload(function.calls[owner], scope):
+            if is_offload(self.resolver, function.calls[owner], scope):
                 return True
             owner = function.calls[owner].lambda_owner
             seen += 1
