@@ -167,7 +167,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
     out: list[dict[str, Any]] = []
     for entry in entries:
         if isinstance(entry, FunctionEntry):
-            returns = [entry.returns] if entry.returns else []
+            returns = [r for r in dict.fromkeys((entry.returns, *entry.modes.values())) if r]
             out.append({"name": entry.name, "kind": "function", "returns": returns})
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)

@@ -57,7 +57,7 @@ except ImportError:  # Windows: runs are not serialised there
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 11  # bumped whenever the summary or finding types change shape
+FORMAT = 12  # bumped whenever the summary or finding types change shape
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 

@@ -107,6 +107,9 @@ class FunctionEntry:
     decorator: str | None = None
     timeout: Bound | None = None  # the wait has no limit unless this argument is given
     cost: str = ""  # the cost class, when not the category's (`os.path.exists`: metadata)
+    # the type returned when the `mode` argument is one of these strings, else ``returns``
+    # (`wave.open(path, "wb")` is a `Wave_write`, `wave.open(path)` a `Wave_read`)
+    modes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def blocking(self) -> bool:
@@ -283,6 +286,7 @@ _FUNCTION_KEYS = {
     "decorator",
     "timeout",
     "cost",
+    "modes",
     *_INFO_FIELDS,
 }
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
@@ -505,6 +509,13 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         raise where.error(
             "returns", "is required when `blocking = false` (a pure factory), or `decorator`"
         )
+    modes = item.get("modes", {})
+    if not isinstance(modes, dict):
+        raise where.error("modes", "must be a table of mode = type")
+    for mode, type_name in modes.items():
+        _qualname(type_name, f"modes.{mode}", where)
+    if modes and returns is None:
+        raise where.error("modes", "needs `returns`, the type for any other mode")
     info = _info(item, where) if blocking else None
     fix = _fix(item, names, where) if "fix" in item else None
     twin = item.get("twin")
@@ -536,6 +547,7 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
                 decorator=decorator,
                 timeout=timeout,
                 cost=cost,
+                modes=dict(modes),
             )
         )
     return out

@@ -693,16 +693,18 @@ class _Builder:
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
 
-    def _opened_type(self, api: str) -> Optional[str]:
-        """The class of the handle ``api`` opens: what a catalogued function returns
-        (`open` -> `io.TextIOWrapper`, `sqlite3.connect` -> `sqlite3.Connection`), or the class
-        itself for a blocking constructor (`smtplib.SMTP(host)`); None for a method call."""
+    def _opened_type(self, api: str) -> frozenset[str]:
+        """The classes of the handle ``api`` opens: what a catalogued function returns
+        (`open` -> `io.TextIOWrapper`, `sqlite3.connect` -> `sqlite3.Connection`; in any of its
+        `modes`, `wave.open` -> `Wave_read` or `Wave_write`), or the class itself for a
+        blocking constructor (`smtplib.SMTP(host)`); empty for a method call."""
         catalog = self.graph.catalog
         entry = catalog.function(api)
         if entry is not None:
-            return entry.returns
+            found = (entry.returns, *entry.modes.values())
+            return frozenset(name for name in found if name is not None)
         cls = catalog.cls(api)
-        return cls.name if cls is not None and cls.constructor else None
+        return frozenset((cls.name,)) if cls is not None and cls.constructor else frozenset()
 
     def _codes(self, target: Target) -> list[str]:
         if target.api is not None:
@@ -1299,7 +1301,7 @@ _Found = tuple[Finding, CallSite, Optional[FixSpec]]
 
 
 def _one_per_operation(
-    function: FunctionSummary, found: list[_Found], opened_type: Callable[[str], Optional[str]]
+    function: FunctionSummary, found: list[_Found], opened_type: Callable[[str], frozenset[str]]
 ) -> list[_Found]:
     """One finding per blocking operation: a call that opens a handle (`with open(p) as f`,
     `conn = sqlite3.connect(...)`) is reported once, and the later calls of the same code on
@@ -1325,13 +1327,13 @@ def _one_per_operation(
     dropped: set[int] = set()
     for index, names in opened.items():
         finding, site, _ = found[index]
-        handle_type = opened_type(finding.api)
+        handle_types = opened_type(finding.api)
         for other, (candidate, later, _) in enumerate(found):
             if other == index or other in dropped or candidate.code != finding.code:
                 continue
             if later.line <= site.line or not _on_handle(later, names) or candidate.chain:
                 continue
-            if candidate.api.rpartition(".")[0] != handle_type:
+            if candidate.api.rpartition(".")[0] not in handle_types:
                 continue  # a method of another class: another operation
             folded.setdefault(index, []).append(
                 Related(candidate.line, candidate.column, candidate.api)
