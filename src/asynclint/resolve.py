@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
+from asynclint import heirs
 from asynclint.catalog import Catalog
 from asynclint.expr import (
     NONE,
@@ -211,6 +212,8 @@ class Resolver:
         self._heirs: Optional[dict[str, list[ClassKey]]] = None
         self._mros: dict[ClassKey, list[Union[ClassKey, str]]] = {}
         self._below: dict[ClassKey, list[ClassKey]] = {}
+        self._below_everywhere: dict[ClassKey, list[ClassKey]] = {}
+        self._unpicked: Optional[dict[str, list[str]]] = None
         self._constructed: dict[ClassKey, bool] = {}
         self._states: dict[str, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
@@ -657,10 +660,13 @@ class Resolver:
                     return FuncKey(owner.path, qualname)
         return None
 
-    def overrides(self, base: ClassKey, name: str) -> list[FuncKey]:
-        """The methods ``name`` that project subclasses of ``base`` define themselves."""
+    def overrides(self, base: ClassKey, name: str, everywhere: bool = False) -> list[FuncKey]:
+        """The methods ``name`` that project subclasses of ``base`` define themselves: in the
+        analysed files, or with ``everywhere`` also in the project files the pre-scan left
+        out (see ``asynclint.heirs``)."""
         out = []
-        for owner in self._subclasses(base):
+        subclasses = self._subclasses_everywhere(base) if everywhere else self._subclasses(base)
+        for owner in subclasses:
             summary = self.cls(owner)
             qualname = summary.method_map.get(name) if summary is not None else None
             if qualname is not None:
@@ -692,15 +698,41 @@ class Resolver:
             known = self._below[base] = self._find_subclasses(base)
         return known
 
-    def _find_subclasses(self, base: ClassKey) -> list[ClassKey]:
-        heirs = self._heir_index()
+    def _subclasses_everywhere(self, base: ClassKey) -> list[ClassKey]:
+        known = self._below_everywhere.get(base)
+        if known is None:
+            known = self._below_everywhere[base] = self._find_subclasses(base, everywhere=True)
+        return known
+
+    def _unpicked_heirs(self, name: str) -> list[ClassKey]:
+        """Classes spelling a base ``name`` in the project files that were not analysed: a
+        byte search over every project file (built once, only when asked), then the
+        summaries of the files it names. The project's file list, not what happened to be
+        loaded, decides, so the answer is the same in every run."""
+        if self._unpicked is None:
+            added = set(self.project.added)
+            paths = [str(t) for t in self.project.targets if str(t) not in added]
+            self._unpicked = heirs.index(paths, self.project.files.read_bytes)
+        found: list[ClassKey] = []
+        for path in self._unpicked.get(name, ()):
+            for cls in self.module(path).classes.values():
+                if name in {last_name(b) for b in cls.bases}:
+                    found.append(ClassKey(path, cls.qualname))
+        return found
+
+    def _find_subclasses(self, base: ClassKey, everywhere: bool = False) -> list[ClassKey]:
+        analysed = self._heir_index()
         summary = self.cls(base)
         if summary is None:
             return []
         found: list[ClassKey] = []
         names, seen = [summary.name], {summary.name}
         while names and len(found) < 256:
-            for owner in heirs.get(names.pop(), ()):
+            spelled = names.pop()
+            candidates = list(analysed.get(spelled, ()))
+            if everywhere:
+                candidates += self._unpicked_heirs(spelled)
+            for owner in candidates:
                 if owner in found or owner == base:
                     continue
                 if base in self.mro(owner):
