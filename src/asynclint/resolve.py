@@ -1004,11 +1004,16 @@ class Resolver:
     def _passed(self, key: FuncKey, function: FunctionSummary, name: str) -> Value:
         index = [p.name for p in function.params].index(name)
         bound = function.class_name is not None and not _is_static_or_class(function)
-        target = PFunc(key)
+        target: Value = PFunc(key)
+        spelled = function.name
+        if function.name == "__init__" and function.class_name is not None:
+            # a constructor is called by its class's name, and `self` is never passed
+            target = PClass(ClassKey(key.path, function.class_name))
+            spelled = function.class_name.rsplit(".", 1)[-1]
         found: set[Value] = set()
         candidates = [
             (path, caller, site)
-            for path, caller, site in self._calls_named(function.name)
+            for path, caller, site in self._calls_named(spelled)
             if self._may_import(path, key.path, function)
         ]
         if len(candidates) > _CALLERS_BUDGET:
@@ -1020,7 +1025,7 @@ class Resolver:
             argument = next((k.value for k in site.keywords if k.name == name), None)
             if argument is None:
                 # `obj.method(a)` passes `self` implicitly; `Class.method(obj, a)` does not
-                implicit = (
+                implicit = isinstance(target, PClass) or (
                     bound
                     and isinstance(site.func, Attr)
                     and not isinstance(self.value(site.func.value, scope), PClass)
