@@ -83,6 +83,22 @@ SAMPLES: dict[str, list[str]] = {
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],
     "twilio.rest.Client": ["twilio.rest.Client('ACdummy', 'dummy')"],
     "elasticsearch.Elasticsearch": ["elasticsearch.Elasticsearch('http://127.0.0.1:9200')"],
+    # the namespaced sub-clients (`indices`, `cluster`, ...) are built in `__init__`
+    "opensearchpy.OpenSearch": ["opensearchpy.OpenSearch('http://127.0.0.1:9200')"],
+    # sub-objects built in `__init__` (secrets engines, auth methods, per-resource gateways)
+    "hvac.Client": ["hvac.Client(url='https://vault.invalid:8200')"],
+    "braintree.BraintreeGateway": [
+        "braintree.BraintreeGateway(braintree.Configuration(braintree.Environment.Sandbox,"
+        " merchant_id='m', public_key='p', private_key='k'))"
+    ],
+    "razorpay.Client": ["razorpay.Client(auth=('rzp_test_dummy', 'dummy'))"],
+    "mailchimp_transactional.Client": ["mailchimp_transactional.Client('dummy')"],
+    # an explicit API version: without it the constructor asks the daemon for one
+    "docker.DockerClient": ["docker.DockerClient(base_url='tcp://127.0.0.1:9', version='1.44')"],
+    "replicate.Client": ["replicate.Client(api_token='r8_dummy')"],
+    # `extend` is built in `__init__`; the server is only contacted by `bind()` / `open()`
+    "ldap3.Connection": ["ldap3.Connection(ldap3.Server('127.0.0.1'))"],
+    "huggingface_hub.InferenceClient": ["huggingface_hub.InferenceClient(token='hf_dummy')"],
     # `auth` is set in `__init__`, not declared on the class
     "supabase.Client": ["supabase.create_client('https://example.supabase.co', 'dummy-key')"],
     "starlette.datastructures.UploadFile": [
@@ -238,6 +254,9 @@ NOT_INSTALLABLE = {
     "whisper": "openai-whisper imports PyTorch (gigabytes of CUDA wheels from PyPI)",
     "sentence_transformers": "sentence-transformers imports PyTorch (gigabytes of CUDA wheels)",
     "llama_cpp": "llama-cpp-python publishes only sources: installing it builds llama.cpp in C++",
+    # the wheel installs, but importing it loads unixODBC's libodbc.so.2, a system library it
+    # does not bundle; tests/test_catalog_stubs.py checks its names against the wheel's stub
+    "pyodbc": "pyodbc needs the system's unixODBC library (libodbc.so.2) to import",
 }
 
 
