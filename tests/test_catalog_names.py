@@ -96,6 +96,9 @@ SAMPLES: dict[str, list[str]] = {
     # an explicit API version: without it the constructor asks the daemon for one
     "docker.DockerClient": ["docker.DockerClient(base_url='tcp://127.0.0.1:9', version='1.44')"],
     "replicate.Client": ["replicate.Client(api_token='r8_dummy')"],
+    # sub-objects made on first access; `mistralai.Mistral` is the name before 2.0
+    "mistralai.client.Mistral": ["mistralai.client.Mistral(api_key='dummy')"],
+    "mistralai.Mistral": ["mistralai.Mistral(api_key='dummy')"],
     # `extend` is built in `__init__`; the server is only contacted by `bind()` / `open()`
     "ldap3.Connection": ["ldap3.Connection(ldap3.Server('127.0.0.1'))"],
     "huggingface_hub.InferenceClient": ["huggingface_hub.InferenceClient(token='hf_dummy')"],
