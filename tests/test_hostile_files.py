@@ -44,7 +44,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def entries(cache: Path) -> list[Path]:
-    return [p for p in cache.rglob("*.pickle") if not p.name.startswith("run-")]
+    return [p for p in cache.rglob("*.msgpack") if not p.name.startswith("run-")]
 
 
 def summary_entry(project: Path) -> Path:
@@ -52,7 +52,7 @@ def summary_entry(project: Path) -> Path:
     committing a cache would, so that the summary entry is read)."""
     asynclint("check", ".", "-q", cwd=project)
     cache = project / ".asynclint_cache"
-    for run in cache.rglob("run-*.pickle"):
+    for run in cache.rglob("run-*.msgpack"):
         run.unlink()
     (entry,) = entries(cache)
     return entry

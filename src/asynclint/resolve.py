@@ -17,6 +17,7 @@ from typing import NamedTuple, Optional, Union
 from asynclint.catalog import Catalog
 from asynclint.expr import (
     NONE,
+    AnyExpr,
     Attr,
     Await,
     BinOp,
@@ -97,7 +98,7 @@ class PMod:
 class TypeForm:
     """An annotation stored in a variable (``DbSession = Annotated[Session, Depends(get_db)]``)."""
 
-    expr: Node
+    expr: AnyExpr
     scope: Scope
 
 

@@ -13,10 +13,12 @@ import io
 import re
 import sys
 import tokenize
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from typing import Callable, ClassVar, NamedTuple, Optional, Union
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from asynclint.deep import run_deep
 from asynclint.expr import (
@@ -134,11 +136,11 @@ class CallSite(NamedTuple):
         return self.positional[0] if self.positional else None
 
 
-_RARE_FIELDS = ("state_assigns", "region_lines")
+# The summaries are msgspec structs, stored as MessagePack arrays by the cache (see ``cache``):
+# frozen, with a ``__dict__`` only for the maps ``cached_property`` builds once on first use.
 
 
-@dataclass(frozen=True)
-class FunctionSummary:
+class FunctionSummary(Struct, frozen=True, array_like=True, dict=True):
     qualname: str  # "UserService.create", "outer.<locals>.inner"
     name: str
     line: int
@@ -167,19 +169,10 @@ class FunctionSummary:
     # `x.state.name = value` (Starlette's `app.state` / `request.state`), by name
     state_assigns: tuple[Binding, ...] = ()
     # the conditional blocks, kept only when a local is bound more than once (flow typing):
-    # flat (start, end, group, arm) quadruples, which pickle as one tuple of ints
+    # flat (start, end, group, arm) quadruples, stored as one array of ints
     region_lines: tuple[int, ...] = ()
 
-    def __getstate__(self) -> dict[str, object]:
-        # most functions have neither: an absent key reads as the class default, and every
-        # summary of a cold run is pickled once and loaded once
-        state = dict(self.__dict__)
-        for name in _RARE_FIELDS:
-            if not state.get(name, True):
-                del state[name]
-        return state
-
-    # maps built once, on first use (after a summary is loaded, never pickled with it)
+    # maps built once, on first use (after a summary is loaded, never stored with it)
     @cached_property
     def assigned(self) -> dict[str, tuple[OptExpr, ...]]:
         return by_name(self.assigns)
@@ -243,8 +236,7 @@ class FunctionSummary:
         )
 
 
-@dataclass(frozen=True)
-class ClassSummary:
+class ClassSummary(Struct, frozen=True, array_like=True, dict=True):
     qualname: str
     name: str
     line: int
@@ -264,16 +256,14 @@ class ClassSummary:
         return out
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(Struct, frozen=True, gc=False, array_like=True):
     line: int
     column: int  # 1-based
     message: str  # completes "file ...": "does not parse: invalid syntax (as Python 3.11)"
     kind: str = "syntax"  # syntax | encoding | nesting | read
 
 
-@dataclass(frozen=True)
-class ModuleSummary:
+class ModuleSummary(Struct, frozen=True, array_like=True, dict=True):
     path: str
     is_package: bool
     imports: tuple[Import, ...]
