@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ import asynclint.cache
 from asynclint import engine
 from asynclint.cache import FORMAT, Summaries
 from asynclint.config import Settings
+from asynclint.expr import Const
 from asynclint.summary import ModuleSummary
 
 ROUTE = """\
@@ -255,13 +257,31 @@ def test_entries_of_an_older_format_are_ignored_silently(project: Path, tmp_path
     assert (summaries.hits, summaries.misses, summaries.warnings) == (0, 2, [])
 
 
-def test_a_summary_msgpack_cannot_carry_is_used_but_not_stored(tmp_path: Path) -> None:
+def test_constants_msgpack_cannot_carry_are_unknown_and_the_summary_is_cached(
+    tmp_path: Path,
+) -> None:
     """An int literal beyond 64 bits and a lone surrogate are valid Python, but not
-    MessagePack: the file is analysed as always, only not cached."""
-    (tmp_path / "big.py").write_text("MASK = 0x" + "F" * 40 + "\nNAME = '\\udc80'\n")
+    MessagePack: the summary keeps them as unknown values, so the file is still cached."""
+    (tmp_path / "big.py").write_text("MASK = 0x" + "F" * 40 + "\nNAME = '\\udc80'\nN = 7\n")
     files = [tmp_path / "big.py"]
     cache = tmp_path / "cache"
+    (summary,) = Summaries(cache).load_many(files)
+    assert [(b.name, b.value) for b in summary.globals] == [
+        ("MASK", None),
+        ("NAME", None),
+        ("N", Const(7)),
+    ]
+    again = Summaries(cache)
+    assert again.load_many(files) == [summary] and again.hits == 1
+
+
+def test_a_summary_msgpack_cannot_carry_is_used_but_not_stored(tmp_path: Path) -> None:
+    """A file name that is not UTF-8 reaches Python with lone surrogates, which MessagePack
+    cannot carry: the file is analysed as always, only not cached, and nothing is said."""
+    name = tmp_path / os.fsdecode(b"caf\xe9.py")
+    name.write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    cache = tmp_path / "cache"
     summaries = Summaries(cache)
-    (summary,) = summaries.load_many(files)
-    assert [b.name for b in summary.globals] == ["MASK", "NAME"]
+    (summary,) = summaries.load_many([name])
+    assert "f" in summary.functions
     assert summaries.warnings == [] and not list(cache.rglob("*.msgpack"))

@@ -27,6 +27,7 @@ from asynclint.expr import (
     BinOp,
     Call,
     Const,
+    ConstValue,
     DictDisplay,
     Enter,
     IfElse,
@@ -368,8 +369,22 @@ def _subscript(node: ast.Subscript) -> OptExpr:
 def _constant(node: ast.Constant) -> OptExpr:
     value = node.value
     if isinstance(value, (str, int, float, bool)) or value is None:
-        return Const(value)
+        return Const(value) if _storable(value) else None
     return None
+
+
+def _storable(value: ConstValue) -> bool:
+    """Whether the cache's MessagePack can carry ``value``: not an int beyond 64 bits, nor a
+    string with a lone surrogate (``"\\udc80"``). No later stage reads such a constant, and
+    a summary that holds one could never be cached."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**64
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 def _binop(node: ast.BinOp) -> OptExpr:
