@@ -285,3 +285,31 @@ def test_a_summary_msgpack_cannot_carry_is_used_but_not_stored(tmp_path: Path) -
     (summary,) = summaries.load_many([name])
     assert "f" in summary.functions
     assert summaries.warnings == [] and not list(cache.rglob("*.msgpack"))
+
+
+def test_the_ci_recipe_restores_the_directory_the_run_uses() -> None:
+    """docs/ci.md's `actions/cache` step saves and restores the very directory the asynclint
+    step after it is pointed at, under a key per commit with a restore prefix."""
+    import re
+
+    import yaml
+
+    page = (Path(__file__).parent.parent / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", page, flags=re.S)
+    recipes = 0
+    for block in blocks:
+        data = yaml.safe_load(block)
+        jobs = data.get("jobs", {}) if isinstance(data, dict) else {}
+        steps = [s for job in jobs.values() for s in job["steps"]] if jobs else data
+        if not isinstance(steps, list):
+            continue
+        for index, step in enumerate(steps):
+            if str(step.get("uses", "")).startswith("actions/cache@"):
+                recipes += 1
+                assert step["uses"] == "actions/cache@v6"
+                run = steps[index + 1]
+                assert "asynclint check" in run["run"]
+                assert step["with"]["path"] == run["env"]["ASYNCLINT_CACHE_DIR"]
+                key, prefix = step["with"]["key"], step["with"]["restore-keys"]
+                assert key.endswith("${{ github.sha }}") and key.startswith(prefix)
+    assert recipes == 2  # the workflow and the excerpt that explains it
