@@ -313,3 +313,24 @@ def test_the_ci_recipe_restores_the_directory_the_run_uses() -> None:
                 key, prefix = step["with"]["key"], step["with"]["restore-keys"]
                 assert key.endswith("${{ github.sha }}") and key.startswith(prefix)
     assert recipes == 2  # the workflow and the excerpt that explains it
+
+
+def test_summaries_made_in_worker_processes_are_stored_as_they_came_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker hands each summary back as the entry's bytes (decoded, checked, then stored as
+    they are), or pickled when MessagePack cannot carry it (a file name that is not UTF-8)."""
+    monkeypatch.setattr(asynclint.cache, "PARALLEL_THRESHOLD", 1)
+    source = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+    files = [tmp_path / f"m{i}.py" for i in range(4)] + [tmp_path / os.fsdecode(b"caf\xe9.py")]
+    for index, path in enumerate(files):
+        path.write_text(source + f"\nN = {index}\n")
+    cache = tmp_path / "cache"
+    cold = Summaries(cache, jobs=2)
+    summaries = cold.load_many(files)
+    assert [s.path for s in summaries] == [str(p) for p in files]
+    assert all("f" in s.functions for s in summaries)
+    assert len(list(cache.rglob("*.msgpack"))) == 4 and cold.warnings == []
+    warm = Summaries(cache, jobs=2)
+    assert warm.load_many(files) == summaries
+    assert (warm.hits, warm.misses) == (4, 1)
