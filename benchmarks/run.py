@@ -9,6 +9,8 @@ Times, on the same copy of the tree and the same cores:
     everything cannot beat),
   * asynclint cold (empty cache), warm (nothing changed since the cold run) and one edit
     (one function body changed in one file, the cache otherwise warm),
+  * on a monorepo (a project), `asynclint server`'s answer to a one-function edit of an open
+    buffer (`benchmarks/server.py`; its analysis is incremental),
   * `ruff check --select ASYNC` and `flake8 --select ASYNC` (flake8-async), when installed,
 and reports wall time, CPU time (user + system of the command and its children), files/s and
 each command's peak memory (max RSS of the largest process).
@@ -165,7 +167,28 @@ def bench_tree(tree: Path, work: Path, args: argparse.Namespace) -> list[Row]:
     print(
         f"peak memory, cold:            {cold[3]:.0f} MB ({cold[3] * 1024 / files:.0f} KB a file)"
     )
+    if (tree / "pyproject.toml").is_file() and args.server_edits:
+        server_edit(tree, args)
     return rows
+
+
+def server_edit(tree: Path, args: argparse.Namespace) -> None:
+    """`asynclint server`'s answer to a one-function edit of an open, unsaved buffer (see
+    `benchmarks/server.py`): the median time from the change to its diagnostics."""
+    command = [sys.executable, str(Path(__file__).parent / "server.py"), str(tree)]
+    command += ["--edits", str(args.server_edits), "--no-cache"]
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        print("server one edit: timed out")
+        return
+    lines = result.stdout.decode(errors="replace").splitlines()
+    for line in lines:
+        if line.startswith(("one-function edit", "server analyses")):
+            print(line if line.startswith("server") else f"server {line}")
+    if result.returncode != 0:
+        tail = result.stderr.decode(errors="replace").strip().splitlines()
+        print(f"server one edit failed: {tail[-1] if tail else result.returncode}")
 
 
 def main() -> int:
@@ -178,6 +201,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median kept)")
     parser.add_argument("--skip-flake8", action="store_true", help="flake8-async takes minutes")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--server-edits",
+        type=int,
+        default=10,
+        help="one-function edits sent to `asynclint server` on a monorepo (0: none)",
+    )
     args = parser.parse_args()
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")

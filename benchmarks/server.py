@@ -45,6 +45,7 @@ async def measure(tree: Path, file: Path, edits: int, cache: bool) -> None:
     client = LanguageClient("asynclint-bench", "1")
     published: dict[int, float] = {}
     analysed: list[float] = []
+    modes: list[str] = []  # how the server analysed: full or incremental, and why
     arrived = asyncio.Event()
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -55,9 +56,10 @@ async def measure(tree: Path, file: Path, edits: int, cache: bool) -> None:
 
     @client.feature(types.WINDOW_LOG_MESSAGE)
     def on_log(params: types.LogMessageParams) -> None:
-        found = re.search(r"in (\d+) ms$", params.message)
+        found = re.search(r"in (\d+) ms(?: \((.*)\))?$", params.message)
         if found:
             analysed.append(float(found.group(1)))
+            modes.append(found.group(2) or "")
 
     args = [
         "-c",
@@ -115,6 +117,7 @@ async def measure(tree: Path, file: Path, edits: int, cache: bool) -> None:
         f"min {min(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
         f"(server analysis median {statistics.median(server_times):.0f} ms)"
     )
+    print("server analyses after the edits: " + ", ".join(sorted(set(modes[1:]))))
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()

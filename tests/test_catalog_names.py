@@ -79,6 +79,15 @@ SAMPLES: dict[str, list[str]] = {
     # `db.session` is built in `__init__`; no app is needed to build the extension
     "flask_sqlalchemy.SQLAlchemy": ["flask_sqlalchemy.SQLAlchemy()"],
     "celery.Celery": ["celery.Celery('probe', broker='memory://')"],
+    # Django's metaclass adds `objects` to each concrete model: a model class built with
+    # settings configured in memory (no database is opened)
+    "django.db.models.Model": [
+        "(__import__('django.conf').conf.settings.configured"
+        " or __import__('django.conf').conf.settings.configure(),"
+        " __import__('django').setup(),"
+        " type('ProbeModel', (__import__('django.db.models').db.models.Model,),"
+        " {'__module__': 'probe', 'Meta': type('Meta', (), {'app_label': 'probe'})}))[2]"
+    ],
     "google.genai.Client": ["google.genai.Client(api_key='dummy')"],
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],
     "twilio.rest.Client": ["twilio.rest.Client('ACdummy', 'dummy')"],
@@ -146,7 +155,7 @@ def probe_request(entries: Iterable[FunctionEntry | ClassEntry]) -> list[dict[st
     out: list[dict[str, Any]] = []
     for entry in entries:
         if isinstance(entry, FunctionEntry):
-            returns = [entry.returns] if entry.returns else []
+            returns = [r for r in dict.fromkeys((entry.returns, *entry.modes.values())) if r]
             out.append({"name": entry.name, "kind": "function", "returns": returns})
         else:
             methods = set(entry.blocking) | set(entry.safe) | set(entry.returns)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import cli_runner
@@ -11,6 +13,12 @@ from conftest import cli_runner
 from asynclint import __version__
 from asynclint.cli import app
 from asynclint.codes import RULES
+from asynclint.discover import find_marked_root
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python < 3.11
+    import tomli as tomllib
 
 runner = cli_runner()
 
@@ -169,6 +177,13 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"asynclint {__version__}"
+
+
+def test_version_is_the_one_in_pyproject() -> None:
+    """`__version__` is written out in the package (reading it from the installed metadata
+    costs an import of importlib.metadata on every run): it must say what pyproject says."""
+    pyproject = Path(__file__).parent.parent / "pyproject.toml"
+    assert __version__ == tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
 
 
 def test_rules_lists_every_code() -> None:
@@ -337,3 +352,37 @@ def test_rules_code_prints_that_rules_page() -> None:
     assert json.loads(as_json.stdout)["code"] == "ASL101"
     unknown = cli_runner().invoke(app, ["rules", "ASL999"])
     assert unknown.exit_code == 2 and "unknown code ASL999" in unknown.output
+
+
+def test_a_file_in_no_project_is_analysed_with_its_siblings_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No pyproject.toml or .git above the file: its directory is not a project to walk (it
+    may be a home directory or /tmp), and no cache is written there. The files beside it are
+    still read, so a chain through a sibling module is found."""
+    from asynclint import engine
+
+    if find_marked_root(tmp_path) is not None:
+        pytest.fail(f"{tmp_path} is inside a project: the test needs a directory in none")
+    (tmp_path / "app.py").write_text(
+        "from helpers import wait\n\nasync def handler():\n    wait()\n", encoding="utf-8"
+    )
+    (tmp_path / "helpers.py").write_text(
+        "import time\n\ndef wait():\n    time.sleep(1)\n", encoding="utf-8"
+    )
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "other.py").write_text("async def f():\n    pass\n", encoding="utf-8")
+    projects: list[object] = []
+    check = engine.check
+
+    def spy(*args: Any, **kwargs: Any) -> engine.Report:
+        projects.append(args[5] if len(args) > 5 else kwargs.get("project"))
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "check", spy)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["check", "app.py", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [(f["code"], f["line"]) for f in data["findings"]] == [("ASL501", 4)]
+    assert projects == [[tmp_path / "app.py", tmp_path / "helpers.py"]]
+    assert not (tmp_path / ".asynclint_cache").exists()

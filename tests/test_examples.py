@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import run
@@ -145,3 +146,18 @@ def test_example_chain_through_two_modules_is_shown() -> None:
     assert [hop.function for hop in finding.chain] == ["attach_cover", "upload_cover"]
     assert finding.chain_text().endswith("-> botocore.client.BaseClient.upload_fileobj")
     assert "awaits nothing: make it a plain `def`" in finding.advice
+
+
+def test_the_examples_readme_lists_exactly_the_findings() -> None:
+    """examples/README.md's table of planted mistakes is what a user compares the output
+    with: one row per finding, at the reported line, with its code."""
+    text = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Planted mistakes", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if re.match(r"\| \d+[a-z]? \|", line)]
+    listed = []
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        where = re.match(r"`([^`:]+):(\d+)`", cells[1])
+        assert where is not None, row
+        listed.append((where.group(1), int(where.group(2)), cells[4]))
+    assert sorted(listed) == sorted((path, line, code) for path, line, code, *_ in EXPECTED)

@@ -17,6 +17,11 @@ ALL_FILES = sorted(FIXTURES.rglob("*.py"))
 DOCS = Path(__file__).parent.parent / "docs" / "rules"
 
 
+# the sync functions the loop calls: a plain `def` startup/shutdown handler, and the handlers
+# Litestar (without `sync_to_thread=True`) and aiohttp call on the loop
+_SYNC_ON_LOOP = r"(startup|shutdown) handler|Litestar (route|dependency)|aiohttp route"
+
+
 class _Desync(ast.NodeTransformer):
     """`async def` -> `def`, `await x` -> `x`, `async with/for` -> `with/for`."""
 
@@ -51,8 +56,7 @@ def test_nothing_is_reported_once_no_code_runs_on_the_loop(fixture: Path, tmp_pa
     left = [
         f
         for f in run(target)
-        # a plain `def` startup/shutdown handler is the one sync function the loop calls
-        if not re.match(r"(startup|shutdown) handler", f.context)
+        if not re.match(_SYNC_ON_LOOP, f.context)
         # the threadpool rules are about plain `def` handlers by definition
         and f.code not in THREADPOOL_CODES
     ]

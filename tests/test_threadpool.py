@@ -1,4 +1,4 @@
-"""FastAPI's threadpool rules (ASL801, ASL803), the `offload` preference and cost classes."""
+"""FastAPI's threadpool rules (ASL801-ASL803), the `offload` preference and cost classes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from textwrap import dedent
 import pytest
 from conftest import cli_runner, run
 
+from asynclint import pools
 from asynclint.catalog import CatalogError, load_builtin, parse_table
 from asynclint.cli import app
 from asynclint.codes import COST_CLASSES, RULES, class_rank, code_cost, sarif_rank
@@ -260,3 +261,68 @@ def test_sarif_rank_and_cost_property(tmp_path: Path) -> None:
     assert ranks[9]["properties"]["cost"] == "metadata"
     rules = json.loads(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
     assert {r["id"]: r["properties"].get("cost") for r in rules}["ASL101"] == "wait"
+
+
+@pytest.mark.parametrize(
+    ("url", "memory"),
+    [
+        ("sqlite://", True),
+        ("sqlite:///", True),
+        ("sqlite:///:memory:", True),
+        ("sqlite+pysqlite:///:memory:", True),
+        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", True),
+        ("sqlite:///./app.db", False),
+        ("sqlite:////var/data/app.db", False),
+        ("postgresql://db/app", False),
+        ("mysql+pymysql://user@db/:memory:", False),
+    ],
+)
+def testin_memory_sqlite_urls_match_sqlalchemys_pool_choice(url: str, memory: bool) -> None:
+    """The URLs SQLAlchemy gives `SingletonThreadPool` (pysqlite `_is_url_file_db` false)."""
+    assert pools.in_memory_sqlite(url) is memory
+
+
+SESSION_APP = """\
+    from fastapi import Depends, FastAPI
+    from pydantic import BaseModel
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session, sessionmaker
+
+    app = FastAPI()
+    SessionLocal = sessionmaker(bind=create_engine("postgresql://db/app"))
+
+
+    class Item(BaseModel):
+        id: int
+
+
+    def get_db():
+        db = SessionLocal()
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+    @app.get("/validated", response_model=Item)
+    async def validated(db: Session = Depends(get_db)):
+        return db.execute(select(Item)).scalar_one()
+
+
+    @app.get("/raw")
+    async def raw(db: Session = Depends(get_db)):
+        return db.execute(select(Item)).scalar_one()
+"""
+
+
+def test_plain_def_is_not_advised_where_the_def_route_would_deadlock(tmp_path: Path) -> None:
+    """As a plain `def`, the validated route would hold the session's connection while FastAPI
+    takes a token to validate its response (ASL802): its advice and fix offload instead. The
+    route without a response model may still become a plain `def`."""
+    write(tmp_path, SESSION_APP)
+    by_function = {f.function: f for f in run(tmp_path) if f.code == "ASL201"}
+    validated, raw = by_function["validated"], by_function["raw"]
+    assert "make it a plain `def`" not in validated.advice
+    assert validated.fix is not None and "a plain `def`" not in validated.fix.description
+    assert "make it a plain `def`" in raw.advice
+    assert raw.fix is not None and "make `raw` a plain `def`" in raw.fix.description

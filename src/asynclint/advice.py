@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from asynclint.callgraph import Api, Via
-from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def
+from asynclint.fastapi_model import Context, ContextKind
 from asynclint.findings import Hop
 from asynclint.lazyload import LAZY_LOAD
 from asynclint.resolve import decorator_names
@@ -115,6 +115,9 @@ class Facts:
     api_callee: str = ""  # source of the API's callee where the chain reaches it
     api_site: SiteKind = SiteKind.CALL  # how the chain's last function reaches the API
     awaited: bool = False  # some analysed function awaits ``function``
+    # ``function`` may become a plain `def` (it awaits nothing, nothing awaits it, and as a
+    # `def` route it would not hold a pooled connection across a threadpool hop)
+    plain_def: bool = False
     async_with: bool = False  # the object a `with` enters defines `__aenter__`/`__aexit__`
     in_with: bool = False  # the call builds what a `with` enters (`with open(p) as f:`)
     awaited_call: bool = False  # the call is awaited (`await fetch(url)`)
@@ -169,10 +172,16 @@ def remedy(facts: Facts) -> str:
     fix = _fix(facts)
     function = facts.function
     name = display_name(function.qualname)
-    if can_be_plain_def(function, facts.context, facts.awaited):
+    if facts.plain_def:
         text = (
             f"`{name}` awaits nothing: make it a plain `def` and FastAPI runs it in its "
             f"threadpool, or {fix}"
+        )
+    elif not function.is_async and facts.context.remedy:
+        # the framework moves a plain `def` off the loop itself (Litestar's `sync_to_thread`)
+        text = (
+            f"`{name}` runs on the event loop: {facts.context.remedy}, or make it an "
+            f"`async def` and {fix}"
         )
     elif not function.is_async:
         # a plain `def` the loop calls (a startup handler): `await` needs an `async def`

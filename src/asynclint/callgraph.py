@@ -14,12 +14,13 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from asynclint import lazyload
 from asynclint.catalog import Info
 from asynclint.expr import NONE, Attr, Call, Const, Enter, Name, Node, OptExpr
 from asynclint.lazyload import LazyLoads
+from asynclint.offloaders import Offloaders, is_offload
 from asynclint.resolve import (
     ClassKey,
     Ext,
@@ -39,28 +40,12 @@ from asynclint.summary import CallSite, FunctionSummary, SiteKind
 if TYPE_CHECKING:
     from asynclint.library import Libraries
 
-# calls that run their function argument in a worker thread
-OFFLOADS = frozenset(
-    {
-        "asyncio.to_thread",
-        "starlette.concurrency.run_in_threadpool",
-        "fastapi.concurrency.run_in_threadpool",
-        "anyio.to_thread.run_sync",
-        "asyncer.asyncify",
-        "asgiref.sync.sync_to_async",
-        "concurrent.futures.ThreadPoolExecutor.submit",
-        "concurrent.futures.ThreadPoolExecutor.map",
-        "concurrent.futures.ProcessPoolExecutor.submit",
-        "concurrent.futures.ProcessPoolExecutor.map",
-        "fastapi.BackgroundTasks.add_task",
-        "starlette.background.BackgroundTasks.add_task",
-        "threading.Thread",
-    }
+# builtins that iterate their arguments as they are themselves iterated
+LAZY_WRAPPERS = frozenset(
+    f"builtins.{name}" for name in ("enumerate", "zip", "map", "filter", "iter", "reversed")
 )
 # in-memory streams: a file API given one as its first argument touches no file system
 MEMORY_STREAMS = frozenset({"io.BytesIO", "io.StringIO", "_io.BytesIO", "_io.StringIO"})
-# method names that offload whatever the receiver (an event loop is rarely typed)
-OFFLOAD_METHODS = frozenset({"run_in_executor"})
 # The code of an unbounded wait (a sleep, or a wait whose bounding argument is left out): a
 # fact kept per function like the blocking codes, reported only where FastAPI runs a plain
 # `def` in its threadpool (ASL801), never as a blocking call on the loop
@@ -136,6 +121,7 @@ class CallGraph:
         # (file, line, code) of every fact or finding a suppression comment silenced
         self.silenced: set[tuple[str, int, str]] = set()
         self.lazy = LazyLoads(resolver)
+        self.offloaders = Offloaders(resolver)
         # every attribute name a catalog class lists as a blocking property: a read whose
         # chain names none of them is not resolved at all
         self._property_names = frozenset(
@@ -256,8 +242,9 @@ class CallGraph:
         targets = self._call_targets(callee)
         if isinstance(site.func, Attr) and isinstance(callee, PFunc):
             targets += self._overrides(callee.key, site.func, function, scope)
-        if isinstance(callee, Ext) and callee.name in CONSUMERS and site.positional:
-            targets += self._iterated(self.resolver.value(site.positional[0], scope))
+        consumer = isinstance(callee, Ext) and callee.name in CONSUMERS
+        if site.positional and (consumer or _joins(site.func, callee)):
+            targets += self._consumed(site.positional[0], scope)
         if any(_is_file_api(t) for t in targets) and self._in_memory(site, function, scope):
             targets = self._on_memory(targets)
         if isinstance(site.func, Attr) and any(t.api is not None for t in targets):
@@ -370,16 +357,7 @@ class CallGraph:
         return found
 
     def is_offload(self, site: CallSite, scope: Scope) -> bool:
-        if site.kind is not SiteKind.CALL or site.func is None:
-            return False
-        if isinstance(site.func, Attr) and site.func.attr in OFFLOAD_METHODS:
-            return True
-        callee = self.resolver.value(site.func, scope)
-        if isinstance(callee, Ext):
-            return callee.name in OFFLOADS
-        if isinstance(callee, Inst) and isinstance(callee.type, str) and callee.path:
-            return f"{callee.type}.{callee.path}" in OFFLOADS
-        return False
+        return is_offload(self.resolver, site, scope)
 
     def offloaded(self, key: FuncKey, function: FunctionSummary, index: int) -> bool:
         """The site sits in a lambda handed to an offload (at any depth)."""
@@ -420,7 +398,7 @@ class CallGraph:
             function = self.resolver.function(callee.key)
             if function is None or function.is_async or function.is_generator:
                 return []
-            if _runs_once(function):
+            if _runs_once(function) or self.offloaders.runs_in_thread(callee.key):
                 return []
             return [Target(function=callee.key)]
         if isinstance(callee, PClass):
@@ -538,6 +516,15 @@ class CallGraph:
         generator = self._sync_generator_call(expression, scope)
         if generator is not None:
             return [Target(function=generator, via=Via.ITERATION)]
+        if isinstance(expression, Call) and expression.args:
+            wrapper = self.resolver.value(expression.func, scope)
+            if isinstance(wrapper, Ext) and wrapper.name in LAZY_WRAPPERS:
+                # `for i, row in enumerate(rows())`: the generator is iterated with it
+                return [
+                    t
+                    for argument in expression.args
+                    for t in self._wrapped_iteration(argument, scope)
+                ]
         value = self.resolver.value(expression, scope)
         if isinstance(value, Gen):  # a generator kept in a variable, or returned by a helper
             return self._iterated(value)
@@ -546,6 +533,27 @@ class CallGraph:
         ):
             return []  # iterating what a plain project function returned: its call is a site
         return self._iterated(value)
+
+    def _wrapped_iteration(self, argument: OptExpr, scope: Scope) -> list[Target]:
+        generator = self._sync_generator_call(argument, scope)
+        if generator is not None:
+            return [Target(function=generator, via=Via.ITERATION)]
+        return self._consumed(argument, scope)
+
+    def _consumed(self, expression: OptExpr, scope: Scope) -> list[Target]:
+        """What iterating ``expression`` runs, through lazy wrappers (`enumerate(rows())`,
+        `zip(a, b)`, `map(f, rows())`), which iterate their arguments as they are iterated."""
+        if isinstance(expression, Call) and expression.args:
+            wrapper = self.resolver.value(expression.func, scope)
+            if isinstance(wrapper, Ext) and wrapper.name in LAZY_WRAPPERS:
+                inner = expression.args
+                if wrapper.name in ("builtins.map", "builtins.filter"):
+                    inner = inner[1:]
+                out: list[Target] = []
+                for argument in inner:
+                    out += self._consumed(argument, scope)
+                return out
+        return self._iterated(self.resolver.value(expression, scope))
 
     def _iterated(self, value: Value) -> list[Target]:
         """What iterating ``value`` runs: a project generator's body, or the `__iter__` of a
@@ -768,6 +776,20 @@ class CallGraph:
             given = site.positional[bound.position]
         return given is _MISSING
 
+    def callers(self, key: FuncKey) -> list[tuple[FuncKey, CallSite]]:
+        """The explored functions that call ``key`` (reverse edges), with their call sites."""
+        return self._callers.get(key, [])
+
+    def explored(self) -> frozenset[FuncKey]:
+        return frozenset(self._explored)
+
+    def keep_edges(self, other: CallGraph, keep: Callable[[FuncKey], bool]) -> None:
+        """Take the edges ``other`` computed for the functions ``keep`` accepts (incremental
+        analysis: functions whose resolution reads nothing that changed)."""
+        for key, edges in other._edges.items():
+            if keep(key):
+                self._edges[key] = edges
+
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""
         return self._blocking.get(key, {})
@@ -805,6 +827,15 @@ _MEMOISERS = frozenset({"cache", "lru_cache"})
 
 def _runs_once(function: FunctionSummary) -> bool:
     return not function.params and bool(decorator_names(function) & _MEMOISERS)
+
+
+def _joins(func: OptExpr, callee: Value) -> bool:
+    """`", ".join(rows())` (or on a `str` the resolver typed): joining iterates its argument."""
+    if not isinstance(func, Attr) or func.attr != "join":
+        return False
+    if isinstance(func.value, Const) and isinstance(func.value.value, str):
+        return True
+    return isinstance(callee, Inst) and callee.type == "builtins.str" and callee.path == "join"
 
 
 def _is_file_api(target: Target) -> bool:

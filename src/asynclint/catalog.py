@@ -18,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from asynclint import tomlcache
 from asynclint.codes import BY_CATEGORY, COST_CLASSES, category_cost
 
 if sys.version_info >= (3, 11):
@@ -106,6 +107,9 @@ class FunctionEntry:
     decorator: str | None = None
     timeout: Bound | None = None  # the wait has no limit unless this argument is given
     cost: str = ""  # the cost class, when not the category's (`os.path.exists`: metadata)
+    # the type returned when the `mode` argument is one of these strings, else ``returns``
+    # (`wave.open(path, "wb")` is a `Wave_write`, `wave.open(path)` a `Wave_read`)
+    modes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def blocking(self) -> bool:
@@ -279,6 +283,7 @@ _FUNCTION_KEYS = {
     "decorator",
     "timeout",
     "cost",
+    "modes",
     *_INFO_FIELDS,
 }
 _FIX_KEYS = {"pattern", "rewrite", "imports", "safety"}
@@ -321,17 +326,27 @@ def load_builtin() -> Catalog:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise CatalogError(f"{directory}: no catalog files (*.toml) found; is asynclint installed?")
-    return build(parse_file(path) for path in files)
+    sources = [(path, _read_bytes(path)) for path in files]
+    documents = tomlcache.parsed(sources, _parse_toml)
+    return build(parse_table(data, str(path)) for (path, _), data in zip(sources, documents))
 
 
 def parse_file(path: Path) -> list[FunctionEntry | ClassEntry]:
+    return parse_table(_parse_toml(path, _read_bytes(path)), str(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return path.read_bytes()
     except OSError as exc:
         raise CatalogError(f"{path}: cannot read catalog file: {exc.strerror or exc}") from exc
+
+
+def _parse_toml(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_table(data, str(path))
 
 
 def parse_table(data: Mapping[str, Any], source: str) -> list[FunctionEntry | ClassEntry]:
@@ -490,6 +505,13 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
         raise where.error(
             "returns", "is required when `blocking = false` (a pure factory), or `decorator`"
         )
+    modes = item.get("modes", {})
+    if not isinstance(modes, dict):
+        raise where.error("modes", "must be a table of mode = type")
+    for mode, type_name in modes.items():
+        _qualname(type_name, f"modes.{mode}", where)
+    if modes and returns is None:
+        raise where.error("modes", "needs `returns`, the type for any other mode")
     info = _info(item, where) if blocking else None
     fix = _fix(item, names, where) if "fix" in item else None
     twin = item.get("twin")
@@ -521,6 +543,7 @@ def _parse_function(item: Mapping[str, Any], where: _Where) -> list[FunctionEntr
                 decorator=decorator,
                 timeout=timeout,
                 cost=cost,
+                modes=dict(modes),
             )
         )
     return out

@@ -10,6 +10,7 @@ import os
 import stat
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import replace as dataclass_replace
 from enum import Enum
 from pathlib import Path
@@ -19,6 +20,7 @@ import typer
 
 from asynclint import __version__, addnoqa, autofix, engine, safeio
 from asynclint import baseline as baseline_module
+from asynclint.cache import ENV_VAR as CACHE_ENV_VAR
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
 from asynclint.cli_usage import UsageErrors
@@ -33,7 +35,14 @@ from asynclint.codes import (
     code_cost,
 )
 from asynclint.config import ConfigError, Settings, find_pyproject, load, parse_codes
-from asynclint.discover import Discovered, DiscoveryError, discover, find_root
+from asynclint.discover import (
+    Discovered,
+    DiscoveryError,
+    discover,
+    find_marked_root,
+    find_root,
+    siblings,
+)
 from asynclint.docsgen import render_page
 from asynclint.filesystem import DISK
 from asynclint.findings import Finding
@@ -305,14 +314,28 @@ def check(
     _check_writable(output)
     _check_writable(write_baseline)
     root = pyproject.parent if pyproject is not None else found.root
+    # files in no project (no pyproject.toml or .git above them) are analysed with the files
+    # beside them only, and no cache is written next to them, as in the flake8 plugin: not
+    # the whole containing folder (a home directory, /tmp)
+    alone = pyproject is None and _in_no_project(found)
+    default_cache = cache_dir is None and not os.environ.get(CACHE_ENV_VAR)
     summaries = Summaries(
-        resolve_cache_dir(cache_dir, root, no_cache),
+        resolve_cache_dir(cache_dir, root, no_cache or (alone and default_cache)),
         salt=settings.fingerprint(),
         files=DISK if buffer is None else DISK.overlaid({str(found.files[0]): buffer}),
         project_root=root,
     )
+    project: Optional[Sequence[Path]] = None
+    if alone:
+        project = sorted({*found.files, *(p for f in found.files for p in siblings(f.parent))})
+    elif _whole_project(paths, found, root):
+        # checking the project's root walked the whole project already: the analysis's index
+        # of the project (engine.project_files) is that same walk
+        project = found.files
     report = _with_unreadable(
-        engine.check(found.files, root, settings, summaries, found.explicit), found, settings
+        engine.check(found.files, root, settings, summaries, found.explicit, project),
+        found,
+        settings,
     )
     # paths in SARIF, annotations and baselines are relative to the repository, where GitHub
     # looks for them, even when pyproject.toml sits in a subdirectory (a monorepo)
@@ -355,7 +378,7 @@ def check(
         applied = [finding for change in outcome.applied for finding in change.fixed]
         if outcome.applied:
             report = _with_unreadable(
-                engine.check(found.files, root, settings, summaries, found.explicit),
+                engine.check(found.files, root, settings, summaries, found.explicit, project),
                 found,
                 settings,
             )
@@ -470,6 +493,25 @@ def migrate(
     write_output(MIGRATION_FORMATS[output_format.value](report), output)
     if fail_on_blocking and report.blocking:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _in_no_project(found: Discovered) -> bool:
+    """Only files were named, and no pyproject.toml or .git is above them."""
+    return (
+        bool(found.explicit)
+        and set(found.files) == set(found.explicit)
+        and find_marked_root(found.root) is None
+    )
+
+
+def _whole_project(paths: Sequence[str], found: Discovered, root: Path) -> bool:
+    """The one path checked is the project's root, walked with the project's own settings."""
+    return (
+        len(paths) == 1
+        and not found.explicit
+        and found.root == root
+        and Path(os.path.abspath(paths[0])) == root
+    )
 
 
 def _add_noqa(

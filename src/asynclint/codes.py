@@ -363,8 +363,11 @@ RULES: tuple[Rule, ...] = (
             "a response model to validate) is not followed by `commit()`, `rollback()` or "
             "`close()`, directly or in the project function the session is last passed to. A "
             "route that may return a `Response` (sent without validation) is not reported for "
-            "its response. [threadpool.md](../threadpool.md) explains the deadlock and its "
-            "sources (fastapi/fastapi#3205, #12066)."
+            "its response. A session whose engine the source shows never waits for a "
+            "connection is not reported: `create_engine(..., poolclass=NullPool)` (or "
+            "`StaticPool`, `SingletonThreadPool`) or an in-memory SQLite URL, reached through "
+            "the session factory's `bind`. [threadpool.md](../threadpool.md) explains the "
+            "deadlock and its sources (fastapi/fastapi#3205, #12066)."
         ),
     ),
     Rule(

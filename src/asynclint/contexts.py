@@ -34,8 +34,24 @@ from asynclint.fastapi_model import (
     event_kind,
 )
 from asynclint.flask_views import FlaskViews
+from asynclint.framework_contexts import FrameworkContexts
 from asynclint.resolve import ClassKey, FuncKey, Inst, PFunc, Resolver, Scope
 from asynclint.summary import FunctionSummary, ModuleSummary, SiteKind, display_name
+
+# what ``_scan`` reads from the calls in a function body (keep the two in step): methods that
+# register a function with the app, and keywords that name one. Incremental analysis keeps
+# such calls in a module's interface (see ``asynclint.incremental``)
+REGISTRATION_METHODS = frozenset(
+    {
+        "include_router",
+        "add_exception_handler",
+        "add_event_handler",
+        "add_api_route",
+        "add_route",
+        "add_task",
+    }
+)
+REGISTRATION_KEYWORDS = frozenset({"lifespan", "exception_handlers"})
 
 
 class _DecoratorCall(NamedTuple):
@@ -67,8 +83,16 @@ class Contexts:
         self._awaited: Optional[set[FuncKey]] = None
         for module in modules:
             self._scan(module)
+        # Starlette's, Litestar's, Quart's, Django's, aiohttp's and FastStream's handlers
+        self.frameworks = FrameworkContexts(resolver, modules)
         # `migrate` only: Flask's views and hooks, as if they were `async def` handlers
         self.flask = FlaskViews(resolver, modules) if flask else None
+
+    def rebind(self, resolver: Resolver, modules: list[ModuleSummary]) -> None:
+        """Keep these contexts for a project whose changed modules kept their interface (see
+        ``asynclint.incremental``): what they hold reads nothing else, so it still holds."""
+        self.resolver = resolver
+        self._modules = modules
 
     def is_awaited(self, key: FuncKey) -> bool:
         """Some analysed function awaits ``key`` directly (so it must stay ``async``)."""
@@ -188,6 +212,8 @@ class Contexts:
             return True
         if self.flask is not None and self.flask.context(key) is not None:
             return True
+        if self.frameworks.sync_on_loop(key):
+            return True
         return self._event(key, function) is not None
 
     def threadpool_context(self, key: FuncKey, function: FunctionSummary) -> Optional[Context]:
@@ -243,6 +269,9 @@ class Contexts:
             flask = self.flask.context(key)
             if flask is not None:
                 return flask
+        other = self.frameworks.context(key, function)
+        if other is not None:
+            return other
         name = display_name(function.qualname)
         scope = Scope(key.path, function.parent)
         for decorator in function.decorators:

@@ -69,6 +69,11 @@ def find_marked_root(start: Path) -> Optional[Path]:
     return None
 
 
+def siblings(directory: Path) -> list[Path]:
+    """The Python files directly in ``directory``: the project of a file that is in none."""
+    return sorted(Path(os.path.abspath(p)) for p in directory.glob("*.py") if p.is_file())
+
+
 def _directory(path: Path) -> Path:
     return path if path.is_dir() else path.parent
 

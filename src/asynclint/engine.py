@@ -6,6 +6,7 @@ Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it re
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import sys
 from collections.abc import Collection, Sequence
@@ -13,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, structural, threadpool, unused
+from asynclint import advice, incremental, pools, structural, threadpool, unused
 from asynclint.cache import Run, Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
-from asynclint.catalog import FixSpec
+from asynclint.catalog import Catalog, FixSpec
 from asynclint.codes import BY_CATEGORY, PARSE_ERROR, class_rank
 from asynclint.collector import fewer_collections
 from asynclint.config import Settings
@@ -74,6 +75,7 @@ def check(
     explicit: Collection[Path] = (),
     project: Optional[Sequence[Path]] = None,
     only: Optional[Collection[Path]] = None,
+    state: Optional[incremental.State] = None,
 ) -> Report:
     """Report on ``files``. Files in ``explicit`` (named by the user) are always parsed; others
     only when they can put code on the loop (see ``can_reach_loop``). With ``only`` (the
@@ -83,11 +85,22 @@ def check(
     The analysis itself runs over the whole project below ``root`` (routes, prefixes,
     dependencies and who awaits what are facts of the project, not of the selection), so a
     file's findings are the same whether it, its directory or the project is checked.
-    ``project`` names the project's files instead, for a file that belongs to none."""
+    ``project`` names the project's files instead, for a file that belongs to none.
+
+    A caller that checks the same project again and again (the language server) passes the
+    same ``state`` each time: after an edit inside function bodies only what the edit can
+    change is computed again (see ``asynclint.incremental``); the findings are the same."""
     with fewer_collections():
         everything = project if project is not None else project_files(root, settings)
         return _check(
-            files, root, settings, summaries or Summaries(None), explicit, everything, only
+            files,
+            root,
+            settings,
+            summaries or Summaries(None),
+            explicit,
+            everything,
+            only,
+            state,
         )
 
 
@@ -99,12 +112,13 @@ def _check(
     explicit: Collection[Path],
     project: Sequence[Path],
     only: Optional[Collection[Path]] = None,
+    state: Optional[incremental.State] = None,
 ) -> Report:
-    selected = {Path(os.path.abspath(f)) for f in files}
-    if only is not None:
-        selected &= {Path(os.path.abspath(f)) for f in only}
-    paths = sorted(selected | {Path(os.path.abspath(f)) for f in project})
-    named = {Path(os.path.abspath(f)) for f in explicit}
+    given = {_absolute(f) for f in files}
+    selected = given if only is None else given & {_absolute(f) for f in only}
+    everything = given if project is files else {_absolute(f) for f in project}
+    paths = sorted(selected | everything, key=_path_order)
+    named = {_absolute(f) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
     environment = None
@@ -132,9 +146,11 @@ def _check(
     if cached is not None:
         findings, analysed, kept_notes, details, comments = cached
         notes += kept_notes
+        if state is not None:
+            state.mode = "cached"
     else:
         # summarised here, in the main thread: the process pool must not fork from a thread
-        loaded = _load_targets(paths, contents, summaries, named)
+        loaded = _load_targets(paths, contents, summaries, named, state)
         findings, analysed, read, run_notes, details, comments = run_deep(
             lambda: _analyse(
                 paths,
@@ -146,6 +162,9 @@ def _check(
                 selected,
                 environment,
                 roots_in=selected if only is not None else None,
+                state=state,
+                salt=repr((salt, sorted(map(str, selected)))),
+                named=named,
             )
         )
         notes += run_notes
@@ -175,6 +194,26 @@ def _check(
         analysed,
         tuple(line for path, line in details if Path(path) in selected),
     )
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute and normal; the same object when it already is (a language
+    server hands the same thousands of paths to every run: building them again is costly)."""
+    if isinstance(path, Path) and path.is_absolute():
+        text = str(path)  # a Path has no `.` parts nor doubled separators; `..` it keeps
+        if _PARENT not in text and not text.endswith(_PARENT_END):
+            return path
+    return Path(os.path.abspath(path))
+
+
+_PARENT = f"{os.sep}..{os.sep}"
+_PARENT_END = f"{os.sep}.."
+
+
+def _path_order(path: Path) -> tuple[str, ...]:
+    """Paths' own order (part by part), compared faster: on Windows a Path compares its parts
+    case-folded."""
+    return tuple(part.lower() for part in path.parts) if os.name == "nt" else path.parts
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -215,13 +254,15 @@ def _load_targets(
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
     summaries: Summaries,
     named: Collection[Path],
+    state: Optional[incremental.State] = None,
 ) -> list[Optional[ModuleSummary]]:
     """Summaries of the files to analyse: those named on the command line, those that can put
     code on the loop, and unreadable ones (reported); None for the rest."""
+    reaches = can_reach_loop if state is None else state.can_reach_loop
     chosen = [
         index
         for index, (path, (data, _)) in enumerate(zip(paths, contents))
-        if path in named or data is None or can_reach_loop(data)
+        if path in named or data is None or reaches(data)
     ]
     found = summaries.load_many([paths[i] for i in chosen], [contents[i] for i in chosen])
     loaded: list[Optional[ModuleSummary]] = [None] * len(paths)
@@ -253,6 +294,9 @@ def _analyse(
     selected: Collection[Path],
     environment: Optional[Environment] = None,
     roots_in: Optional[Collection[Path]] = None,
+    state: Optional[incremental.State] = None,
+    salt: str = "",
+    named: Collection[Path] = (),
 ) -> tuple[
     list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...], tuple[unused.Comment, ...]
 ]:
@@ -261,16 +305,38 @@ def _analyse(
     suppression comments of the analysed files with codes that silenced nothing."""
     catalog = settings.catalog()
     src = [Path(p) for p in settings.src]
-    project = Project(root, paths, summaries.load, summaries.files, src)
     targets = [summary for summary in loaded if summary is not None]
-    for summary in targets:
-        project.add(summary)
+    step, run_key = None, ""
+    if state is not None:
+        run_key = _state_key(salt, paths)
+        if environment is None:
+            step = _plan(state, run_key, paths, contents, targets, summaries, named, catalog)
+        state.busy = True  # until ``_remember``: a run cut short leaves no half-updated state
     libraries = None
-    if environment is not None:
-        libraries = project.libraries = library_source(environment, settings, summaries)
-    resolver = Resolver(project, catalog)
-    contexts = Contexts(resolver, targets)
-    graph = CallGraph(resolver, libraries)
+    if step is not None and state is not None:
+        # the previous analysis, with the changed modules' new summaries in place
+        assert state.project is not None and state.contexts is not None
+        assert state.graph is not None
+        project = state.project
+        kept = project.loaded()
+        targets = [
+            summary if summary.path in step.changed else kept.get(summary.path, summary)
+            for summary in targets
+        ]
+        resolver = step.resolver
+        contexts = state.contexts
+        contexts.rebind(resolver, targets)
+        graph = CallGraph(resolver, libraries)
+        graph.keep_edges(state.graph, lambda key: key.path not in step.changed)
+    else:
+        project = Project(root, paths, summaries.load, summaries.files, src)
+        for summary in targets:
+            project.add(summary)
+        if environment is not None:
+            libraries = project.libraries = library_source(environment, settings, summaries)
+        resolver = Resolver(project, catalog)
+        contexts = Contexts(resolver, targets)
+        graph = CallGraph(resolver, libraries)
     roots: list[tuple[FuncKey, FunctionSummary]] = []
     # the graph's facts of a function depend only on what it reaches, so exploring from fewer
     # roots changes no finding of theirs; whether a suppression comment silenced anything
@@ -315,8 +381,30 @@ def _analyse(
             required = max(required, declared)
             continue
         findings.append(builder.parse_error(summary))
+    # with an incremental step, a loop function that reaches no changed module keeps its
+    # findings (and the suppressions building them used)
+    reached = graph.explored()
+    dirty = incremental.dirty(graph, step.changed, reached) if step else set()
+    built: dict[FuncKey, incremental.Built] = {}
+    recomputed = 0
     for key, function in roots:
-        findings += builder.function_findings(key, function)
+        if state is None:  # nothing to keep for a next run
+            findings += builder.function_findings(key, function)
+            continue
+        previous = state.findings.get(key) if step is not None else None
+        if previous is None or not incremental.kept(key, previous, step, dirty, reached):
+            recomputed += 1
+            outer, graph.silenced = graph.silenced, set()
+            builder.bodies = set()
+            previous = incremental.Built(
+                builder.function_findings(key, function), graph.silenced, builder.bodies
+            )
+            outer.update(graph.silenced)
+            graph.silenced = outer
+        else:
+            graph.silenced.update(previous.silenced)
+        built[key] = previous
+        findings += previous.findings
     sources = [data for data, _ in contents if data is not None]
     for key, function, context in pooled:
         findings += builder.threadpool_findings(key, function, context, sources)
@@ -351,9 +439,90 @@ def _analyse(
         note = libraries.note()
         if note is not None:
             notes.append(note)
+    if state is not None:
+        _remember(
+            state, run_key, paths, contents, project, contexts, graph, built, step, environment
+        )
+        state.recomputed = recomputed
     # the run depends on the files it read and on the absence of the ones imports looked for
     read = set(project.loaded()) | project.missing
     return findings, len(targets), read, notes, tuple(project.unresolved_notes()), comments
+
+
+def _state_key(salt: str, paths: Sequence[Path]) -> str:
+    digest_ = hashlib.sha256(salt.encode("utf-8", "surrogatepass"))
+    for path in paths:
+        digest_.update(os.fsencode(path) + b"\0")
+    return digest_.hexdigest()
+
+
+def _plan(
+    state: incremental.State,
+    key: str,
+    paths: Sequence[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    targets: Sequence[ModuleSummary],
+    summaries: Summaries,
+    named: Collection[Path],
+    catalog: Catalog,
+) -> Optional[incremental.Plan]:
+    """The incremental step from ``state`` to this run (see ``incremental.plan``)."""
+    by_path = {str(path): (path, content) for path, content in zip(paths, contents)}
+    new = {summary.path: summary for summary in targets}
+
+    def summarise(path: str) -> ModuleSummary:
+        found = new.get(path)
+        if found is None:
+            where, content = by_path[path]
+            found = summaries.load_many([where], [content])[0]
+        return found
+
+    def was_target(path: str) -> bool:
+        old = state.contents.get(path)
+        return Path(path) in named or old is None or can_reach_loop(old)
+
+    return incremental.plan(
+        state,
+        key,
+        [str(path) for path in paths],
+        [data for data, _ in contents],
+        set(new),
+        summarise,
+        was_target,
+        lambda project: Resolver(project, catalog),
+    )
+
+
+def _remember(
+    state: incremental.State,
+    key: str,
+    paths: Sequence[Path],
+    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    project: Project,
+    contexts: Contexts,
+    graph: CallGraph,
+    built: dict[FuncKey, incremental.Built],
+    step: Optional[incremental.Plan],
+    environment: Optional[Environment],
+) -> None:
+    """Keep this analysis for the next run of the same project (not one that followed calls
+    into installed libraries: what a library search finds depends on its budget)."""
+    if environment is not None:
+        state.clear()
+        state.mode = "full"
+        return
+    state.busy = False
+    state.key = key
+    state.contents = {str(path): data for path, (data, _) in zip(paths, contents)}
+    state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built
+    if step is None or len(project.loaded()) != state.loaded:
+        # an incremental step leaves the names of the modules it had alone; those it loads
+        # for the first time add theirs
+        state.learn_names(project.loaded().values())
+        state.loaded = len(project.loaded())
+    if step is None:
+        state.spelled = incremental.spelled_calls(project.loaded()[path] for path in project.added)
+    state.mode = "incremental" if step is not None else "full"
 
 
 def _unused_suppressions(
@@ -431,6 +600,11 @@ class _Builder:
         self._lines: dict[str, list[str]] = {}
         self.read = read
         self.planner = Planner(read, graph.resolver)
+        self._deadlocks: dict[FuncKey, bool] = {}
+        # the functions whose bodies building findings read besides the call graph's facts
+        # (ASL802 follows a route's dependencies): an incremental run builds the findings of a
+        # function again when one of them changed (see ``incremental``)
+        self.bodies: set[FuncKey] = set()
 
     def lines(self, path: str) -> list[str]:
         found = self._lines.get(path)
@@ -493,7 +667,7 @@ class _Builder:
         found = _one_per_operation(function, found, self._opened_type)
         # a route or dependency that awaits nothing is best fixed as a whole, by making it a
         # plain `def`, unless one of its calls has a direct async twin
-        plain_def = can_be_plain_def(function, context, self.contexts.is_awaited(key)) and not any(
+        plain_def = self._plain_def(key, function, context) and not any(
             spec is not None for _, _, spec in found
         )
         module = self.graph.resolver.module(key.path)
@@ -520,16 +694,18 @@ class _Builder:
             out.append(replace(finding, fix=fix) if fix is not None else finding)
         return out
 
-    def _opened_type(self, api: str) -> Optional[str]:
-        """The class of the handle ``api`` opens: what a catalogued function returns
-        (`open` -> `io.TextIOWrapper`, `sqlite3.connect` -> `sqlite3.Connection`), or the class
-        itself for a blocking constructor (`smtplib.SMTP(host)`); None for a method call."""
+    def _opened_type(self, api: str) -> frozenset[str]:
+        """The classes of the handle ``api`` opens: what a catalogued function returns
+        (`open` -> `io.TextIOWrapper`, `sqlite3.connect` -> `sqlite3.Connection`; in any of its
+        `modes`, `wave.open` -> `Wave_read` or `Wave_write`), or the class itself for a
+        blocking constructor (`smtplib.SMTP(host)`); empty for a method call."""
         catalog = self.graph.catalog
         entry = catalog.function(api)
         if entry is not None:
-            return entry.returns
+            found = (entry.returns, *entry.modes.values())
+            return frozenset(name for name in found if name is not None)
         cls = catalog.cls(api)
-        return cls.name if cls is not None and cls.constructor else None
+        return frozenset((cls.name,)) if cls is not None and cls.constructor else frozenset()
 
     def _codes(self, target: Target) -> list[str]:
         if target.api is not None:
@@ -586,6 +762,20 @@ class _Builder:
             if deadlock is not None:
                 out.append(deadlock)
         return out
+
+    def _plain_def(self, key: FuncKey, function: FunctionSummary, context: Context) -> bool:
+        """The `async def` route or dependency can become a plain `def`, and as one would not
+        hold a pooled connection across a threadpool hop (ASL802): advice that trades a
+        blocked loop for a deadlock under load is not advice."""
+        if not can_be_plain_def(function, context, self.contexts.is_awaited(key)):
+            return False
+        if context.kind is not ContextKind.ROUTE:
+            return True
+        deadlocks = self._deadlocks.get(key)
+        if deadlocks is None:
+            deadlocks = self._deadlock(key, function, context) is not None
+            self._deadlocks[key] = deadlocks
+        return not deadlocks
 
     # -- ASL802: a pooled connection held across a threadpool hop ---------------------------
 
@@ -689,12 +879,15 @@ class _Builder:
         entry = self.graph.catalog.cls(yielded.type)
         if entry is None or entry.info is None or entry.info.category != "database":
             return None
+        if not pools.waits_for_connection(resolver, key):
+            return None  # NullPool, StaticPool, in-memory SQLite: no checkout ever waits
         return display_name(function.qualname)
 
     def _holds_connection(self, key: FuncKey, function: FunctionSummary, name: str) -> bool:
         """``function`` queries through its parameter ``name`` (a session) and its last use of
         it does not give the connection back (`commit`, `rollback`, `close`), following the
         last use into a project function it is passed to."""
+        self.bodies.add(key)
         uses = [site for site in function.calls if site.kind is SiteKind.CALL and _uses(site, name)]
         if not uses:
             return False
@@ -717,6 +910,7 @@ class _Builder:
         """The last use of the session ``name`` in ``function`` gives its connection back
         (`commit`, `rollback`, `close`), directly or in the project function it is passed to
         last. Anything unknown keeps the connection."""
+        self.bodies.add(key)
         uses = [s for s in function.calls if s.kind is SiteKind.CALL and _uses(s, name)]
         if not uses or depth > 3:
             return False
@@ -937,6 +1131,7 @@ class _Builder:
             api_callee=api_callee,
             api_site=api_site,
             awaited=self.contexts.is_awaited(key),
+            plain_def=self._plain_def(key, function, context),
             async_with=site.kind is SiteKind.WITH and self._async_with(key, function, site),
             in_with=site.kind is SiteKind.CALL and _builds_with_item(function, site),
             awaited_call=site.awaited,
@@ -1107,7 +1302,7 @@ _Found = tuple[Finding, CallSite, Optional[FixSpec]]
 
 
 def _one_per_operation(
-    function: FunctionSummary, found: list[_Found], opened_type: Callable[[str], Optional[str]]
+    function: FunctionSummary, found: list[_Found], opened_type: Callable[[str], frozenset[str]]
 ) -> list[_Found]:
     """One finding per blocking operation: a call that opens a handle (`with open(p) as f`,
     `conn = sqlite3.connect(...)`) is reported once, and the later calls of the same code on
@@ -1133,13 +1328,13 @@ def _one_per_operation(
     dropped: set[int] = set()
     for index, names in opened.items():
         finding, site, _ = found[index]
-        handle_type = opened_type(finding.api)
+        handle_types = opened_type(finding.api)
         for other, (candidate, later, _) in enumerate(found):
             if other == index or other in dropped or candidate.code != finding.code:
                 continue
             if later.line <= site.line or not _on_handle(later, names) or candidate.chain:
                 continue
-            if candidate.api.rpartition(".")[0] != handle_type:
+            if candidate.api.rpartition(".")[0] not in handle_types:
                 continue  # a method of another class: another operation
             folded.setdefault(index, []).append(
                 Related(candidate.line, candidate.column, candidate.api)

@@ -13,6 +13,11 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from asynclint.flask_model import CALL_REGISTRATIONS
+from asynclint.frameworks_model import (
+    ARGUMENTS_KEPT,
+    LIFESPAN_HOOK_KEYWORDS,
+    SYNC_ON_LOOP_PACKAGE,
+)
 
 if TYPE_CHECKING:  # the summaries read this module's data: no import back at run time
     from asynclint.summary import FunctionSummary
@@ -50,9 +55,10 @@ ARGUMENTS_READ = (
     | ROUTER_MOUNTS
     | HANDLER_REGISTRATIONS
     | FLASK_REGISTRATIONS
+    | ARGUMENTS_KEPT  # the other frameworks' (`Route("/p", endpoint)`, `Provide(f, ...)`)
 )
 # registrations by keyword: `FastAPI(lifespan=f, exception_handlers={Exc: handler})`
-KEYWORDS_READ = frozenset({"lifespan", "exception_handlers"})
+KEYWORDS_READ = frozenset({"lifespan", "exception_handlers", *LIFESPAN_HOOK_KEYWORDS})
 EVENT_DECORATOR = "on_event"
 
 
@@ -67,6 +73,7 @@ class ContextKind(str, Enum):
     EVENT_HANDLER = "event handler"  # another event name passed to `add_event_handler`
     LIFESPAN = "lifespan"
     BACKGROUND_TASK = "background task"  # `background_tasks.add_task(fn)`
+    HANDLER = "handler"  # a handler of another framework (Litestar, aiohttp, ...)
     ASYNC_FUNCTION = "async function"  # nothing calls it by reference: only its callers
     # `asynclint migrate` only: what Flask calls per request, as if ported to `async def`
     FLASK_VIEW = "Flask view"
@@ -78,6 +85,9 @@ class Context:
     kind: ContextKind
     label: str  # e.g. "route `GET /users/{user_id}`"
     framework: bool  # FastAPI calls it (a plain `def` would run in the threadpool instead)
+    # the framework's own way to move a plain `def` off the loop (Litestar's
+    # `sync_to_thread=True`), "" when it has none
+    remedy: str = ""
 
 
 def event_kind(event: str) -> ContextKind:
@@ -125,10 +135,16 @@ _MARKER_WORDS = (b"async", *(name.encode() for name in _MARKER_NAMES))
 # tasks, which FastAPI runs in its threadpool (the ASL8xx rules): looked for only in files
 # that name it, so the scan of other files costs what it did
 _FASTAPI_IMPORT = re.compile(rb"^[ \t]*(?:from|import)[ \t]+fastapi\b", re.MULTILINE)
+# ... and Litestar calls a plain `def` handler on the loop itself
+_SYNC_ON_LOOP_IMPORT = re.compile(
+    rb"^[ \t]*(?:from|import)[ \t]+" + SYNC_ON_LOOP_PACKAGE + rb"\b", re.MULTILINE
+)
 
 
 def can_reach_loop(source: bytes) -> bool:
     if b"fastapi" in source and _FASTAPI_IMPORT.search(source) is not None:
+        return True
+    if SYNC_ON_LOOP_PACKAGE in source and _SYNC_ON_LOOP_IMPORT.search(source) is not None:
         return True
     if not any(word in source for word in _MARKER_WORDS):
         return False

@@ -21,7 +21,7 @@ from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
 from asynclint.codes import CANNOT_RUN
 from asynclint.config import ConfigError, Settings, find_pyproject, load
-from asynclint.discover import DiscoveryError, discover, find_marked_root
+from asynclint.discover import DiscoveryError, discover, find_marked_root, siblings
 from asynclint.filesystem import DISK
 from asynclint.findings import Finding
 from asynclint.summary import decode_source
@@ -77,7 +77,7 @@ def project_findings(
     if cached is not None and now - cached.checked_at < TRUST_SECONDS:
         return cached.findings.get(str(path), [])
     if marked is None:  # in no project: the files beside it, and no cache written there
-        files = _siblings(root)
+        files = siblings(root)
         use_cache = False
     else:
         found = discover([str(root)], settings.exclude, root, settings.respect_gitignore)
@@ -114,7 +114,7 @@ def _alone(
 ) -> list[Finding]:
     """One analysis for an edited buffer: not kept for the other files of this flake8 run,
     which see the disk."""
-    project = None if marked is not None else _siblings(root)
+    project = None if marked is not None else siblings(root)
     summaries = Summaries(
         resolve_cache_dir(None, root, not use_cache or marked is None),
         salt=settings.fingerprint(),
@@ -124,10 +124,6 @@ def _alone(
     )
     report = engine.check([path], root, settings, summaries, [path], project)
     return [f for f in report.findings if os.path.abspath(f.path) == str(path)]
-
-
-def _siblings(directory: Path) -> list[Path]:
-    return sorted(Path(os.path.abspath(p)) for p in directory.glob("*.py") if p.is_file())
 
 
 def _buffer(path: Path, lines: Optional[list[str]]) -> Optional[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from functools import lru_cache
 from pathlib import Path, PurePath
 
 
@@ -11,10 +12,17 @@ def display(path: str) -> str:
     """``path`` as a user reads it: relative to the working directory when it is below it,
     else absolute; forward slashes either way. Findings carry absolute paths; only what is
     shown to a user goes through here."""
+    return _display(path, os.getcwd())
+
+
+@lru_cache(maxsize=8192)
+def _display(path: str, cwd: str) -> str:
+    # a report shows each file's path many times (findings, chains, related places), and
+    # PurePath.relative_to is slow enough to be a tenth of a warm run's CPU
     candidate = PurePath(path)
     if candidate.is_absolute():
         with contextlib.suppress(ValueError):
-            return candidate.relative_to(os.getcwd()).as_posix()
+            return candidate.relative_to(cwd).as_posix()
     return candidate.as_posix()
 
 

@@ -228,14 +228,26 @@ class Project:
             if all(parts):
                 for root in roots:
                     found = self._probe(root.joinpath(*parts))
-                    if found is not None:
+                    if found is not None and not self._off_path(root, parts[0]):
                         break
+                    found = None
             self._by_name[key] = found
         if found is None and importer is not None:
             self._note_unresolved(name, importer)
         result = None if found is not None and found == importer else found
         self._found[asked] = result
         return result
+
+    def _off_path(self, root: Path, top: str) -> bool:
+        """True when ``root`` cannot be on `sys.path`: its module ``top`` (``root/top.py``)
+        imports ``top`` absolutely, meaning the library it wraps, which it could not reach if
+        its own directory were on the path. Such a directory is a namespace package's, not a
+        script directory, so `import redis` beside `pkg/redis.py` is the library too."""
+        module = root / f"{top}.py"
+        if not self.files.is_file(module):
+            return False
+        summary = self.summary(str(module))
+        return any(i.level == 0 and i.module.split(".")[0] == top for i in summary.imports)
 
     def environment_of(self, path: str) -> ExecutionEnvironment:
         """The execution environment ``path`` belongs to: the nearest directory at or below

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
-from asynclint.catalog import Catalog
+from asynclint.catalog import Catalog, FunctionEntry
 from asynclint.expr import (
     NONE,
     AnyExpr,
@@ -25,6 +25,7 @@ from asynclint.expr import (
     Const,
     Enter,
     IfElse,
+    Iterate,
     ListDisplay,
     Name,
     Node,
@@ -146,6 +147,13 @@ _BUILTINS = frozenset(
         "getattr",
         "setattr",
         "sorted",
+        "frozenset",
+        "sum",
+        "min",
+        "max",
+        "any",
+        "all",
+        "reversed",
         "range",
         "enumerate",
         "zip",
@@ -170,6 +178,16 @@ _BUILTINS = frozenset(
     }
 )
 _OPTIONAL = {"typing.Optional", "typing_extensions.Optional"}
+# annotations of containers whose one parameter is the type of their items
+_CONTAINERS = frozenset(
+    f"{module}.{name}"
+    for module, names in (
+        ("builtins", ("list", "set", "frozenset")),
+        ("typing", ("List", "Set", "FrozenSet", "Sequence", "Iterable", "Iterator", "Collection")),
+        ("collections.abc", ("Sequence", "Iterable", "Iterator", "Collection")),
+    )
+    for name in names
+)
 _UNION = {"typing.Union", "typing_extensions.Union"}
 _ANNOTATED = {"typing.Annotated", "typing_extensions.Annotated"}
 _DEPENDS = {
@@ -297,7 +315,9 @@ class Resolver:
                 return self.value(e.body, scope)
             if e.body == NONE:
                 return self.value(e.orelse, scope)
-            return None
+            # `crud.admin if admin else crud.user`: two branches of one type are that type
+            chosen = self.value(e.body, scope)
+            return chosen if chosen is not None and chosen == self.value(e.orelse, scope) else None
         if isinstance(e, BinOp):
             # an operator a catalogued class defines (`Path / "x"` is a Path); the left
             # operand decides, as Python tries `left.__truediv__` first
@@ -308,7 +328,9 @@ class Resolver:
         if isinstance(e, Or) and len(e.values) == 2:
             # `client or requests.Session()`: the fallback's type is the one we can know
             return self.value(e.values[1], scope)
-        return None  # Iterate and dicts: element types are not tracked
+        if isinstance(e, Iterate):
+            return self.element(e.value, scope)
+        return None  # dicts: element types are not tracked
 
     def name(self, name: str, scope: Scope) -> Value:
         if self._overrides and (scope, name) in self._overrides:
@@ -334,11 +356,15 @@ class Resolver:
             return self.imported(scope.path, found)
         if name in function.param_map:
             typed = self.param_type(function, name, scope.path)
-            if typed is not None:
+            if typed is not None and not _protocol(typed):
                 return typed
             if name not in function.assigned and name not in function.annotated:
-                # unannotated, never rebound: what every project call passes for it
-                return self.passed(FuncKey(scope.path, function.qualname), function, name)
+                # unannotated (or annotated with a protocol such as `BinaryIO`, which any
+                # file object satisfies), never rebound: what every project call passes for it
+                passed = self.passed(FuncKey(scope.path, function.qualname), function, name)
+                return passed if passed is not None else typed
+            if typed is not None:
+                return typed
             # an untyped parameter may still be rebound: `c = c or Client()`
         for hint in function.annotated.get(name, ()):
             typed = self.annotation_type(hint, scope)
@@ -824,7 +850,7 @@ class Resolver:
         if isinstance(callee, Ext):
             function = self.catalog.function(callee.name)
             if function is not None and function.returns:
-                return Inst(function.returns)
+                return Inst(_moded(function, e))
             if callee.name in ("builtins.super",):
                 return None
             if e.keyword("class_") is not None:
@@ -975,11 +1001,7 @@ class Resolver:
         bound = function.class_name is not None and not _is_static_or_class(function)
         target = PFunc(key)
         found: set[Value] = set()
-        candidates = [
-            (path, caller, site)
-            for path, caller, site in self._calls_named(function.name)
-            if self._may_import(path, key.path, function)
-        ]
+        candidates = self.possible_callers(key, function)
         if len(candidates) > _CALLERS_BUDGET:
             return None  # a name called everywhere: proving each call is not worth it
         for path, caller, site in candidates:
@@ -1005,7 +1027,18 @@ class Resolver:
         value = found.pop() if found else None
         return value if self.informative(value) else None
 
-    def _may_import(self, path: str, target: str, function: FunctionSummary) -> bool:
+    def possible_callers(
+        self, key: FuncKey, function: FunctionSummary
+    ) -> list[tuple[str, Optional[str], CallSite]]:
+        """The calls spelled with the name of ``function`` in files that may import it: those
+        ``passed`` resolves (when they are not too many)."""
+        return [
+            (path, caller, site)
+            for path, caller, site in self._calls_named(function.name)
+            if self.may_import(path, key.path, function)
+        ]
+
+    def may_import(self, path: str, target: str, function: FunctionSummary) -> bool:
         """A cheap test that code in ``path`` can reach ``function`` of module ``target``: the
         same file, or an import that names the module, its package, the function or its class
         (the calls of files that cannot are never resolved)."""
@@ -1072,6 +1105,43 @@ class Resolver:
             if isinstance(provided.type, ClassKey) and annotated.type in self.mro(provided.type):
                 return provided
         return provided
+
+    def element(self, e: OptExpr, scope: Scope) -> Value:
+        """An element of iterating ``e`` (a `for` target): the item type of the container
+        annotation of a parameter or local (`images: list[Image] | None`, also through
+        `images or []`), or the one type every item of a display agrees on."""
+        if isinstance(e, Or) and e.values:
+            return self.element(e.values[0], scope)
+        if isinstance(e, Name) and scope.function is not None:
+            function = self.module(scope.path).functions.get(scope.function)
+            # rebound only to None (`images = None`): the annotation still says what it holds
+            if function is not None and all(v == NONE for v in function.assigned.get(e.id, ())):
+                param = function.param_map.get(e.id)
+                hints = function.annotated.get(e.id, ())
+                hint = param.annotation if param is not None else (hints[0] if hints else None)
+                found = self._item_type(hint, _annotation_scope(function, scope.path))
+                if found is not None:
+                    return found
+        value = self.value(e, scope)
+        if isinstance(value, Tup) and value.items:
+            return self._single(list(value.items))
+        return None
+
+    def _item_type(self, hint: OptExpr, scope: Scope) -> Value:
+        """`T` of a container annotation (`list[T]`, `Sequence[T]`, `Optional[list[T]]`)."""
+        if isinstance(hint, TypeUnion):
+            kept = [h for h in hint.items if h != NONE and h != _NONE_NAME]
+            return self._item_type(kept[0], scope) if len(kept) == 1 else None
+        if not isinstance(hint, Subscript) or len(hint.items) != 1:
+            return None
+        base = self.value(hint.value, scope)
+        if not isinstance(base, Ext):
+            return None
+        if base.name in _OPTIONAL:
+            return self._item_type(hint.items[0], scope)
+        if base.name in _CONTAINERS:
+            return self.annotation_type(hint.items[0], scope)
+        return None
 
     def annotation_type(self, hint: OptExpr, scope: Scope, depth: int = 0) -> Value:
         """The instance type an annotation describes (``Optional[Session]`` -> Session)."""
@@ -1180,6 +1250,27 @@ class Resolver:
         return None
 
 
+# annotations that name a protocol, not a class: what the callers pass says more
+_PROTOCOLS = frozenset(
+    {"typing.BinaryIO", "typing.TextIO", "typing.IO", "typing_extensions.BinaryIO", "typing.Any"}
+)
+
+
+def _protocol(value: Value) -> bool:
+    return isinstance(value, Inst) and value.type in _PROTOCOLS and not value.path
+
+
+def _moded(function: FunctionEntry, call: Call) -> str:
+    """The type ``call`` returns: the one its `mode` argument (second, or `mode=`) selects
+    when the entry lists that mode, else the entry's ``returns``."""
+    assert function.returns is not None
+    if function.modes:
+        mode = call.argument(1, "mode")
+        if isinstance(mode, Const) and isinstance(mode.value, str):
+            return function.modes.get(mode.value, function.returns)
+    return function.returns
+
+
 def _star_imported(catalog: Catalog, module: str, name: str) -> Value:
     """``name`` after ``from module import *`` of a library (never read, never imported): the
     library symbol when the catalog has an entry for ``module.name``, or for something below it
@@ -1256,7 +1347,7 @@ def _every_arm_rebinds(
 
 
 # at most this many calls are resolved to type one unannotated parameter
-_CALLERS_BUDGET = 64
+_CALLERS_BUDGET = CALLERS_BUDGET = 64
 
 
 def _names_in(value: OptExpr) -> set[Name]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import sys
@@ -30,13 +29,13 @@ import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from asynclint import __version__, engine, lsp_convert
+from asynclint import __version__, engine, incremental, lsp_convert
 from asynclint.cache import Run, Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
 from asynclint.config import CONFIG_FILES, ConfigError, Settings, find_pyproject, load
@@ -47,6 +46,13 @@ from asynclint.fixes import digest
 from asynclint.summary import ModuleSummary, decode_source, source_lines
 
 DEBOUNCE_SECONDS = 0.15
+# the project's file list and the bytes of its saved files are trusted without looking at
+# the disk again while analyses follow each other within DISK_SNAPSHOT_SECONDS (a burst of
+# typing: finding, reading and hashing thousands of files is most of an incremental
+# analysis), for DISK_SNAPSHOT_MAX_SECONDS at most; a save, a close, a watched-file event or
+# a configuration change drops them at once
+DISK_SNAPSHOT_SECONDS = 2.0
+DISK_SNAPSHOT_MAX_SECONDS = 30.0
 log = logging.getLogger("asynclint.server")
 
 
@@ -58,6 +64,19 @@ class BufferSummaries(Summaries):
     def __init__(self, cache_dir: Optional[Path], salt: str, project_root: Path) -> None:
         super().__init__(cache_dir, salt=salt, project_root=project_root)
         self._memory: dict[str, tuple[str, ModuleSummary]] = {}
+        # content hashes by the bytes object hashed: unchanged files are the same objects
+        # run after run (see ``SnapshotFileSystem``), so each is hashed once
+        self._digests: dict[int, tuple[bytes, str]] = {}
+
+    def _key(self, data: bytes) -> str:
+        known = self._digests.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        if len(self._digests) > 4 * max(len(self._memory), 1024):
+            self._digests.clear()  # buffers of many keystrokes ago
+        digest = super()._key(data)
+        self._digests[id(data)] = (data, digest)
+        return digest
 
     def load_many(
         self,
@@ -71,7 +90,7 @@ class BufferSummaries(Summaries):
         keys: dict[int, str] = {}
         for index, (path, (data, _)) in enumerate(zip(paths, contents)):
             if data is not None:
-                key = hashlib.sha256(data).hexdigest()
+                key = self._key(data)
                 keys[index] = key
                 kept = self._memory.get(str(path))
                 if kept is not None and kept[0] == key:
@@ -92,6 +111,31 @@ class BufferSummaries(Summaries):
         return None
 
 
+class SnapshotFileSystem(FileSystem):
+    """The open buffers over the disk, with the disk's answers kept in ``seen`` (a dict the
+    project keeps between runs while its snapshot is fresh, see ``DISK_SNAPSHOT_SECONDS``)."""
+
+    def __init__(
+        self,
+        overlay: dict[str, bytes],
+        seen: dict[str, tuple[Optional[bytes], Optional[str]]],
+    ) -> None:
+        super().__init__(overlay)
+        self._seen = seen
+
+    def read(self, path: Union[str, Path]) -> tuple[Optional[bytes], Optional[str]]:
+        key = str(path)  # the engine asks with absolute, normal paths: no abspath to pay
+        buffer = self.overlay.get(key)
+        if buffer is not None:
+            return buffer, None
+        found = self._seen.get(key)
+        if found is None:
+            found = super().read(path)
+            if not (self.overlay and os.path.abspath(key) in self.overlay):
+                self._seen[key] = found  # the disk's answer, not a buffer's
+        return found
+
+
 @dataclass
 class _Project:
     root: Path
@@ -104,6 +148,16 @@ class _Project:
     published: set[str] = field(default_factory=set)  # uris that were given diagnostics
     timer: Optional[asyncio.TimerHandle] = None
     warned: set[str] = field(default_factory=set)
+    # the previous analysis: an edit inside function bodies updates it (see incremental.py)
+    state: incremental.State = field(default_factory=incremental.State)
+    # the disk as the last runs saw it: the project's files, and the bytes read from them
+    files: Optional[list[Path]] = None
+    disk: dict[str, tuple[Optional[bytes], Optional[str]]] = field(default_factory=dict)
+    found_time: float = 0.0  # when ``files`` were found
+    disk_time: float = 0.0  # when the last analysis that used them ended
+
+    def forget_disk(self) -> None:
+        self.files, self.disk = None, {}
 
 
 def path_of(uri: str) -> Optional[str]:
@@ -210,9 +264,12 @@ class AsyncLintServer(LanguageServer):
                 f"internal error ({type(exc).__name__}: {exc}); please report it",
             )
         self.last_run_seconds = time.perf_counter() - started
+        how = project.state.mode
+        if how == "full" and project.state.reason:
+            how = f"full: {project.state.reason}"
         self.log(
             types.MessageType.Log,
-            f"analysed {project.root} in {self.last_run_seconds * 1000:.0f} ms",
+            f"analysed {project.root} in {self.last_run_seconds * 1000:.0f} ms ({how})",
         )
 
     def _analyse(self, project: _Project, documents: dict[str, str]) -> None:
@@ -238,12 +295,23 @@ class AsyncLintServer(LanguageServer):
             text = self.buffer(uri)
             if text is not None:
                 overlay[path] = lsp_convert.encode_buffer(text)
-        summaries.files = FileSystem(overlay)
+        now = time.monotonic()
+        if (
+            project.files is None
+            or now - project.disk_time > DISK_SNAPSHOT_SECONDS
+            or now - project.found_time > DISK_SNAPSHOT_MAX_SECONDS
+        ):
+            project.forget_disk()
+            if project.marked:
+                project.files = list(engine.project_files(project.root, settings))
+            else:
+                project.files = sorted(
+                    p.absolute() for p in project.root.glob("*.py") if p.is_file()
+                )
+            project.found_time = now
+        summaries.files = SnapshotFileSystem(overlay, project.disk)
         summaries.warnings.clear()
-        if project.marked:
-            files = list(engine.project_files(project.root, settings))
-        else:
-            files = sorted(p.absolute() for p in project.root.glob("*.py") if p.is_file())
+        files = list(project.files)
         known = set(files)
         # a new module that exists only in a buffer is part of the project too
         files += [Path(path) for path in overlay if Path(path) not in known]
@@ -255,7 +323,9 @@ class AsyncLintServer(LanguageServer):
             summaries,
             project=files,
             only=[Path(path) for path in documents],
+            state=project.state,
         )
+        project.disk_time = time.monotonic()
         for warning in report.warnings:
             if warning not in project.warned:
                 project.warned.add(warning)
@@ -287,6 +357,7 @@ class AsyncLintServer(LanguageServer):
                 state = (str(pyproject),)
         if project.settings is None or project.config_state != state:
             project.settings = None
+            project.forget_disk()
             settings = load(pyproject)
             settings.catalog()  # a broken catalog entry is a configuration error, said once
             project.settings, project.config_state = settings, state
@@ -404,6 +475,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS, use_cache: bool = True) ->
             del ls.uris[path]
         project = ls.project_of(uri)
         if project is not None:
+            project.forget_disk()  # its saved text replaces the buffer: read the disk again
             # its diagnostics go (it is not open), and its saved text replaces the buffer
             ls.schedule(project)
 
@@ -455,6 +527,7 @@ def _changed_on_disk(ls: AsyncLintServer, uris: Iterable[str]) -> None:
             if path.startswith(root) or (
                 config and root.startswith(os.path.dirname(path) + os.sep)
             ):
+                project.forget_disk()
                 ls.schedule(project)
 
 

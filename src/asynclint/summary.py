@@ -387,6 +387,16 @@ def _storable(value: ConstValue) -> bool:
     return True
 
 
+def _unary(node: ast.UnaryOp) -> OptExpr:
+    # `t[-1]`: a negative index is a constant too
+    operand = node.operand
+    if isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant):
+        value = operand.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Const(-value) if _storable(-value) else None
+    return None
+
+
 def _binop(node: ast.BinOp) -> OptExpr:
     if isinstance(node.op, ast.BitOr):
         return TypeUnion((expr(node.left), expr(node.right)))
@@ -419,6 +429,7 @@ _ENCODERS: dict[type[ast.AST], Callable[..., OptExpr]] = {
     ast.Subscript: _subscript,
     ast.Constant: _constant,
     ast.BinOp: _binop,
+    ast.UnaryOp: _unary,
     ast.List: _display,
     ast.Tuple: _display,
     ast.Dict: _dict,
@@ -447,8 +458,16 @@ def _shallow(node: ast.expr) -> OptExpr:
     if isinstance(node, (ast.Name, ast.Attribute)):
         return expr(node)
     if isinstance(node, ast.Call):
-        return Call(expr(node.func), (), ())
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in _LAZY_WRAPPERS:
+            # `list(enumerate(rows()))` iterates `rows()`: the wrapper's arguments are kept
+            return Call(expr(func), tuple(_shallow(a) for a in node.args), ())
+        return Call(expr(func), (), ())
     return None
+
+
+# builtins that iterate their arguments only as they are themselves iterated
+_LAZY_WRAPPERS = frozenset({"enumerate", "zip", "map", "filter", "iter", "reversed"})
 
 
 def annotation(node: Optional[ast.AST]) -> OptExpr:
@@ -991,6 +1010,22 @@ class _Summariser(ast.NodeVisitor):
         if node.value is not None:
             self.visit(node.value)
         self.current.yields.append(expr(node.value))
+        if isinstance(node.value, ast.Dict) and isinstance(self.current.node, ast.AsyncFunctionDef):
+            self._lifespan_state(node.value)
+
+    def _lifespan_state(self, state: ast.Dict) -> None:
+        """`yield {"db": Client()}` in an async generator taking the app: Starlette's lifespan
+        state, copied into each `request.state`, so the keys are state names like those of
+        `app.state.db = ...`. Another async generator yielding such a dict only adds a
+        source; one that disagrees leaves the name untyped."""
+        current = self.current
+        node = current.node
+        assert node is not None
+        if len(node.args.args) + len(getattr(node.args, "posonlyargs", [])) != 1:
+            return
+        for key, value in zip(state.keys, state.values):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                current.state_assigns.append(Binding(key.value, expr(value), value.lineno))
 
     def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
         self.current.is_generator = True
