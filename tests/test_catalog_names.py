@@ -76,6 +76,7 @@ SAMPLES: dict[str, list[str]] = {
         "anthropic.AnthropicVertex(region='us-east5', project_id='dummy', access_token='dummy')"
     ],
     "groq.Groq": ["groq.Groq(api_key='dummy')"],
+    "deepgram.DeepgramClient": ["deepgram.DeepgramClient(api_key='dummy')"],
     # `db.session` is built in `__init__`; no app is needed to build the extension
     "flask_sqlalchemy.SQLAlchemy": ["flask_sqlalchemy.SQLAlchemy()"],
     "celery.Celery": ["celery.Celery('probe', broker='memory://')"],
@@ -247,6 +248,11 @@ NOT_INSTALLABLE = {
     "whisper": "openai-whisper imports PyTorch (gigabytes of CUDA wheels from PyPI)",
     "sentence_transformers": "sentence-transformers imports PyTorch (gigabytes of CUDA wheels)",
     "llama_cpp": "llama-cpp-python publishes only sources: installing it builds llama.cpp in C++",
+    # chromadb needs kubernetes, which needs python-dateutil >= 3, while botocore (boto3)
+    # needs < 3: the two cannot share the extra. Names checked against chromadb 1.5.9 and
+    # langchain-chroma's source (see rules/sdk.toml)
+    "chromadb": "chromadb's requirements (python-dateutil >= 3) conflict with boto3's (< 3)",
+    "langchain_chroma": "langchain-chroma requires chromadb (see chromadb)",
 }
 
 
