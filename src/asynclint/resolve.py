@@ -18,6 +18,7 @@ from asynclint import heirs
 from asynclint.catalog import Catalog, FunctionEntry
 from asynclint.expr import (
     NONE,
+    AnyExpr,
     Attr,
     Await,
     BinOp,
@@ -99,7 +100,7 @@ class PMod:
 class TypeForm:
     """An annotation stored in a variable (``DbSession = Annotated[Session, Depends(get_db)]``)."""
 
-    expr: Node
+    expr: AnyExpr
     scope: Scope
 
 
