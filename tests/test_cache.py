@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
+import asynclint.cache
 from asynclint import engine
-from asynclint.cache import Summaries
+from asynclint.cache import FORMAT, Summaries
 from asynclint.config import Settings
+from asynclint.expr import Const
+from asynclint.summary import ModuleSummary
 
 ROUTE = """\
 from fastapi import FastAPI
@@ -65,8 +72,8 @@ def test_summaries_are_reused_when_only_the_route_changes(project: Path, tmp_pat
 def test_corrupt_cache_entries_are_ignored(project: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     check(project, cache, ["app.py", "helpers.py"])
-    for entry in cache.rglob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in cache.rglob("*.msgpack"):
+        entry.write_bytes(b"not an entry")
     findings, summaries = check(project, cache, ["app.py", "helpers.py"])
     assert findings == [(9, "ASL101")]
     assert len(summaries.warnings) == 1 and "corrupt" in summaries.warnings[0]
@@ -113,3 +120,217 @@ def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -
     assert codes() == ["ASL101"]  # served by the run cache
     helper.unlink()
     assert codes() == []
+
+
+# -- entries are data: a cache restored on another machine hits --------------------------------
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "bookstore"
+
+
+def _as_user(monkeypatch: pytest.MonkeyPatch, home: Path, user: str) -> None:
+    """Another machine, as far as the environment tells: its own HOME, cache home, user and
+    temporary directory."""
+    home.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("USER", user)
+    monkeypatch.setenv("TMPDIR", str(home / "tmp"))
+    (home / "tmp").mkdir(exist_ok=True)
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(data: bytes, path: str) -> object:
+        raise AssertionError(f"{path} was summarised again instead of read from the cache")
+
+    monkeypatch.setattr(asynclint.cache, "summarise", refuse)
+
+
+def test_summaries_copied_to_another_directory_hit_under_another_home(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _as_user(monkeypatch, tmp_path / "alice", "alice")
+    built = tmp_path / "built"
+    files = [project / "app.py", project / "helpers.py"]
+    first = Summaries(built)
+    expected = first.load_many(files)
+    assert (first.hits, first.misses, first.warnings) == (0, 2, [])
+    restored = tmp_path / "elsewhere" / "cache"
+    shutil.copytree(built, restored)
+    shutil.rmtree(tmp_path / "alice")  # the machine that built it is gone
+    _as_user(monkeypatch, tmp_path / "bob", "bob")
+    _no_parsing(monkeypatch)
+    again = Summaries(restored)
+    assert again.load_many(files) == expected
+    assert (again.hits, again.misses, again.warnings) == (2, 0, [])
+
+
+def test_a_run_restored_on_a_fresh_runner_hits_without_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The `actions/cache` recipe: the checkout lands at the same path on every runner, the
+    cache directory is saved after one job and restored before the next, on a new machine."""
+    root = tmp_path / "checkout"
+    shutil.copytree(EXAMPLES, root)
+    files = sorted(root.rglob("*.py"))
+    cache = root / ".asynclint_cache"
+    _as_user(monkeypatch, tmp_path / "runner-1", "runner")
+    cold = engine.check(files, root, Settings(), Summaries(cache))
+    assert cold.findings  # the example has findings, so the run entry carries some
+    saved = tmp_path / "saved"
+    shutil.move(str(cache), saved)
+    shutil.rmtree(tmp_path / "runner-1")
+    _as_user(monkeypatch, tmp_path / "runner-2", "runner")
+    shutil.move(str(saved), cache)
+
+    def analyse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the run was analysed again instead of read from the cache")
+
+    monkeypatch.setattr(engine, "_analyse", analyse)
+    _no_parsing(monkeypatch)
+    warm = engine.check(files, root, Settings(), Summaries(cache))
+    assert warm.findings == cold.findings  # every field: chains, fixes, advice
+    assert warm.warnings == cold.warnings == ()
+
+
+def test_summaries_round_trip_through_the_entry_format() -> None:
+    from asynclint.summary import summarise
+
+    fixtures = Path(__file__).parent / "fixtures"
+    sources = sorted(fixtures.rglob("*.py"))
+    assert len(sources) > 50
+    for source in sources:
+        summary = summarise(source.read_bytes(), str(source))
+        payload = asynclint.cache.encode(summary)
+        assert payload is not None, source
+        assert msgspec.msgpack.decode(payload, type=ModuleSummary) == summary, source
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"not an entry",
+        b"",
+        msgspec.msgpack.encode({"path": "app.py"}),  # MessagePack, but not a summary
+        msgspec.msgpack.encode(["app.py", False, [], [], [], [], {}, {}, [], {}, None, "one"]),
+        pickle.dumps(("app.py", False)),  # what an older asynclint wrote: never unpickled
+    ],
+)
+def test_a_tampered_entry_is_skipped_and_rebuilt(
+    project: Path, tmp_path: Path, garbage: bytes
+) -> None:
+    cache = tmp_path / "cache"
+    files = [project / "app.py", project / "helpers.py"]
+    expected = Summaries(cache).load_many(files)
+    entries = sorted(cache.rglob("*.msgpack"))
+    assert len(entries) == 2
+    for entry in entries:
+        entry.write_bytes(garbage)
+    tampered = Summaries(cache)
+    assert tampered.load_many(files) == expected
+    assert (tampered.hits, tampered.misses) == (0, 2)
+    assert len(tampered.warnings) == 1 and "corrupt" in tampered.warnings[0]
+    rebuilt = Summaries(cache)
+    assert rebuilt.load_many(files) == expected
+    assert (rebuilt.hits, rebuilt.warnings) == (2, [])
+
+
+def test_a_truncated_entry_is_skipped(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    files = [project / "app.py"]
+    expected = Summaries(cache).load_many(files)
+    (entry,) = cache.rglob("*.msgpack")
+    entry.write_bytes(entry.read_bytes()[:-7])
+    assert Summaries(cache).load_many(files) == expected
+
+
+def test_entries_of_an_older_format_are_ignored_silently(project: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    files = [project / "app.py", project / "helpers.py"]
+    Summaries(cache).load_many(files)
+    (current,) = [d for d in cache.iterdir() if d.is_dir()]
+    older = cache / current.name.replace(f"-f{FORMAT}-", f"-f{FORMAT - 1}-")
+    current.rename(older)
+    for entry in older.rglob("*.msgpack"):  # an older asynclint's entry, at the same key
+        entry.with_suffix(".pickle").write_bytes(b"signature" + pickle.dumps(entry.name))
+    summaries = Summaries(cache)
+    summaries.load_many(files)
+    assert (summaries.hits, summaries.misses, summaries.warnings) == (0, 2, [])
+
+
+def test_constants_msgpack_cannot_carry_are_unknown_and_the_summary_is_cached(
+    tmp_path: Path,
+) -> None:
+    """An int literal beyond 64 bits and a lone surrogate are valid Python, but not
+    MessagePack: the summary keeps them as unknown values, so the file is still cached."""
+    (tmp_path / "big.py").write_text("MASK = 0x" + "F" * 40 + "\nNAME = '\\udc80'\nN = 7\n")
+    files = [tmp_path / "big.py"]
+    cache = tmp_path / "cache"
+    (summary,) = Summaries(cache).load_many(files)
+    assert [(b.name, b.value) for b in summary.globals] == [
+        ("MASK", None),
+        ("NAME", None),
+        ("N", Const(7)),
+    ]
+    again = Summaries(cache)
+    assert again.load_many(files) == [summary] and again.hits == 1
+
+
+def test_a_summary_msgpack_cannot_carry_is_used_but_not_stored(tmp_path: Path) -> None:
+    """A file name that is not UTF-8 reaches Python with lone surrogates, which MessagePack
+    cannot carry: the file is analysed as always, only not cached, and nothing is said."""
+    name = tmp_path / os.fsdecode(b"caf\xe9.py")
+    name.write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    cache = tmp_path / "cache"
+    summaries = Summaries(cache)
+    (summary,) = summaries.load_many([name])
+    assert "f" in summary.functions
+    assert summaries.warnings == [] and not list(cache.rglob("*.msgpack"))
+
+
+def test_the_ci_recipe_restores_the_directory_the_run_uses() -> None:
+    """docs/ci.md's `actions/cache` step saves and restores the very directory the asynclint
+    step after it is pointed at, under a key per commit with a restore prefix."""
+    import re
+
+    import yaml
+
+    page = (Path(__file__).parent.parent / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", page, flags=re.S)
+    recipes = 0
+    for block in blocks:
+        data = yaml.safe_load(block)
+        jobs = data.get("jobs", {}) if isinstance(data, dict) else {}
+        steps = [s for job in jobs.values() for s in job["steps"]] if jobs else data
+        if not isinstance(steps, list):
+            continue
+        for index, step in enumerate(steps):
+            if str(step.get("uses", "")).startswith("actions/cache@"):
+                recipes += 1
+                assert step["uses"] == "actions/cache@v6"
+                run = steps[index + 1]
+                assert "asynclint check" in run["run"]
+                assert step["with"]["path"] == run["env"]["ASYNCLINT_CACHE_DIR"]
+                key, prefix = step["with"]["key"], step["with"]["restore-keys"]
+                assert key.endswith("${{ github.sha }}") and key.startswith(prefix)
+    assert recipes == 2  # the workflow and the excerpt that explains it
+
+
+def test_summaries_made_in_worker_processes_are_stored_as_they_came_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker hands each summary back as the entry's bytes (decoded, checked, then stored as
+    they are), or pickled when MessagePack cannot carry it (a file name that is not UTF-8)."""
+    monkeypatch.setattr(asynclint.cache, "PARALLEL_THRESHOLD", 1)
+    source = "import time\n\n\nasync def f():\n    time.sleep(1)\n"
+    files = [tmp_path / f"m{i}.py" for i in range(4)] + [tmp_path / os.fsdecode(b"caf\xe9.py")]
+    for index, path in enumerate(files):
+        path.write_text(source + f"\nN = {index}\n")
+    cache = tmp_path / "cache"
+    cold = Summaries(cache, jobs=2)
+    summaries = cold.load_many(files)
+    assert [s.path for s in summaries] == [str(p) for p in files]
+    assert all("f" in s.functions for s in summaries)
+    assert len(list(cache.rglob("*.msgpack"))) == 4 and cold.warnings == []
+    warm = Summaries(cache, jobs=2)
+    assert warm.load_many(files) == summaries
+    assert (warm.hits, warm.misses) == (4, 1)

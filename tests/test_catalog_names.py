@@ -76,6 +76,7 @@ SAMPLES: dict[str, list[str]] = {
         "anthropic.AnthropicVertex(region='us-east5', project_id='dummy', access_token='dummy')"
     ],
     "groq.Groq": ["groq.Groq(api_key='dummy')"],
+    "deepgram.DeepgramClient": ["deepgram.DeepgramClient(api_key='dummy')"],
     # `db.session` is built in `__init__`; no app is needed to build the extension
     "flask_sqlalchemy.SQLAlchemy": ["flask_sqlalchemy.SQLAlchemy()"],
     "celery.Celery": ["celery.Celery('probe', broker='memory://')"],
@@ -92,6 +93,25 @@ SAMPLES: dict[str, list[str]] = {
     "stripe.StripeClient": ["stripe.StripeClient('sk_test_dummy')"],
     "twilio.rest.Client": ["twilio.rest.Client('ACdummy', 'dummy')"],
     "elasticsearch.Elasticsearch": ["elasticsearch.Elasticsearch('http://127.0.0.1:9200')"],
+    # the namespaced sub-clients (`indices`, `cluster`, ...) are built in `__init__`
+    "opensearchpy.OpenSearch": ["opensearchpy.OpenSearch('http://127.0.0.1:9200')"],
+    # sub-objects built in `__init__` (secrets engines, auth methods, per-resource gateways)
+    "hvac.Client": ["hvac.Client(url='https://vault.invalid:8200')"],
+    "braintree.BraintreeGateway": [
+        "braintree.BraintreeGateway(braintree.Configuration(braintree.Environment.Sandbox,"
+        " merchant_id='m', public_key='p', private_key='k'))"
+    ],
+    "razorpay.Client": ["razorpay.Client(auth=('rzp_test_dummy', 'dummy'))"],
+    "mailchimp_transactional.Client": ["mailchimp_transactional.Client('dummy')"],
+    # an explicit API version: without it the constructor asks the daemon for one
+    "docker.DockerClient": ["docker.DockerClient(base_url='tcp://127.0.0.1:9', version='1.44')"],
+    "replicate.Client": ["replicate.Client(api_token='r8_dummy')"],
+    # sub-objects made on first access; `mistralai.Mistral` is the name before 2.0
+    "mistralai.client.Mistral": ["mistralai.client.Mistral(api_key='dummy')"],
+    "mistralai.Mistral": ["mistralai.Mistral(api_key='dummy')"],
+    # `extend` is built in `__init__`; the server is only contacted by `bind()` / `open()`
+    "ldap3.Connection": ["ldap3.Connection(ldap3.Server('127.0.0.1'))"],
+    "huggingface_hub.InferenceClient": ["huggingface_hub.InferenceClient(token='hf_dummy')"],
     # `auth` is set in `__init__`, not declared on the class
     "supabase.Client": ["supabase.create_client('https://example.supabase.co', 'dummy-key')"],
     "starlette.datastructures.UploadFile": [
@@ -260,6 +280,14 @@ NOT_INSTALLABLE = {
     "whisper": "openai-whisper imports PyTorch (gigabytes of CUDA wheels from PyPI)",
     "sentence_transformers": "sentence-transformers imports PyTorch (gigabytes of CUDA wheels)",
     "llama_cpp": "llama-cpp-python publishes only sources: installing it builds llama.cpp in C++",
+    # chromadb needs kubernetes, which needs python-dateutil >= 3, while botocore (boto3)
+    # needs < 3: the two cannot share the extra. Names checked against chromadb 1.5.9 and
+    # langchain-chroma's source (see rules/sdk.toml)
+    "chromadb": "chromadb's requirements (python-dateutil >= 3) conflict with boto3's (< 3)",
+    "langchain_chroma": "langchain-chroma requires chromadb (see chromadb)",
+    # the wheel installs, but importing it loads unixODBC's libodbc.so.2, a system library it
+    # does not bundle; tests/test_catalog_stubs.py checks its names against the wheel's stub
+    "pyodbc": "pyodbc needs the system's unixODBC library (libodbc.so.2) to import",
 }
 
 

@@ -44,7 +44,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def entries(cache: Path) -> list[Path]:
-    return [p for p in cache.rglob("*.pickle") if not p.name.startswith("run-")]
+    return [p for p in cache.rglob("*.msgpack") if not p.name.startswith("run-")]
 
 
 def summary_entry(project: Path) -> Path:
@@ -52,7 +52,7 @@ def summary_entry(project: Path) -> Path:
     committing a cache would, so that the summary entry is read)."""
     asynclint("check", ".", "-q", cwd=project)
     cache = project / ".asynclint_cache"
-    for run in cache.rglob("run-*.pickle"):
+    for run in cache.rglob("run-*.msgpack"):
         run.unlink()
     (entry,) = entries(cache)
     return entry
@@ -145,40 +145,21 @@ def test_failed_cache_write_leaves_no_temp_file(project: Path) -> None:
     assert list((project / ".asynclint_cache").rglob("*.tmp")) == []
 
 
-def test_unwritable_home_does_not_warn_about_corrupt_entries(project: Path, tmp_path: Path) -> None:
+def test_unwritable_home_and_temp_leave_the_cache_working(project: Path, tmp_path: Path) -> None:
+    """Entries need no key kept in the user's cache home or the temporary directory (a
+    container's HOME is often missing or read-only): the cache works without either."""
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     env = {
         **os.environ,
         "HOME": str(blocker / "home"),
         "XDG_CACHE_HOME": "",
-        "TMPDIR": str(tmp_path / "tmp"),
+        "TMPDIR": str(blocker / "tmp"),
     }
-    (tmp_path / "tmp").mkdir()
-    runs = [asynclint("check", ".", "-q", cwd=project, env=env) for _ in range(3)]
-    assert [r.returncode for r in runs] == [1, 1, 1]
-    assert all("corrupt" not in r.stderr for r in runs), [r.stderr for r in runs]
-    assert runs[1].stderr == runs[2].stderr == ""
-    key = tmp_path / "tmp" / f"asynclint-{os.getuid()}" / "cache-key"
-    assert stat.S_IMODE(key.parent.stat().st_mode) == 0o700 and key.stat().st_size >= 32
-
-
-def test_key_in_a_shared_temp_directory_owned_by_someone_else_is_not_used(
-    project: Path, tmp_path: Path
-) -> None:
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("")
-    shared = tmp_path / "tmp"
-    (shared / f"asynclint-{os.getuid()}").mkdir(parents=True, mode=0o777)
-    os.chmod(shared / f"asynclint-{os.getuid()}", 0o777)  # anyone could have planted a key
-    env = {**os.environ, "HOME": str(blocker / "h"), "XDG_CACHE_HOME": "", "TMPDIR": str(shared)}
-    first = asynclint("check", ".", "-q", cwd=project, env=env)
-    second = asynclint("check", ".", "-q", cwd=project, env=env)
-    assert (first.returncode, second.returncode) == (1, 1)
-    assert not (shared / f"asynclint-{os.getuid()}" / "cache-key").exists()
-    # no usable key: no cache, said once per run, and never "corrupt"
-    assert "running without a cache" in second.stderr and "corrupt" not in second.stderr
-    assert not (project / ".asynclint_cache").exists() or not entries(project / ".asynclint_cache")
+    runs = [asynclint("check", ".", "-q", cwd=project, env=env) for _ in range(2)]
+    assert [r.returncode for r in runs] == [1, 1]
+    assert [r.stderr for r in runs] == ["", ""]
+    assert entries(project / ".asynclint_cache")
 
 
 # -- 8: a module an import looked for and did not find invalidates the run cache when created ---

@@ -179,7 +179,7 @@ def test_library_summaries_are_cached_per_distribution_version(
 
     first = _check(app, _settings(site), tmp_path / "cache1")
     assert report_line in _by_line(first)
-    assert list((tmp_path / "home" / "asynclint" / "libraries").rglob("lib-*.pickle"))
+    assert list((tmp_path / "home" / "asynclint" / "libraries").rglob("lib-*.msgpack"))
 
     helpers = site / "fakesdk" / "helpers.py"
     helpers.write_text(helpers.read_text().replace("time.sleep(0.5)", "pass"))

@@ -64,14 +64,16 @@ class Case:
 
 
 @contextlib.contextmanager
-def http_server() -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 that sleeps DELAY before it answers; yields its URL."""
+def http_server(body: bytes = b"slow hello") -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that sleeps DELAY before it answers every GET with `body`
+    (as JSON when it is an object, for SDK clients that parse the answer); yields its URL."""
 
     class Slow(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             time.sleep(DELAY)
-            body = b"slow hello"
             self.send_response(200)
+            if body.startswith(b"{"):
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Connection", "close")
             self.end_headers()
@@ -419,6 +421,39 @@ def case_smtp() -> Pair:
         yield blocking, replacement
 
 
+# SDK clients over requests without an async twin: the catalog's replacement is to offload
+
+
+@contextlib.contextmanager
+def case_hvac() -> Pair:
+    import hvac
+
+    with http_server(b"{}") as url:
+        vault = hvac.Client(url=url.rstrip("/"), token="dummy")
+        yield vault.is_authenticated, (lambda: asyncio.to_thread(vault.is_authenticated))
+
+
+@contextlib.contextmanager
+def case_meilisearch() -> Pair:
+    import meilisearch
+
+    with http_server(b'{"status": "available"}') as url:
+        client = meilisearch.Client(url.rstrip("/"), "dummy")
+        yield client.health, (lambda: asyncio.to_thread(client.health))
+
+
+@contextlib.contextmanager
+def case_docker() -> Pair:
+    import docker
+
+    with http_server() as url:
+        # an explicit API version: the client asks the daemon for none, only `ping` is timed
+        daemon = docker.DockerClient(
+            base_url=url.replace("http", "tcp").rstrip("/"), version="1.44"
+        )
+        yield daemon.ping, (lambda: asyncio.to_thread(daemon.ping))
+
+
 CASES: dict[str, Case] = {
     "time.sleep": Case(("time.sleep",), (), case_sleep),
     "urlopen": Case(("urllib.request.urlopen", "http.client.HTTPResponse.read"), (), case_urlopen),
@@ -433,6 +468,9 @@ CASES: dict[str, Case] = {
     "pbkdf2": Case(("hashlib.pbkdf2_hmac",), (), case_pbkdf2),
     "bcrypt": Case(("bcrypt.hashpw",), ("bcrypt",), case_bcrypt),
     "smtp": Case(("smtplib.SMTP", "smtplib.SMTP.quit"), (), case_smtp),
+    "hvac": Case(("hvac.Client.is_authenticated",), ("hvac",), case_hvac),
+    "meilisearch": Case(("meilisearch.Client.health",), ("meilisearch",), case_meilisearch),
+    "docker": Case(("docker.DockerClient.ping",), ("docker",), case_docker),
 }
 
 

@@ -518,7 +518,7 @@ def test_unwritable_cache_falls_back_with_a_warning(
 
 
 def _corrupt_every_entry(cache: Path) -> int:
-    entries = list(cache.rglob("*.pickle"))
+    entries = list(cache.rglob("*.msgpack"))
     for entry in entries:
         entry.write_bytes(b"\x80\x05 not a pickle")
     return len(entries)
@@ -534,7 +534,7 @@ def test_corrupt_cache_entry_falls_back_with_identical_results(
     corrupt = _run_json("--cache-dir", str(cache), str(project))
     assert corrupt[:2] == cold[:2] == _run_json("--no-cache", str(project))[:2]
     # the bad entries were replaced: a third run reads good ones
-    assert not [e for e in cache.rglob("*.pickle") if e.read_bytes().startswith(b"\x80\x05 not")]
+    assert not [e for e in cache.rglob("*.msgpack") if e.read_bytes().startswith(b"\x80\x05 not")]
 
 
 def test_corrupt_cache_entry_is_reported_with_a_warning(project: Path, tmp_path: Path) -> None:

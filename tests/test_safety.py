@@ -255,7 +255,7 @@ def test_a_planted_cache_entry_never_runs(tmp_path: Path, channel: str) -> None:
     if channel == "flake8":
         run = [*command("flake8"), "--select", "ASL", "."]
     subprocess.run(run, cwd=project, capture_output=True, check=False)
-    entries = list((project / ".asynclint_cache").rglob("*.pickle"))
+    entries = list((project / ".asynclint_cache").rglob("*.msgpack"))
     assert entries, "the run wrote no cache entries to plant a payload in"
     payload = pickle.dumps(_Payload(markers / "cache_entry"))
     for entry in entries:  # what the attacker commits, under the names a run will look up

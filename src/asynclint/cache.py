@@ -8,19 +8,18 @@ place, so concurrent runs never see half an entry; a failed write removes its te
 A cache that cannot be used (read-only, corrupt) is skipped with a warning: the run goes on
 without it.
 
-A cache directory may come with the repository being checked, so nothing in it is trusted:
+Entries are data, not code: MessagePack written and read by msgspec against the summary and
+finding types (``FORMAT`` names their shape and is part of the version directory, so entries of
+an older shape are never looked at). Decoding checks every field's type, so an entry that was
+tampered with or truncated fails to decode and is rebuilt; nothing in an entry can run code.
+Entries need no secret, so a cache restored on another machine (CI's ``actions/cache``) hits.
+
+A cache directory may come with the repository being checked, so it is read with care:
 entries are read only when they are regular files (opened without following symlinks, without
 blocking, up to a size limit), nothing is created through a symlink (the ``.gitignore``, the
 version and bucket directories), and a default cache directory that is a symlink out of the
-project is not used at all.
-
-Entries are pickles, and unpickling runs code, so every entry is signed (HMAC-SHA256) with a
-secret key kept outside the project, in the user's cache home; an entry whose signature does not
-match (written by someone else: say, a cache committed to the repository being checked) is
-never unpickled. When the cache home cannot be written, the key is kept in a private
-directory of the system's temporary directory (``asynclint-<uid>``, mode 0700, owned by the
-user); when neither can hold it, the run goes without a cache (one warning), since entries signed
-with a key that dies with the process could never be read again.
+project is not used at all. Such a cache can at most change what the run reports, as the
+repository's own configuration and suppression comments can.
 """
 
 from __future__ import annotations
@@ -28,10 +27,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import hmac
 import os
 import pickle
-import secrets
 import stat
 import sys
 import tempfile
@@ -40,12 +37,17 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Optional
+from typing import NamedTuple, Optional, TypeVar
+
+import msgspec
+from msgspec.structs import replace
 
 from asynclint import __version__, safeio
 from asynclint.collector import fewer_collections
 from asynclint.filesystem import DISK, FileSystem
+from asynclint.findings import Finding
 from asynclint.summary import ModuleSummary, ParseError, summarise
+from asynclint.unused import Comment
 
 fcntl: Optional[ModuleType]
 try:
@@ -57,86 +59,57 @@ except ImportError:  # Windows: runs are not serialised there
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 12  # bumped whenever the summary or finding types change shape
+FORMAT = 13  # bumped whenever the summary or finding types change shape
+SUFFIX = ".msgpack"
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
 
 # a summary of the largest source file takes a few times its size; a run entry of a very large
 # project somewhat more: anything beyond this is not an entry asynclint wrote
 MAX_ENTRY_BYTES = 256 * 1024 * 1024
-KEY_BYTES = 32
 
 
-SIGNATURE_BYTES = 32
+class Run(NamedTuple):
+    """What a whole run found, as the run cache keeps it."""
+
+    findings: tuple[Finding, ...]
+    analysed: int  # files analysed
+    notes: tuple[str, ...]
+    details: tuple[tuple[str, str], ...]  # (path, line) of the details of unresolved imports
+    comments: tuple[Comment, ...]  # suppression comments with codes that silenced nothing
 
 
-def _key_homes() -> list[Path]:
-    """Where this user's cache key may live: the cache home, else a private directory in the
-    system's temporary directory (a container's HOME is often missing or read-only)."""
-    homes = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"]
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None:
-        homes.append(Path(tempfile.gettempdir()) / f"asynclint-{getuid()}")
-    return homes
+class _RunEntry(msgspec.Struct, frozen=True, array_like=True):
+    # (path, content hash) of each file the run read besides the checked ones; None: not found
+    dependencies: tuple[tuple[str, Optional[str]], ...]
+    run: Run
+
+
+_T = TypeVar("_T")
+_ENCODER = msgspec.msgpack.Encoder()
+_SUMMARY = msgspec.msgpack.Decoder(ModuleSummary)
+_RUN = msgspec.msgpack.Decoder(_RunEntry)
+# what a value the types allow may still hold that MessagePack cannot: an int literal beyond
+# 64 bits, a string literal with a lone surrogate (such a summary is just not cached)
+_UNENCODABLE = (OverflowError, UnicodeEncodeError)
+
+
+def encode(value: object) -> Optional[bytes]:
+    """``value`` as an entry's bytes, or None when it holds what MessagePack cannot carry."""
+    try:
+        return _ENCODER.encode(value)
+    except _UNENCODABLE:
+        return None
+
+
+def user_cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"
 
 
 def library_cache_dir() -> Path:
     """Where summaries of installed libraries are kept, shared by every project: they are
     keyed by distribution name and version, so they hold wherever that version is installed."""
-    return _key_homes()[0] / "libraries"
-
-
-def _private(directory: Path, shared: bool) -> bool:
-    """``directory`` is a real directory (not a symlink) that only this user can write into:
-    in a shared temporary directory, anyone could have created it first and planted a key."""
-    try:
-        info = os.lstat(directory)
-    except OSError:
-        return False
-    if not stat.S_ISDIR(info.st_mode):
-        return False
-    if not shared:
-        return True
-    return info.st_uid == os.getuid() and not info.st_mode & 0o077
-
-
-def _secret() -> Optional[bytes]:
-    """This user's key for signing cache entries, created on first use; None when it can be
-    kept nowhere (then nothing this run writes could be read by the next one)."""
-    for index, home in enumerate(_key_homes()):
-        shared = index > 0
-        key_file = home / "cache-key"
-        try:
-            home.mkdir(parents=not shared, exist_ok=True, mode=0o700)
-        except OSError:
-            continue
-        if not _private(home, shared):
-            continue
-        try:
-            key = safeio.read_regular(key_file, 4096, follow_symlinks=False)
-            if len(key) >= KEY_BYTES:
-                return key
-        except OSError:
-            pass
-        temporary = None
-        try:
-            handle, temporary = tempfile.mkstemp(dir=home)
-            with os.fdopen(handle, "wb") as out:
-                out.write(secrets.token_bytes(KEY_BYTES))
-            os.chmod(temporary, 0o600)
-            os.replace(temporary, key_file)
-            temporary = None
-            # another process may have won the race: use its key
-            key = safeio.read_regular(key_file, 4096, follow_symlinks=False)
-            if len(key) >= KEY_BYTES:
-                return key
-        except OSError:
-            continue
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-    return None
+    return user_cache_home() / "libraries"
 
 
 def _unreadable(path: Path, reason: str) -> ModuleSummary:
@@ -156,10 +129,17 @@ def _summarise_many(items: Sequence[tuple[str, bytes]]) -> list[ModuleSummary]:
         return [summarise(data, path) for path, data in items]
 
 
-def _pickled_summaries(items: Sequence[tuple[str, bytes]]) -> list[bytes]:
-    """In a worker process: each summary as the pickle the cache stores."""
-    protocol = pickle.HIGHEST_PROTOCOL
-    return [pickle.dumps(summary, protocol=protocol) for summary in _summarise_many(items)]
+def _encoded_summaries(items: Sequence[tuple[str, bytes]]) -> list[tuple[bool, bytes]]:
+    """In a worker process: each summary as the entry the cache stores (True), or pickled
+    (False) when it cannot be stored; the pool is our own, so its pickles are ours."""
+    out = []
+    for summary in _summarise_many(items):
+        payload = encode(summary)
+        if payload is None:
+            out.append((False, pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)))
+        else:
+            out.append((True, payload))
+    return out
 
 
 class Summaries:
@@ -182,7 +162,6 @@ class Summaries:
         self.hits = 0
         self.misses = 0
         self.hashes: dict[str, str] = {}  # content hash of every file summarised, by path
-        self._secret: Optional[bytes] = None
         self._warned_corrupt = False
         if cache_dir is not None:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
@@ -214,14 +193,6 @@ class Summaries:
                 "running without a cache"
             )
             return None
-        secret = _secret()
-        if secret is None:
-            self.warnings.append(
-                "no directory can hold the cache's signing key (the cache home and the "
-                "temporary directory are not writable); running without a cache"
-            )
-            return None
-        self._secret = secret
         return directory
 
     def _read_path(self, path: Path) -> tuple[Optional[bytes], Optional[str]]:
@@ -230,26 +201,19 @@ class Summaries:
     def _key(self, data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
-    def _sign(self, payload: bytes) -> bytes:
-        assert self._secret is not None  # set whenever there is a directory to sign for
-        return hmac.new(self._secret, payload, hashlib.sha256).digest()
-
-    def _load(self, entry: Path) -> Any:
-        """The unpickled entry, or None when missing, corrupt, or not signed by us. Only a
-        regular file is read (a pipe would block, a device never end, a symlink lead out)."""
+    def _load(self, entry: Path, decoder: msgspec.msgpack.Decoder[_T]) -> Optional[_T]:
+        """The decoded entry, or None when missing or not a valid entry of the decoder's type.
+        Only a regular file is read (a pipe would block, a device never end, a symlink lead
+        out)."""
         try:
             blob = safeio.read_regular(entry, MAX_ENTRY_BYTES, follow_symlinks=False)
         except OSError as exc:
             if exc.errno != errno.ENOENT:
                 self._corrupt(entry)
             return None
-        signature, payload = blob[:SIGNATURE_BYTES], blob[SIGNATURE_BYTES:]
-        if not hmac.compare_digest(signature, self._sign(payload)):
-            self._corrupt(entry)
-            return None
         try:
-            return pickle.loads(payload)
-        except Exception:  # signed but unreadable (another Python): a miss, never a crash
+            return decoder.decode(blob)
+        except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
             self._corrupt(entry)
             return None
 
@@ -257,32 +221,34 @@ class Summaries:
         if not self._warned_corrupt:
             self._warned_corrupt = True
             self.warnings.append(
-                f"ignored cache entries that are corrupt or were not written by this user's "
-                f"asynclint (first: {entry}); they are rebuilt"
+                f"ignored cache entries that are corrupt or not asynclint's (first: {entry}); "
+                "they are rebuilt"
             )
 
     def _get(self, key: str, path: str) -> Optional[ModuleSummary]:
         if self.directory is None:
             return None
-        summary = self._load(self._entry(key))
-        if not isinstance(summary, ModuleSummary):
+        summary = self._load(self._entry(key), _SUMMARY)
+        if summary is None:
             return None
         if summary.path != path:
             # same content at another path: the summary is identical but for its path
-            from dataclasses import replace
-
             summary = replace(summary, path=path, is_package=path.endswith("__init__.py"))
         return summary
 
     def _entry(self, key: str) -> Path:
         assert self.directory is not None
         bucket = key[4:6] if key.startswith("run-") else key[:2]
-        return self.directory / bucket / f"{key}.pickle"
+        return self.directory / bucket / f"{key}{SUFFIX}"
 
-    def _put(self, key: str, summary: object, payload: Optional[bytes] = None) -> None:
-        """Store ``summary`` (``payload``: its pickle, when a worker already made it)."""
+    def _put(self, key: str, value: object, payload: Optional[bytes] = None) -> None:
+        """Store ``value`` (``payload``: its bytes, when a worker already encoded it)."""
         if self.directory is None:
             return
+        if payload is None:
+            payload = encode(value)
+            if payload is None:
+                return
         folder = self._entry(key).parent
         temporary = None
         try:
@@ -293,12 +259,10 @@ class Summaries:
                 )
                 self.directory = None
                 return
-            if payload is None:
-                payload = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
             handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                out.write(self._sign(payload) + payload)
-            os.replace(temporary, folder / f"{key}.pickle")
+                out.write(payload)
+            os.replace(temporary, folder / f"{key}{SUFFIX}")
             temporary = None
         except OSError as exc:
             self.warnings.append(
@@ -312,11 +276,11 @@ class Summaries:
 
     # -- entries by name (library summaries, keyed by distribution and version) -------------
 
-    def get_entry(self, key: str) -> Any:
-        """The entry stored under ``key`` (signed by this user), or None."""
-        return self._load(self._entry(key)) if self.directory is not None else None
+    def get_entry(self, key: str) -> Optional[ModuleSummary]:
+        """The summary stored under ``key``, or None."""
+        return self._load(self._entry(key), _SUMMARY) if self.directory is not None else None
 
-    def put_entry(self, key: str, value: object) -> None:
+    def put_entry(self, key: str, value: ModuleSummary) -> None:
         self._put(key, value)
 
     # -- whole runs ------------------------------------------------------------------------
@@ -343,26 +307,24 @@ class Summaries:
                 digest.update((error or "").encode())
         return "run-" + digest.hexdigest()
 
-    def get_run(self, key: str) -> Optional[tuple[Any, ...]]:
+    def get_run(self, key: str) -> Optional[Run]:
         if self.directory is None:
             return None
-        entry = self._load(self._entry(key))
-        try:
-            dependencies, payload = entry
-        except (TypeError, ValueError):
+        entry = self._load(self._entry(key), _RUN)
+        if entry is None:
             return None
-        for path, digest in dependencies:
+        for path, digest in entry.dependencies:
             data, _ = self._read_path(Path(path))
             if (None if data is None else self._key(data)) != digest:
                 return None  # changed, created, or gone
-        return tuple(payload)
+        return entry.run
 
-    def put_run(self, key: str, dependencies: Iterable[str], payload: tuple[Any, ...]) -> None:
+    def put_run(self, key: str, dependencies: Iterable[str], run: Run) -> None:
         """Store a run's result with what it depends on besides the checked files: the hash
         of each other file it read, and None for each file it looked for and did not find
         (an import of a module that does not exist yet) or could not read."""
         known = tuple((path, self.hashes.get(path)) for path in sorted(dependencies))
-        self._put(key, (known, payload))
+        self._put(key, _RunEntry(known, run))
 
     @contextlib.contextmanager
     def one_run_at_a_time(self) -> Iterator[None]:
@@ -424,8 +386,8 @@ class Summaries:
     def _summarise(
         self, items: list[tuple[str, bytes]]
     ) -> list[tuple[ModuleSummary, Optional[bytes]]]:
-        """Summaries, each with its pickle when a worker process made one (a worker has to
-        pickle it to hand it back; the cache stores those bytes instead of pickling again)."""
+        """Summaries, each with its entry's bytes when a worker process made them (a worker
+        encodes a summary to hand it back; the cache stores those bytes as they are)."""
         # a daemonic process (a flake8 or pytest-xdist worker) may not start children
         if len(items) < PARALLEL_THRESHOLD or self.jobs <= 1 or current_process().daemon:
             return [(summary, None) for summary in _summarise_many(items)]
@@ -434,9 +396,9 @@ class Summaries:
         try:
             with ProcessPoolExecutor(max_workers=self.jobs) as pool:
                 return [
-                    (pickle.loads(payload), payload)
-                    for chunk in pool.map(_pickled_summaries, chunks)
-                    for payload in chunk
+                    (_SUMMARY.decode(payload), payload) if stored else (pickle.loads(payload), None)
+                    for chunk in pool.map(_encoded_summaries, chunks)
+                    for stored, payload in chunk
                 ]
         except (OSError, RuntimeError):  # no process support here: do it in-process
             return [(summary, None) for summary in _summarise_many(items)]

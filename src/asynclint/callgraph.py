@@ -644,12 +644,17 @@ class CallGraph:
         if receiver.path:
             return []
         base = receiver.type
-        if not self.resolver.may_have_subclasses(base):
-            return []
         name = method.qualname.rsplit(".", 1)[-1]
-        if not self._stub(method) and self.resolver.constructed(base):
+        if self.resolver.may_have_subclasses(base):
+            if not self._stub(method) and self.resolver.constructed(base):
+                return []
+            overrides = self.resolver.overrides(base, name)
+        elif self._stub(method):
+            # nothing analysed implements it: the implementations live in files the
+            # pre-scan left out (plain classes with no `async def`)
+            overrides = self.resolver.overrides(base, name, everywhere=True)
+        else:
             return []
-        overrides = self.resolver.overrides(base, name)
         if not overrides:
             return []
         built = self._construction(func.value, function, scope)

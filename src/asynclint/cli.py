@@ -23,6 +23,7 @@ from asynclint import baseline as baseline_module
 from asynclint.cache import ENV_VAR as CACHE_ENV_VAR
 from asynclint.cache import Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError, ClassEntry
+from asynclint.cli_usage import UsageErrors
 from asynclint.codes import (
     COST_CLASSES,
     COST_LABELS,
@@ -47,13 +48,14 @@ from asynclint.filesystem import DISK
 from asynclint.findings import Finding
 from asynclint.fixes import verify, write
 from asynclint.paths import display, repo_relative, repository_root
-from asynclint.reporters import FORMATS, json_format
+from asynclint.reporters import FORMATS, fix_list, json_format
 from asynclint.reporters import text as text_reporter
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 app = typer.Typer(
     name="asynclint",
+    cls=UsageErrors,  # usage errors as `asynclint: error: ...`, exit 2
     help="Find calls that block the event loop in asyncio and FastAPI applications.",
     no_args_is_help=True,
     add_completion=False,
@@ -221,6 +223,12 @@ def check(
     unsafe_fixes: bool = typer.Option(
         False, "--unsafe-fixes", help="With --fix or --diff: also apply fixes that need review."
     ),
+    show_fixes: bool = typer.Option(
+        False,
+        "--show-fixes/--no-show-fixes",
+        help="After the text report, list the fixes applied (--fix) and those available, "
+        "per file and code.",
+    ),
     python: Optional[str] = typer.Option(
         None,
         "--python",
@@ -340,6 +348,7 @@ def check(
     if add_noqa:
         _add_noqa(report, found, root, settings, summaries, [Path(p) for p in paths])
         return
+    applied: list[Finding] = []  # findings the fixes removed, for --show-fixes
     if diff or apply_fixes:
         outcome = autofix.fix(
             [*report.findings, *_stale_baseline(baseline, report, repo, found, settings)],
@@ -366,6 +375,7 @@ def check(
             f"asynclint: fixed {outcome.fixed} finding(s) in {len(outcome.applied)} file(s)",
             err=True,
         )
+        applied = [finding for change in outcome.applied for finding in change.fixed]
         if outcome.applied:
             report = _with_unreadable(
                 engine.check(found.files, root, settings, summaries, found.explicit, project),
@@ -406,6 +416,8 @@ def check(
         text = renderer(findings, root=repo)
     if statistics and output_format is OutputFormat.text:
         text += _statistics(findings)
+    if show_fixes and output_format is OutputFormat.text:
+        text += fix_list.render(applied, findings)
     write_output(text, output)
     if output is not None and not quiet:
         typer.echo(f"asynclint: wrote {len(findings)} finding(s) to {output}", err=True)

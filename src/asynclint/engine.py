@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from asynclint import advice, incremental, pools, structural, threadpool, unused
-from asynclint.cache import Summaries, library_cache_dir
+from asynclint.cache import Run, Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import Catalog, FixSpec
 from asynclint.codes import BY_CATEGORY, PARSE_ERROR, class_rank
@@ -142,7 +142,8 @@ def _check(
     )
     run_key = summaries.run_key(paths, contents, salt)
     cached = summaries.get_run(run_key)
-    if cached is not None and len(cached) == 5:
+    findings: Sequence[Finding]
+    if cached is not None:
         findings, analysed, kept_notes, details, comments = cached
         notes += kept_notes
         if state is not None:
@@ -173,7 +174,7 @@ def _check(
         summaries.put_run(
             run_key,
             read - {str(p) for p in paths},
-            (findings, analysed, tuple(run_notes), details, comments),
+            Run(tuple(findings), analysed, tuple(run_notes), details, comments),
         )
     kept = []
     for finding in findings:

@@ -1,78 +1,46 @@
-"""Expressions as the summaries keep them: small, immutable, hashable, picklable nodes.
+"""Expressions as the summaries keep them: small, immutable, hashable nodes.
 
 A summary records only the shapes that later stages read (names, attributes, calls,
 subscripts, constants, displays …); anything else is ``None``. The nodes say what the source
 said: deciding what ``a or b`` or ``x if c else None`` *means* is the resolver's job, not the
 encoder's. Every node has ``children`` so one ``walk`` serves every consumer.
+
+Nodes are msgspec structs: the cache stores them as plain data (MessagePack arrays led by the
+node's class name) and reads them back through a typed decoder, which checks every field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from operator import attrgetter
-from typing import TYPE_CHECKING, NamedTuple, Optional, TypeVar, Union
+from typing import NamedTuple, Optional, Union
 
-_T = TypeVar("_T")
-
-if TYPE_CHECKING:
-    from typing_extensions import dataclass_transform
-
-    @dataclass_transform(frozen_default=True, eq_default=True)
-    def node(cls: type[_T]) -> type[_T]: ...
-
-else:
-
-    def node(cls):
-        # Frozen for the type checker (mypy --strict rejects any assignment to a field), a
-        # plain slotted dataclass at run time: a frozen dataclass's __init__ goes through
-        # object.__setattr__ per field, and building nodes is the summariser's hot loop
-        cls = dataclass(eq=True, unsafe_hash=True)(cls)
-        # the fields in declaration order (``__slots__`` is kept sorted, not in that order)
-        order = tuple(cls.__dataclass_fields__)
-        get = attrgetter(*order) if order else (lambda node: ())
-        cls._values = staticmethod(get if len(order) != 1 else (lambda node: (get(node),)))
-        return cls
-
+import msgspec
 
 ConstValue = Union[str, int, float, bool, None]
 
 
-class Node:
+class Node(msgspec.Struct, frozen=True, gc=False, array_like=True, tag=True):
     """Base of every expression node.
 
-    Nodes are immutable, hashable dataclasses with ``__slots__`` (declared by hand:
-    ``dataclass(slots=True)`` needs Python 3.10); see ``node`` for how immutability is kept.
-    Each node pickles as a call of its constructor.
+    Nodes are immutable and hashable, equal by value; ``gc=False``: a node holds only strings,
+    numbers and other nodes, never a cycle, so the garbage collector need not track the tens of
+    thousands a run builds. ``tag=True`` makes the class name part of the encoding, so a field
+    typed ``OptExpr`` decodes to the right class.
     """
-
-    __slots__ = ()
 
     def children(self) -> tuple[OptExpr, ...]:
         return ()
 
-    @staticmethod
-    def _values(node: Node) -> tuple[object, ...]:
-        raise NotImplementedError  # set on each node class by ``node``
 
-    def __reduce__(self) -> tuple[type[Node], tuple[object, ...]]:
-        return (type(self), self._values(self))
-
-
-OptExpr = Optional[Node]
 Expr = Node
 
 
-@node
-class Name(Node):
-    __slots__ = ("id",)
+class Name(Node, frozen=True):
     id: str
 
 
-@node
-class Attr(Node):
-    __slots__ = ("attr", "value")
-    value: Node  # an attribute of an unknown base is not kept at all
+class Attr(Node, frozen=True):
+    value: AnyExpr  # an attribute of an unknown base is not kept at all
     attr: str
 
     def children(self) -> tuple[OptExpr, ...]:
@@ -84,9 +52,7 @@ class Keyword(NamedTuple):
     value: OptExpr
 
 
-@node
-class Call(Node):
-    __slots__ = ("args", "func", "kwargs")
+class Call(Node, frozen=True):
     func: OptExpr
     args: tuple[OptExpr, ...]  # `*args` is kept as its value
     kwargs: tuple[Keyword, ...]
@@ -107,18 +73,14 @@ class Call(Node):
         return self.keyword(name)
 
 
-@node
-class Await(Node):
-    __slots__ = ("value",)
+class Await(Node, frozen=True):
     value: OptExpr
 
     def children(self) -> tuple[OptExpr, ...]:
         return (self.value,)
 
 
-@node
-class Subscript(Node):
-    __slots__ = ("items", "value")
+class Subscript(Node, frozen=True):
     value: OptExpr
     items: tuple[OptExpr, ...]  # `x[a, b]` has two items
 
@@ -126,50 +88,40 @@ class Subscript(Node):
         return (self.value, *self.items)
 
 
-@node
-class Const(Node):
-    __slots__ = ("value",)
+class Const(Node, frozen=True):
     value: ConstValue
 
 
-@node
-class TypeUnion(Node):
+class TypeUnion(Node, frozen=True):
     """``X | Y`` (in an annotation)."""
 
-    __slots__ = ("items",)
     items: tuple[OptExpr, ...]
 
     def children(self) -> tuple[OptExpr, ...]:
         return self.items
 
 
-@node
-class Enter(Node):
+class Enter(Node, frozen=True):
     """The value ``with value as name`` binds to ``name``."""
 
-    __slots__ = ("value",)
     value: OptExpr
 
     def children(self) -> tuple[OptExpr, ...]:
         return (self.value,)
 
 
-@node
-class Iterate(Node):
+class Iterate(Node, frozen=True):
     """An element of iterating ``value`` (a ``for`` target)."""
 
-    __slots__ = ("value",)
     value: OptExpr
 
     def children(self) -> tuple[OptExpr, ...]:
         return (self.value,)
 
 
-@node
-class Unpack(Node):
+class Unpack(Node, frozen=True):
     """Item ``index`` of ``value`` as an unpacking target gets it (``a, b = value``)."""
 
-    __slots__ = ("index", "value")
     value: OptExpr
     index: int
 
@@ -177,44 +129,36 @@ class Unpack(Node):
         return (self.value,)
 
 
-@node
-class ListDisplay(Node):
+class ListDisplay(Node, frozen=True):
     """A list or tuple display."""
 
-    __slots__ = ("items",)
     items: tuple[OptExpr, ...]
 
     def children(self) -> tuple[OptExpr, ...]:
         return self.items
 
 
-@node
-class DictDisplay(Node):
+class DictDisplay(Node, frozen=True):
     """A dict display; only its values are kept (``exception_handlers={Exc: handler}``)."""
 
-    __slots__ = ("values",)
     values: tuple[OptExpr, ...]
 
     def children(self) -> tuple[OptExpr, ...]:
         return self.values
 
 
-@node
-class Or(Node):
+class Or(Node, frozen=True):
     """``a or b or …``."""
 
-    __slots__ = ("values",)
     values: tuple[OptExpr, ...]
 
     def children(self) -> tuple[OptExpr, ...]:
         return self.values
 
 
-@node
-class IfElse(Node):
+class IfElse(Node, frozen=True):
     """``body if test else orelse`` (the test's calls are recorded as call sites)."""
 
-    __slots__ = ("body", "orelse")
     body: OptExpr
     orelse: OptExpr
 
@@ -222,12 +166,10 @@ class IfElse(Node):
         return (self.body, self.orelse)
 
 
-@node
-class BinOp(Node):
+class BinOp(Node, frozen=True):
     """``left <op> right`` for the operators a library class can define (``path / "name"``);
     ``op`` is the dunder that implements it (``__truediv__``)."""
 
-    __slots__ = ("left", "op", "right")
     left: OptExpr
     op: str
     right: OptExpr
@@ -235,6 +177,26 @@ class BinOp(Node):
     def children(self) -> tuple[OptExpr, ...]:
         return (self.left, self.right)
 
+
+# every concrete node: what a field of type ``OptExpr`` holds (msgspec decodes by this union)
+AnyExpr = Union[
+    Name,
+    Attr,
+    Call,
+    Await,
+    Subscript,
+    Const,
+    TypeUnion,
+    Enter,
+    Iterate,
+    Unpack,
+    ListDisplay,
+    DictDisplay,
+    Or,
+    IfElse,
+    BinOp,
+]
+OptExpr = Optional[AnyExpr]
 
 NONE = Const(None)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Optional
 
 from asynclint.catalog import Info
-from asynclint.expr import Attr, Call, Const, DictDisplay, Iterate, Name, Node, OptExpr
+from asynclint.expr import AnyExpr, Attr, Call, Const, DictDisplay, Iterate, Name, OptExpr
 from asynclint.resolve import ClassKey, Ext, FuncKey, Inst, PClass, PFunc, Resolver, Scope
 from asynclint.summary import CallSite, FunctionSummary
 
@@ -260,7 +260,7 @@ class LazyLoads:
         value = self.resolver.value(e, scope)
         return value.key if isinstance(value, PClass) else None
 
-    def sync_session(self, e: Node, scope: Scope) -> bool:
+    def sync_session(self, e: AnyExpr, scope: Scope) -> bool:
         value = self.resolver.value(e, scope)
         if not isinstance(value, Inst) or value.path:
             return False

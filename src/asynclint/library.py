@@ -29,10 +29,12 @@ import sys
 import sysconfig
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Optional
+
+from msgspec.structs import replace
 
 from asynclint import datafiles
 from asynclint.cache import Summaries
@@ -366,7 +368,7 @@ class Libraries:
             tag = f"{dist.name}=={dist.version}/{self.relative(name)}"
             key = "lib-" + hashlib.sha256(tag.encode()).hexdigest()
             cached = self.cache.get_entry(key)
-            if isinstance(cached, ModuleSummary):
+            if cached is not None:
                 return cached if cached.path == name else replace(cached, path=name)
         data = DISK.read_bytes(path)
         if data is None:

@@ -143,6 +143,9 @@ class Project:
         # probes are memoised: resolution asks the same questions many times (star imports)
         self._relative: dict[tuple[str, int, str], Optional[str]] = {}
         self.missing: set[str] = set()  # files module lookups tried that did not exist
+        self._files: Optional[frozenset[str]] = None
+        self._dirs: Optional[frozenset[str]] = None
+        self._run_directories: dict[Path, bool] = {}
         # the files given to the analysis (not those loaded on demand), in the order given:
         # facts read "across the project" come from these, so they never depend on what
         # happened to be loaded first
@@ -233,6 +236,8 @@ class Project:
                     found = None
             self._by_name[key] = found
         if found is None and importer is not None:
+            found = self._from_run_directory(name, importer)
+        if found is None and importer is not None:
             self._note_unresolved(name, importer)
         result = None if found is not None and found == importer else found
         self._found[asked] = result
@@ -248,6 +253,81 @@ class Project:
             return False
         summary = self.summary(str(module))
         return any(i.level == 0 and i.module.split(".")[0] == top for i in summary.imports)
+
+    def _from_run_directory(self, name: str, importer: str) -> Optional[str]:
+        """``name`` in a directory above ``importer`` that the app is started from: `from
+        db.vectorstore import x` in `app/api/routes/rag.py` of an app run as `uvicorn main:app`
+        inside `app/` (so `app/` is on `sys.path`, although it is also a package). Tried only
+        when no root has the module, nearest directory first, and only in a directory whose
+        own modules import a package beside them absolutely (`app/main.py` doing
+        `from api.routes import router` with `app/api/` there): the evidence that it is run
+        from. A module that imports its own name (`redis.py` wrapping the library) is never
+        the answer."""
+        parts = name.split(".")
+        if not all(parts):
+            return None
+        files = self._file_set()
+        directory = Path(importer).parent
+        while directory != self.root and self.root in directory.parents:
+            here = directory / parts[0]
+            if (
+                str(here.with_name(here.name + ".py")) in files or str(here) in self._directories()
+            ) and self._run_directory(directory, files):
+                found = self._probe_package_first(directory.joinpath(*parts))
+                if found is not None and not self._imports_itself(found, parts[0]):
+                    return found
+            directory = directory.parent
+        return None
+
+    def _probe_package_first(self, base: Path) -> Optional[str]:
+        """As ``_probe``, in the order of Python's own finder: a package directory wins over
+        a module of the same name beside it."""
+        for candidate in (base / "__init__.py", base.with_name(base.name + ".py")):
+            if self.files.is_file(candidate):
+                return str(candidate)
+            self.missing.add(str(candidate))
+        return None
+
+    def _directories(self) -> frozenset[str]:
+        """Every directory holding a project file, at any depth (packages, regular or
+        namespace)."""
+        if self._dirs is None:
+            self._dirs = frozenset(
+                str(parent)
+                for t in self.targets
+                for parent in t.parents
+                if self.root in parent.parents
+            )
+        return self._dirs
+
+    def _file_set(self) -> frozenset[str]:
+        if self._files is None:
+            self._files = frozenset(str(t) for t in self.targets)
+        return self._files
+
+    def _run_directory(self, directory: Path, files: frozenset[str]) -> bool:
+        known = self._run_directories.get(directory)
+        if known is None:
+            known = False
+            for target in self.targets:
+                if target.parent != directory:
+                    continue
+                for item in self.summary(str(target)).imports:
+                    top = item.module.split(".")[0] if item.level == 0 else ""
+                    if top and str(directory / top) in self._directories():
+                        known = True
+                        break
+                if known:
+                    break
+            self._run_directories[directory] = known
+        return known
+
+    def _imports_itself(self, path: str, top: str) -> bool:
+        if Path(path).name != f"{top}.py":
+            return False
+        return any(
+            i.level == 0 and i.module.split(".")[0] == top for i in self.summary(path).imports
+        )
 
     def environment_of(self, path: str) -> ExecutionEnvironment:
         """The execution environment ``path`` belongs to: the nearest directory at or below

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Optional, Union
 
+from asynclint import heirs
 from asynclint.catalog import Catalog, FunctionEntry
 from asynclint.expr import (
     NONE,
+    AnyExpr,
     Attr,
     Await,
     BinOp,
@@ -98,7 +100,7 @@ class PMod:
 class TypeForm:
     """An annotation stored in a variable (``DbSession = Annotated[Session, Depends(get_db)]``)."""
 
-    expr: Node
+    expr: AnyExpr
     scope: Scope
 
 
@@ -229,6 +231,8 @@ class Resolver:
         self._heirs: Optional[dict[str, list[ClassKey]]] = None
         self._mros: dict[ClassKey, list[Union[ClassKey, str]]] = {}
         self._below: dict[ClassKey, list[ClassKey]] = {}
+        self._below_everywhere: dict[ClassKey, list[ClassKey]] = {}
+        self._unpicked: Optional[dict[str, list[str]]] = None
         self._constructed: dict[ClassKey, bool] = {}
         self._states: dict[str, Value] = {}
         self._overrides: dict[tuple[Scope, str], Value] = {}
@@ -683,10 +687,13 @@ class Resolver:
                     return FuncKey(owner.path, qualname)
         return None
 
-    def overrides(self, base: ClassKey, name: str) -> list[FuncKey]:
-        """The methods ``name`` that project subclasses of ``base`` define themselves."""
+    def overrides(self, base: ClassKey, name: str, everywhere: bool = False) -> list[FuncKey]:
+        """The methods ``name`` that project subclasses of ``base`` define themselves: in the
+        analysed files, or with ``everywhere`` also in the project files the pre-scan left
+        out (see ``asynclint.heirs``)."""
         out = []
-        for owner in self._subclasses(base):
+        subclasses = self._subclasses_everywhere(base) if everywhere else self._subclasses(base)
+        for owner in subclasses:
             summary = self.cls(owner)
             qualname = summary.method_map.get(name) if summary is not None else None
             if qualname is not None:
@@ -718,15 +725,41 @@ class Resolver:
             known = self._below[base] = self._find_subclasses(base)
         return known
 
-    def _find_subclasses(self, base: ClassKey) -> list[ClassKey]:
-        heirs = self._heir_index()
+    def _subclasses_everywhere(self, base: ClassKey) -> list[ClassKey]:
+        known = self._below_everywhere.get(base)
+        if known is None:
+            known = self._below_everywhere[base] = self._find_subclasses(base, everywhere=True)
+        return known
+
+    def _unpicked_heirs(self, name: str) -> list[ClassKey]:
+        """Classes spelling a base ``name`` in the project files that were not analysed: a
+        byte search over every project file (built once, only when asked), then the
+        summaries of the files it names. The project's file list, not what happened to be
+        loaded, decides, so the answer is the same in every run."""
+        if self._unpicked is None:
+            added = set(self.project.added)
+            paths = [str(t) for t in self.project.targets if str(t) not in added]
+            self._unpicked = heirs.index(paths, self.project.files.read_bytes)
+        found: list[ClassKey] = []
+        for path in self._unpicked.get(name, ()):
+            for cls in self.module(path).classes.values():
+                if name in {last_name(b) for b in cls.bases}:
+                    found.append(ClassKey(path, cls.qualname))
+        return found
+
+    def _find_subclasses(self, base: ClassKey, everywhere: bool = False) -> list[ClassKey]:
+        analysed = self._heir_index()
         summary = self.cls(base)
         if summary is None:
             return []
         found: list[ClassKey] = []
         names, seen = [summary.name], {summary.name}
         while names and len(found) < 256:
-            for owner in heirs.get(names.pop(), ()):
+            spelled = names.pop()
+            candidates = list(analysed.get(spelled, ()))
+            if everywhere:
+                candidates += self._unpicked_heirs(spelled)
+            for owner in candidates:
                 if owner in found or owner == base:
                     continue
                 if base in self.mro(owner):
@@ -1012,7 +1045,10 @@ class Resolver:
     def _passed(self, key: FuncKey, function: FunctionSummary, name: str) -> Value:
         index = [p.name for p in function.params].index(name)
         bound = function.class_name is not None and not _is_static_or_class(function)
-        target = PFunc(key)
+        target: Value = PFunc(key)
+        if function.name == "__init__" and function.class_name is not None:
+            # a constructor is called by its class's name, and `self` is never passed
+            target = PClass(ClassKey(key.path, function.class_name))
         found: set[Value] = set()
         candidates = self.possible_callers(key, function)
         if len(candidates) > _CALLERS_BUDGET:
@@ -1024,7 +1060,7 @@ class Resolver:
             argument = next((k.value for k in site.keywords if k.name == name), None)
             if argument is None:
                 # `obj.method(a)` passes `self` implicitly; `Class.method(obj, a)` does not
-                implicit = (
+                implicit = isinstance(target, PClass) or (
                     bound
                     and isinstance(site.func, Attr)
                     and not isinstance(self.value(site.func.value, scope), PClass)
@@ -1043,11 +1079,11 @@ class Resolver:
     def possible_callers(
         self, key: FuncKey, function: FunctionSummary
     ) -> list[tuple[str, Optional[str], CallSite]]:
-        """The calls spelled with the name of ``function`` in files that may import it: those
-        ``passed`` resolves (when they are not too many)."""
+        """The calls spelled with the name of ``function`` (its class's, for a constructor) in
+        files that may import it: those ``passed`` resolves (when they are not too many)."""
         return [
             (path, caller, site)
-            for path, caller, site in self._calls_named(function.name)
+            for path, caller, site in self._calls_named(_spelled(function))
             if self.may_import(path, key.path, function)
         ]
 
@@ -1361,6 +1397,13 @@ def _every_arm_rebinds(
 
 # at most this many calls are resolved to type one unannotated parameter
 _CALLERS_BUDGET = CALLERS_BUDGET = 64
+
+
+def _spelled(function: FunctionSummary) -> str:
+    """The name calls of ``function`` are spelled with: its class's for a constructor."""
+    if function.name == "__init__" and function.class_name is not None:
+        return function.class_name.rsplit(".", 1)[-1]
+    return function.name
 
 
 def _names_in(value: OptExpr) -> set[Name]:

@@ -29,14 +29,14 @@ import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Optional, Union
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from asynclint import __version__, engine, incremental, lsp_convert
-from asynclint.cache import Summaries, resolve_cache_dir
+from asynclint.cache import Run, Summaries, resolve_cache_dir
 from asynclint.catalog import CatalogError
 from asynclint.config import CONFIG_FILES, ConfigError, Settings, find_pyproject, load
 from asynclint.discover import DiscoveryError, find_marked_root
@@ -107,7 +107,7 @@ class BufferSummaries(Summaries):
                     self._memory[str(paths[index])] = (keys[index], summary)
         return [summary for summary in out if summary is not None]
 
-    def put_run(self, key: str, dependencies: Iterable[str], payload: tuple[Any, ...]) -> None:
+    def put_run(self, key: str, dependencies: Iterable[str], run: Run) -> None:
         return None
 
 

@@ -13,10 +13,12 @@ import io
 import re
 import sys
 import tokenize
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from typing import Callable, ClassVar, NamedTuple, Optional, Union
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from asynclint.deep import run_deep
 from asynclint.expr import (
@@ -25,6 +27,7 @@ from asynclint.expr import (
     BinOp,
     Call,
     Const,
+    ConstValue,
     DictDisplay,
     Enter,
     IfElse,
@@ -134,11 +137,11 @@ class CallSite(NamedTuple):
         return self.positional[0] if self.positional else None
 
 
-_RARE_FIELDS = ("state_assigns", "region_lines")
+# The summaries are msgspec structs, stored as MessagePack arrays by the cache (see ``cache``):
+# frozen, with a ``__dict__`` only for the maps ``cached_property`` builds once on first use.
 
 
-@dataclass(frozen=True)
-class FunctionSummary:
+class FunctionSummary(Struct, frozen=True, array_like=True, dict=True):
     qualname: str  # "UserService.create", "outer.<locals>.inner"
     name: str
     line: int
@@ -167,19 +170,10 @@ class FunctionSummary:
     # `x.state.name = value` (Starlette's `app.state` / `request.state`), by name
     state_assigns: tuple[Binding, ...] = ()
     # the conditional blocks, kept only when a local is bound more than once (flow typing):
-    # flat (start, end, group, arm) quadruples, which pickle as one tuple of ints
+    # flat (start, end, group, arm) quadruples, stored as one array of ints
     region_lines: tuple[int, ...] = ()
 
-    def __getstate__(self) -> dict[str, object]:
-        # most functions have neither: an absent key reads as the class default, and every
-        # summary of a cold run is pickled once and loaded once
-        state = dict(self.__dict__)
-        for name in _RARE_FIELDS:
-            if not state.get(name, True):
-                del state[name]
-        return state
-
-    # maps built once, on first use (after a summary is loaded, never pickled with it)
+    # maps built once, on first use (after a summary is loaded, never stored with it)
     @cached_property
     def assigned(self) -> dict[str, tuple[OptExpr, ...]]:
         return by_name(self.assigns)
@@ -243,8 +237,7 @@ class FunctionSummary:
         )
 
 
-@dataclass(frozen=True)
-class ClassSummary:
+class ClassSummary(Struct, frozen=True, array_like=True, dict=True):
     qualname: str
     name: str
     line: int
@@ -264,16 +257,14 @@ class ClassSummary:
         return out
 
 
-@dataclass(frozen=True)
-class ParseError:
+class ParseError(Struct, frozen=True, gc=False, array_like=True):
     line: int
     column: int  # 1-based
     message: str  # completes "file ...": "does not parse: invalid syntax (as Python 3.11)"
     kind: str = "syntax"  # syntax | encoding | nesting | read
 
 
-@dataclass(frozen=True)
-class ModuleSummary:
+class ModuleSummary(Struct, frozen=True, array_like=True, dict=True):
     path: str
     is_package: bool
     imports: tuple[Import, ...]
@@ -378,8 +369,22 @@ def _subscript(node: ast.Subscript) -> OptExpr:
 def _constant(node: ast.Constant) -> OptExpr:
     value = node.value
     if isinstance(value, (str, int, float, bool)) or value is None:
-        return Const(value)
+        return Const(value) if _storable(value) else None
     return None
+
+
+def _storable(value: ConstValue) -> bool:
+    """Whether the cache's MessagePack can carry ``value``: not an int beyond 64 bits, nor a
+    string with a lone surrogate (``"\\udc80"``). No later stage reads such a constant, and
+    a summary that holds one could never be cached."""
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**64
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 def _unary(node: ast.UnaryOp) -> OptExpr:
@@ -388,7 +393,7 @@ def _unary(node: ast.UnaryOp) -> OptExpr:
     if isinstance(node.op, ast.USub) and isinstance(operand, ast.Constant):
         value = operand.value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return Const(-value)
+            return Const(-value) if _storable(-value) else None
     return None
 
 
