@@ -149,12 +149,24 @@ RULES: tuple[Rule, ...] = (
             "(`.options(selectinload(User.items))`). " + _LOOP
         ),
         bad=(
-            "from fastapi import APIRouter, Depends\nfrom sqlalchemy import select\nfrom sqlalchemy.orm import Session\n\nrouter = APIRouter()\n\n\n"
+            "from fastapi import APIRouter, Depends\n"
+            "from sqlalchemy import select\n"
+            "from sqlalchemy.orm import Session\n"
+            "\n"
+            "router = APIRouter()\n"
+            "\n"
+            "\n"
             "@router.get('/items')\nasync def list_items(db: Session = Depends(get_db)):\n"
             "    return db.execute(select(Item)).scalars().all()"
         ),
         good=(
-            "from fastapi import APIRouter, Depends\nfrom sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\nrouter = APIRouter()\n\n\n"
+            "from fastapi import APIRouter, Depends\n"
+            "from sqlalchemy import select\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "\n"
+            "router = APIRouter()\n"
+            "\n"
+            "\n"
             "@router.get('/items')\n"
             "async def list_items(db: AsyncSession = Depends(get_async_db)):\n"
             "    return (await db.execute(select(Item))).scalars().all()"
@@ -300,12 +312,32 @@ RULES: tuple[Rule, ...] = (
             "are slow on purpose: tens to hundreds of milliseconds of CPU per call, during which "
             "the event loop serves nothing else."
         ),
-        bad="from fastapi import FastAPI\nfrom passlib.context import CryptContext\n\napp = FastAPI()\npwd_context = CryptContext(schemes=['bcrypt'])\n\n\n"
-        "@app.post('/login')\nasync def login(form: LoginForm):\n"
-        "    ok = pwd_context.verify(form.password, user.hashed_password)",
-        good="import asyncio\n\nfrom fastapi import FastAPI\nfrom passlib.context import CryptContext\n\napp = FastAPI()\npwd_context = CryptContext(schemes=['bcrypt'])\n\n\n"
-        "@app.post('/login')\nasync def login(form: LoginForm):\n"
-        "    ok = await asyncio.to_thread(pwd_context.verify, form.password, user.hashed_password)",
+        bad=(
+            "from fastapi import FastAPI\n"
+            "from passlib.context import CryptContext\n"
+            "\n"
+            "app = FastAPI()\n"
+            "pwd_context = CryptContext(schemes=['bcrypt'])\n"
+            "\n"
+            "\n"
+            "@app.post('/login')\nasync def login(form: LoginForm):\n"
+            "    ok = pwd_context.verify(form.password, user.hashed_password)"
+        ),
+        good=(
+            "import asyncio\n"
+            "\n"
+            "from fastapi import FastAPI\n"
+            "from passlib.context import CryptContext\n"
+            "\n"
+            "app = FastAPI()\n"
+            "pwd_context = CryptContext(schemes=['bcrypt'])\n"
+            "\n"
+            "\n"
+            "@app.post('/login')\nasync def login(form: LoginForm):\n"
+            "    ok = await asyncio.to_thread(\n"
+            "        pwd_context.verify, form.password, user.hashed_password\n"
+            "    )"
+        ),
     ),
     Rule(
         code="ASL801",
@@ -368,7 +400,14 @@ RULES: tuple[Rule, ...] = (
             "lifespan only moves the threshold."
         ),
         bad=(
-            "from fastapi import Depends, FastAPI\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.orm import Session, sessionmaker\n\napp = FastAPI()\nSessionLocal = sessionmaker(bind=create_engine(DATABASE_URL))\n\n\n"
+            "from fastapi import Depends, FastAPI\n"
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import Session, sessionmaker\n"
+            "\n"
+            "app = FastAPI()\n"
+            "SessionLocal = sessionmaker(bind=create_engine(DATABASE_URL))\n"
+            "\n"
+            "\n"
             "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
             "    finally:\n        db.close()\n\n\n"
             "@app.get('/items', response_model=list[ItemOut])\n"
@@ -376,7 +415,14 @@ RULES: tuple[Rule, ...] = (
             "    return db.query(Item).all()"
         ),
         good=(
-            "from fastapi import FastAPI\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\napp = FastAPI()\nSessionLocal = sessionmaker(bind=create_engine(DATABASE_URL))\n\n\n"
+            "from fastapi import FastAPI\n"
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import sessionmaker\n"
+            "\n"
+            "app = FastAPI()\n"
+            "SessionLocal = sessionmaker(bind=create_engine(DATABASE_URL))\n"
+            "\n"
+            "\n"
             "@app.get('/items', response_model=list[ItemOut])\n"
             "def list_items():\n"
             "    with SessionLocal() as db:\n"
