@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
+from pathlib import Path
 
 import pytest
+from conftest import cli_runner
 
+from asynclint.cli import app
 from asynclint.codes import BY_CATEGORY, BY_CODE, DOCS_BASE, PARSE_ERROR, RULES, Rule
 
 CODE = re.compile(r"^ASL[0-9]{3}$")
@@ -64,6 +68,26 @@ def test_examples(rule: Rule) -> None:
             ast.parse(rule.bad)
     else:
         ast.parse(rule.bad)
+
+
+def _codes_found(tmp_path: Path, source: str) -> list[str]:
+    tmp_path.mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "example.py").write_text(source + "\n")
+    result = cli_runner().invoke(app, ["check", "--no-cache", "-f", "json", str(tmp_path)])
+    return sorted({finding["code"] for finding in json.loads(result.stdout)["findings"]})
+
+
+# ASL003's example is a configuration file: it stops the run (exit 2) instead of being a finding
+PYTHON_EXAMPLES = [rule for rule in RULES if rule.code != "ASL003"]
+
+
+@pytest.mark.parametrize("rule", PYTHON_EXAMPLES, ids=lambda rule: rule.code)
+def test_the_example_on_the_rule_page_is_reported_as_written(rule: Rule, tmp_path: Path) -> None:
+    """A reader who pastes a rule page's example into a file gets that rule, and its "use
+    instead" version is clean."""
+    assert _codes_found(tmp_path / "bad", rule.bad) == [rule.code]
+    assert _codes_found(tmp_path / "good", rule.good) == []
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)

@@ -45,16 +45,13 @@ NOT_RUN = {
         " every other command here runs"
     ),
     ("library-analysis.md", "asynclint check app --python .venv"): (
-        "needs an app whose virtual environment has pdf2image installed; the page shows a run"
-        " on a real project, which tests/test_library_analysis.py covers with fixtures"
+        "needs a .venv beside the app with PyJWT installed; tests/test_library.py"
+        " (test_a_real_sdk_pyjwt_fetches_its_key_set_over_http) checks the page's app against"
+        " the PyJWT installed with the test dependencies"
     ),
     ("adding-a-library.md", ".venv/bin/python -m asynclint.docsgen"): (
         "rewrites docs/catalog.md of the checkout it runs in, after the page's hvac entry has"
         " been added to rules/; the unchanged generator is run by `make lint` (--check)"
-    ),
-    ("adding-a-library.md", "asynclint check --quiet tests/fixtures/rules/vault.py"): (
-        "needs the page's worked example fixture (vault.py); the shipped hvac entry is proven"
-        " by tests/fixtures/rules/saas_clients.py"
     ),
 }
 

@@ -74,6 +74,26 @@ def test_unsafe_fixes_offload_and_make_plain_def(work: Path) -> None:
     assert codes == ["ASL801"], result.output
 
 
+def test_offload_fix_is_described_as_the_call_it_writes(work: Path) -> None:
+    target = work / "handler.py"
+    target.write_text(
+        "import requests\n\n\n"
+        "async def fetch(url: str) -> dict:\n"
+        "    return requests.get(url, timeout=5).json()\n\n\n"
+        "async def shadowed(url: str, asyncio: str = 'not the module') -> dict:\n"
+        "    return requests.get(url, timeout=5).json()\n"
+    )
+    described = re.findall(r"= fix \(unsafe, [^)]*\): (.*)", fix(target).output)
+    assert described == [
+        "run `requests.get` in a worker thread with `await asyncio.to_thread(...)`",
+        "run `requests.get` in a worker thread with `await _asyncio.to_thread(...)`",
+    ]
+    fix(target, "--fix", "--unsafe-fixes")
+    text = target.read_text()
+    assert "(await asyncio.to_thread(requests.get, url, timeout=5)).json()" in text
+    assert "(await _asyncio.to_thread(requests.get, url, timeout=5)).json()" in text
+
+
 def test_diff_writes_nothing_and_exits_1(work: Path) -> None:
     target = place(work, "sleep")
     before = target.read_bytes()

@@ -102,10 +102,12 @@ RULES: tuple[Rule, ...] = (
             "and wait for the response on the calling thread. " + _LOOP
         ),
         bad=(
+            "import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
             "@app.get('/users/{user_id}')\nasync def read_user(user_id: int):\n"
             "    return requests.get(f'{API}/users/{user_id}').json()"
         ),
         good=(
+            "import httpx\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
             "@app.get('/users/{user_id}')\nasync def read_user(user_id: int):\n"
             "    async with httpx.AsyncClient() as client:\n"
             "        return (await client.get(f'{API}/users/{user_id}')).json()"
@@ -122,10 +124,12 @@ RULES: tuple[Rule, ...] = (
             "`paramiko` wait for the network on the calling thread. " + _LOOP
         ),
         bad=(
+            "import smtplib\nfrom email.message import EmailMessage\n\n\n"
             "async def notify(msg: EmailMessage):\n"
             "    with smtplib.SMTP('mail') as smtp:\n        smtp.send_message(msg)"
         ),
         good=(
+            "from email.message import EmailMessage\n\nimport aiosmtplib\n\n\n"
             "async def notify(msg: EmailMessage):\n    await aiosmtplib.send(msg, hostname='mail')"
         ),
     ),
@@ -145,10 +149,24 @@ RULES: tuple[Rule, ...] = (
             "(`.options(selectinload(User.items))`). " + _LOOP
         ),
         bad=(
+            "from fastapi import APIRouter, Depends\n"
+            "from sqlalchemy import select\n"
+            "from sqlalchemy.orm import Session\n"
+            "\n"
+            "router = APIRouter()\n"
+            "\n"
+            "\n"
             "@router.get('/items')\nasync def list_items(db: Session = Depends(get_db)):\n"
             "    return db.execute(select(Item)).scalars().all()"
         ),
         good=(
+            "from fastapi import APIRouter, Depends\n"
+            "from sqlalchemy import select\n"
+            "from sqlalchemy.ext.asyncio import AsyncSession\n"
+            "\n"
+            "router = APIRouter()\n"
+            "\n"
+            "\n"
             "@router.get('/items')\n"
             "async def list_items(db: AsyncSession = Depends(get_async_db)):\n"
             "    return (await db.execute(select(Item))).scalars().all()"
@@ -164,8 +182,10 @@ RULES: tuple[Rule, ...] = (
             "redis-py's `Redis`, pymemcache and similar clients wait for the server's reply on "
             "the calling thread; even a fast cache adds its round trip to every request. " + _LOOP
         ),
-        bad="async def get_cached(key: str):\n    return cache.get(key)  # cache = redis.Redis()",
+        bad="import redis\n\ncache = redis.Redis()\n\n\n"
+        "async def get_cached(key: str):\n    return cache.get(key)  # cache = redis.Redis()",
         good=(
+            "import redis.asyncio\n\ncache = redis.asyncio.Redis()\n\n\n"
             "async def get_cached(key: str):\n"
             "    return await cache.get(key)  # cache = redis.asyncio.Redis()"
         ),
@@ -188,8 +208,10 @@ RULES: tuple[Rule, ...] = (
             "`@huey.task()`) are recognised. None of these libraries has an asyncio client: "
             "offload the call (`await asyncio.to_thread(task.delay, ...)`). " + _LOOP
         ),
-        bad="async def publish(event: dict):\n    producer.send('events', event).get(timeout=10)",
+        bad="from kafka import KafkaProducer\n\nproducer = KafkaProducer()\n\n\n"
+        "async def publish(event: dict):\n    producer.send('events', event).get(timeout=10)",
         good=(
+            "from aiokafka import AIOKafkaProducer\n\nproducer = AIOKafkaProducer()\n\n\n"
             "async def publish(event: dict):\n"
             "    await producer.send_and_wait('events', event)  # aiokafka.AIOKafkaProducer"
         ),
@@ -204,8 +226,10 @@ RULES: tuple[Rule, ...] = (
             "`open()`, `pathlib`, `os` and `shutil` file operations wait for the disk (or a "
             "network file system) on the calling thread. " + _LOOP
         ),
-        bad="async def read_config():\n    return Path('config.json').read_text()",
+        bad="from pathlib import Path\n\n\n"
+        "async def read_config():\n    return Path('config.json').read_text()",
         good=(
+            "import asyncio\nfrom pathlib import Path\n\n\n"
             "async def read_config():\n"
             "    return await asyncio.to_thread(Path('config.json').read_text)"
         ),
@@ -220,8 +244,10 @@ RULES: tuple[Rule, ...] = (
             "`subprocess.run`, `os.system` and friends wait for the child process to finish on "
             "the calling thread. " + _LOOP
         ),
-        bad="async def convert(path: str):\n    subprocess.run(['convert', path, 'out.png'])",
+        bad="import subprocess\n\n\n"
+        "async def convert(path: str):\n    subprocess.run(['convert', path, 'out.png'])",
         good=(
+            "import asyncio\n\n\n"
             "async def convert(path: str):\n"
             "    proc = await asyncio.create_subprocess_exec('convert', path, 'out.png')\n"
             "    await proc.wait()"
@@ -234,8 +260,8 @@ RULES: tuple[Rule, ...] = (
         summary="`time.sleep` on the event loop",
         level="error",
         why="`time.sleep` suspends the whole thread, and with it the event loop. " + _LOOP,
-        bad="async def retry():\n    time.sleep(1)",
-        good="async def retry():\n    await asyncio.sleep(1)",
+        bad="import time\n\n\nasync def retry():\n    time.sleep(1)",
+        good="import asyncio\n\n\nasync def retry():\n    await asyncio.sleep(1)",
     ),
     Rule(
         code="ASL502",
@@ -248,8 +274,10 @@ RULES: tuple[Rule, ...] = (
             "and `input()` park the calling thread until something else happens. If that "
             "something needs the event loop, the program deadlocks. " + _LOOP
         ),
-        bad="async def handler(fut: Future):\n    return fut.result()",
-        good="async def handler(fut: Future):\n    return await asyncio.wrap_future(fut)",
+        bad="from concurrent.futures import Future\n\n\n"
+        "async def handler(fut: Future):\n    return fut.result()",
+        good="import asyncio\nfrom concurrent.futures import Future\n\n\n"
+        "async def handler(fut: Future):\n    return await asyncio.wrap_future(fut)",
     ),
     Rule(
         code="ASL601",
@@ -262,10 +290,12 @@ RULES: tuple[Rule, ...] = (
             "google-cloud …) make HTTP requests on the calling thread. " + _LOOP
         ),
         bad=(
+            "from fastapi import FastAPI\nfrom openai import OpenAI\n\napp = FastAPI()\n\n\n"
             "@app.post('/chat')\nasync def chat(q: Question):\n"
             "    return OpenAI().chat.completions.create(model='gpt-4o', messages=q.messages)"
         ),
         good=(
+            "from fastapi import FastAPI\nfrom openai import AsyncOpenAI\n\napp = FastAPI()\n\n\n"
             "@app.post('/chat')\nasync def chat(q: Question):\n"
             "    return await AsyncOpenAI().chat.completions.create("
             "model='gpt-4o', messages=q.messages)"
@@ -282,10 +312,32 @@ RULES: tuple[Rule, ...] = (
             "are slow on purpose: tens to hundreds of milliseconds of CPU per call, during which "
             "the event loop serves nothing else."
         ),
-        bad="@app.post('/login')\nasync def login(form: LoginForm):\n"
-        "    ok = pwd_context.verify(form.password, user.hashed_password)",
-        good="@app.post('/login')\nasync def login(form: LoginForm):\n"
-        "    ok = await asyncio.to_thread(pwd_context.verify, form.password, user.hashed_password)",
+        bad=(
+            "from fastapi import FastAPI\n"
+            "from passlib.context import CryptContext\n"
+            "\n"
+            "app = FastAPI()\n"
+            "pwd_context = CryptContext(schemes=['bcrypt'])\n"
+            "\n"
+            "\n"
+            "@app.post('/login')\nasync def login(form: LoginForm):\n"
+            "    ok = pwd_context.verify(form.password, user.hashed_password)"
+        ),
+        good=(
+            "import asyncio\n"
+            "\n"
+            "from fastapi import FastAPI\n"
+            "from passlib.context import CryptContext\n"
+            "\n"
+            "app = FastAPI()\n"
+            "pwd_context = CryptContext(schemes=['bcrypt'])\n"
+            "\n"
+            "\n"
+            "@app.post('/login')\nasync def login(form: LoginForm):\n"
+            "    ok = await asyncio.to_thread(\n"
+            "        pwd_context.verify, form.password, user.hashed_password\n"
+            "    )"
+        ),
     ),
     Rule(
         code="ASL801",
@@ -306,8 +358,12 @@ RULES: tuple[Rule, ...] = (
             "`asyncio.to_thread` does not take these tokens: it runs on the loop's default "
             "executor, `min(32, cpu + 4)` threads."
         ),
-        bad=("@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL).json()"),
+        bad=(
+            "import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+            "@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL).json()"
+        ),
         good=(
+            "import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
             "@app.get('/rates')\ndef rates():\n    return requests.get(RATES_URL, timeout=5).json()"
         ),
         details=(
@@ -344,13 +400,29 @@ RULES: tuple[Rule, ...] = (
             "lifespan only moves the threshold."
         ),
         bad=(
+            "from fastapi import Depends, FastAPI\n"
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import Session, sessionmaker\n"
+            "\n"
+            "app = FastAPI()\n"
+            "SessionLocal = sessionmaker(bind=create_engine(DATABASE_URL))\n"
+            "\n"
+            "\n"
             "def get_db():\n    db = SessionLocal()\n    try:\n        yield db\n"
-            "    finally:\n        db.close()\n\n"
+            "    finally:\n        db.close()\n\n\n"
             "@app.get('/items', response_model=list[ItemOut])\n"
             "def list_items(db: Session = Depends(get_db)):\n"
             "    return db.query(Item).all()"
         ),
         good=(
+            "from fastapi import FastAPI\n"
+            "from sqlalchemy import create_engine\n"
+            "from sqlalchemy.orm import sessionmaker\n"
+            "\n"
+            "app = FastAPI()\n"
+            "SessionLocal = sessionmaker(bind=create_engine(DATABASE_URL))\n"
+            "\n"
+            "\n"
             "@app.get('/items', response_model=list[ItemOut])\n"
             "def list_items():\n"
             "    with SessionLocal() as db:\n"
@@ -386,12 +458,18 @@ RULES: tuple[Rule, ...] = (
             "loop at the cost of a function call."
         ),
         bad=(
+            "from fastapi import Depends, FastAPI, Header\n\napp = FastAPI()\n\n\n"
             "def get_token(authorization: str = Header()):\n"
             "    return authorization.removeprefix('Bearer ')"
+            "\n\n\n@app.get('/me')\nasync def me(token: str = Depends(get_token)):\n"
+            "    return {'token': token}"
         ),
         good=(
+            "from fastapi import Depends, FastAPI, Header\n\napp = FastAPI()\n\n\n"
             "async def get_token(authorization: str = Header()):\n"
             "    return authorization.removeprefix('Bearer ')"
+            "\n\n\n@app.get('/me')\nasync def me(token: str = Depends(get_token)):\n"
+            "    return {'token': token}"
         ),
         silenced_line="def get_token(authorization: str = Header()):",
         details=(

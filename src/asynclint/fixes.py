@@ -360,7 +360,8 @@ class Planner:
         spelled, imports = named
         wrapped = _offload(spelled[module], callee.text(), call, run)
         return Fix(
-            f"run `{callee_name}` in a worker thread with `await {run}(...)`",
+            # the module as the edit spells it: `asyncio`, or the alias a shadowed name forces
+            f"run `{callee_name}` in a worker thread with `await {spelled[module]}.{run}(...)`",
             "unsafe",
             (_edit(source, call, _parenthesise(call, wrapped)), *imports),
             source.digest,
