@@ -203,10 +203,11 @@ def main() -> int:
     methods = []
     for item in request.get("methods", []):
         owner, error = _lookup(item["entry"])
+        found = error is None
         ok2 = False
         if error is None:
             ok2, error = check_method(owner, item["method"])
-        methods.append({**item, "ok": ok2, "error": error})
+        methods.append({**item, "ok": ok2, "error": error, "found": found})
     returns = []
     for item in request.get("returns", []):
         func, error = _lookup(item["function"])

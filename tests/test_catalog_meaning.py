@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_catalog_names import ENTRIES, NOT_INSTALLABLE, PROBE_ENV
+from test_catalog_names import ENTRIES, NOT_INSTALLABLE, PROBE_ENV, VERSION_RANGES
 
 from asynclint.catalog import ClassEntry, FunctionEntry
 
@@ -230,7 +230,13 @@ def test_the_claims_are_mostly_verified(probed: dict[str, Any]) -> None:
 
 
 def test_listed_methods_are_callable(probed: dict[str, Any]) -> None:
-    failed = [f"{m['entry']}.{m['method']}: {m['error']}" for m in probed["methods"] if not m["ok"]]
+    # a class of other releases only (weaviate-client 3's `GetBuilder`) may be missing: the
+    # names test allows that only when the installed release is outside its range
+    failed = [
+        f"{m['entry']}.{m['method']}: {m['error']}"
+        for m in probed["methods"]
+        if not m["ok"] and (m["found"] or m["entry"] not in VERSION_RANGES)
+    ]
     assert failed == []
 
 
@@ -278,6 +284,7 @@ def test_probe_fails_what_is_not_as_claimed() -> None:
             "methods": [
                 {"entry": "fractions.Fraction", "method": "limit_denominator"},
                 {"entry": "fractions.Fraction", "method": "_numerator"},
+                {"entry": "fractions.NoSuchClass", "method": "limit_denominator"},
             ],
             "returns": [
                 {"entry": "x", "function": "meaning_probe._has", "type": "builtins.bool"},
@@ -297,6 +304,7 @@ def test_probe_fails_what_is_not_as_claimed() -> None:
         "os.no_such_function": False,
         "io.StringIO": False,
     }
-    assert [m["ok"] for m in result["methods"]] == [True, False]
+    assert [m["ok"] for m in result["methods"]] == [True, False, False]
+    assert [m["found"] for m in result["methods"]] == [True, True, False]
     # `list[type]` is a list, not a dict; shlex.split has no annotation, so nothing is proven
     assert [r["ok"] for r in result["returns"]] == [True, False, True, False, None]

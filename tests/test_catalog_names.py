@@ -139,6 +139,20 @@ SAMPLES: dict[str, list[str]] = {
             ("mongoengine.document.DynamicDocument", "mongoengine.DynamicDocument"),
         )
     },
+    # the client's sub-objects (`collections`, a collection's `query`, `data`, ...) are built in
+    # its constructor, which connects to nothing
+    "weaviate.WeaviateClient": [
+        "weaviate.WeaviateClient(connection_params=weaviate.connect.ConnectionParams.from_params("
+        "http_host='weaviate.invalid', http_port=8080, http_secure=False,"
+        " grpc_host='weaviate.invalid', grpc_port=50051, grpc_secure=False),"
+        " skip_init_checks=True)"
+    ],
+    "weaviate.collections.Collection": [
+        "weaviate.WeaviateClient(connection_params=weaviate.connect.ConnectionParams.from_params("
+        "http_host='weaviate.invalid', http_port=8080, http_secure=False,"
+        " grpc_host='weaviate.invalid', grpc_port=50051, grpc_secure=False),"
+        " skip_init_checks=True).collections.get('Article')"
+    ],
 }
 
 # The module-level `openai.chat.completions.create` builds the default client on first use; it
@@ -285,6 +299,11 @@ NOT_INSTALLABLE = {
     # langchain-chroma's source (see rules/sdk.toml)
     "chromadb": "chromadb's requirements (python-dateutil >= 3) conflict with boto3's (< 3)",
     "langchain_chroma": "langchain-chroma requires chromadb (see chromadb)",
+    # these import PyTorch; names read from TTS 0.22.0 and coqui-tts 0.28.0, silero-vad 6.2.3
+    # and torch/hub.py (see rules/named.toml)
+    "TTS": "Coqui TTS imports PyTorch (gigabytes of CUDA wheels from PyPI)",
+    "silero_vad": "silero-vad imports PyTorch (gigabytes of CUDA wheels from PyPI)",
+    "torch": "PyTorch's default wheels on PyPI pull gigabytes of CUDA libraries",
     # the wheel installs, but importing it loads unixODBC's libodbc.so.2, a system library it
     # does not bundle; tests/test_catalog_stubs.py checks its names against the wheel's stub
     "pyodbc": "pyodbc needs the system's unixODBC library (libodbc.so.2) to import",
