@@ -4,6 +4,7 @@ line, instead of click's usage block and ``Error: ...``."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer
@@ -23,6 +24,7 @@ def _click_class(name: str) -> type[Exception]:
 
 
 _USAGE_ERROR = _click_class("UsageError")
+_METAVAR = re.compile(r"argument '([A-Z][A-Z0-9_]*)(?:\.\.\.)?'")
 
 
 def message(error: Exception) -> str:
@@ -34,6 +36,9 @@ def message(error: Exception) -> str:
     if text[:1].isupper() and not text[1:2].isupper():  # "No such option", not "URL ..."
         text = text[0].lower() + text[1:]
     text = text.rstrip(".")
+    # click 8.1 (typer < 0.24, what Python 3.9 installs) names an argument by its metavar,
+    # `'DISTRIBUTIONS...'`; typer's own click by its name: say it one way on both
+    text = _METAVAR.sub(lambda found: f"argument '{found.group(1).lower()}'", text)
     ctx = getattr(error, "ctx", None)
     path = getattr(ctx, "command_path", "") or "asynclint"
     return f"{text}; see `{path} --help`"
