@@ -46,6 +46,7 @@ from asynclint import __version__, safeio
 from asynclint.collector import fewer_collections
 from asynclint.filesystem import DISK, FileSystem
 from asynclint.findings import Finding
+from asynclint.paths import user_cache_home
 from asynclint.summary import ModuleSummary, ParseError, summarise
 from asynclint.unused import Comment
 
@@ -100,10 +101,6 @@ def encode(value: object) -> Optional[bytes]:
         return _ENCODER.encode(value)
     except _UNENCODABLE:
         return None
-
-
-def user_cache_home() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"
 
 
 def library_cache_dir() -> Path:

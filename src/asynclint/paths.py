@@ -46,6 +46,12 @@ def repo_relative(path: str, root: Path) -> str | None:
     return None
 
 
+def user_cache_home() -> Path:
+    """asynclint's folder in the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``): what is
+    shared by every project (library summaries, the parsed catalog)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint"
+
+
 def repository_root(start: Path) -> Path:
     """The git work tree holding ``start`` (where GitHub resolves SARIF paths), else ``start``."""
     start = start if start.is_absolute() else Path.cwd() / start

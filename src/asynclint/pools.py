@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from asynclint.expr import Attr, Call, Const, Enter, Name, OptExpr
+from asynclint.expr import Call, Const, Enter, Name, OptExpr, const_str, last_name
 from asynclint.resolve import FuncKey, Resolver, Scope
 
 # pools whose checkout never waits for another request's connection
@@ -57,7 +57,7 @@ def _engine_never_waits(resolver: Resolver, e: OptExpr, scope: Scope, depth: int
         )
     if not isinstance(e, Call):
         return False
-    called = _last_name(e.func)
+    called = last_name(e.func)
     if called in ENGINES:
         return _pool_never_waits(resolver, e, scope)
     if called in FACTORIES:
@@ -69,7 +69,7 @@ def _engine_never_waits(resolver: Resolver, e: OptExpr, scope: Scope, depth: int
 def _pool_never_waits(resolver: Resolver, engine: Call, scope: Scope) -> bool:
     poolclass = engine.keyword("poolclass")
     if poolclass is not None:
-        return _last_name(poolclass) in NON_WAITING
+        return last_name(poolclass) in NON_WAITING
     url = _constant(resolver, engine.argument(0, "url"), scope)
     return url is not None and in_memory_sqlite(url)
 
@@ -86,7 +86,7 @@ def _constant(resolver: Resolver, e: OptExpr, scope: Scope) -> Optional[str]:
     once to a string constant)."""
     for _ in range(MAX_DEPTH):
         if isinstance(e, Const):
-            return e.value if isinstance(e.value, str) else None
+            return const_str(e)
         if not isinstance(e, Name):
             return None
         origins = _origins(resolver, e, scope)
@@ -111,11 +111,3 @@ def _origins(resolver: Resolver, name: Name, scope: Scope) -> list[tuple[OptExpr
     path, bound = found
     values = resolver.module(path).assigned.get(bound, ())
     return [(value, Scope(path, None)) for value in values]
-
-
-def _last_name(e: OptExpr) -> str:
-    if isinstance(e, Attr):
-        return e.attr
-    if isinstance(e, Name):
-        return e.id
-    return ""

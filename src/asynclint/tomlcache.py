@@ -19,13 +19,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from asynclint.paths import user_cache_home
+
 FORMAT = 1
 MAX_BYTES = 64 * 1024 * 1024
 KEEP = 8  # entries kept: one per catalog version in use (several installs share the cache)
 
 
 def cache_home() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asynclint" / "toml"
+    return user_cache_home() / "toml"
 
 
 def parsed(
