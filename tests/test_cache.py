@@ -334,3 +334,24 @@ def test_summaries_made_in_worker_processes_are_stored_as_they_came_back(
     warm = Summaries(cache, jobs=2)
     assert warm.load_many(files) == summaries
     assert (warm.hits, warm.misses) == (4, 1)
+
+
+def test_a_temporary_file_left_by_a_crash_does_not_stop_writes(tmp_path: Path) -> None:
+    # entries are written to `<key>.<pid>.tmp` and renamed into place; one a crashed run of
+    # the same process id left behind is not overwritten, another name is used
+    summaries = Summaries(tmp_path / "cache")
+    data = b"x = 1\n"
+    key = summaries._key(data)
+    folder = summaries._entry(key).parent
+    folder.mkdir(parents=True)
+    leftover = folder / f"{key}.{os.getpid()}.tmp"
+    leftover.write_bytes(b"half an entry")
+    source = tmp_path / "m.py"
+    source.write_bytes(data)
+    summaries.load(source)
+    assert summaries._entry(key).is_file()
+    assert leftover.read_bytes() == b"half an entry"
+    assert [p.name for p in folder.iterdir() if p.suffix == ".tmp"] == [leftover.name]
+    again = Summaries(tmp_path / "cache")
+    again.load(source)
+    assert (again.hits, again.misses) == (1, 0)  # the entry was written whole

@@ -11,6 +11,7 @@ from conftest import FIXTURES, cli_runner
 from flake8.api import legacy
 
 from asynclint.cli import app
+from asynclint.resolve import FuncKey
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -99,6 +100,7 @@ def test_plugin_sees_edits_made_after_its_first_run(
     from asynclint.flake8_plugin import project_findings
 
     monkeypatch.setattr(flake8_plugin, "TRUST_SECONDS", 0.0)  # an editor, seconds later
+    monkeypatch.setattr(flake8_plugin, "TRUST_FACTOR", 0.0)
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     app = tmp_path / "app.py"
@@ -196,3 +198,62 @@ def test_flake8_workers_analyse_the_project_once(tmp_path: Path) -> None:
         worker.join(60)
     assert [worker.exitcode for worker in workers] == [0, 0, 0]
     assert log.read_text().splitlines() == ["analysed"]  # the others read its run
+
+
+def test_a_run_is_trusted_for_ten_times_what_looking_at_the_project_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a flake8 run over a large project must not walk it again every two seconds in every
+    # worker: looking again is allowed a tenth of the time at most
+    from asynclint.flake8_plugin import _Run
+
+    small = _Run((), {}, checked_at=100.0, looking=0.01)
+    assert small.trusted(101.9) and not small.trusted(102.1)  # the 2 s floor
+    large = _Run((), {}, checked_at=100.0, looking=0.5)
+    assert large.trusted(104.9) and not large.trusted(105.1)  # 10 x 0.5 s
+
+
+def test_files_only_names_the_files_flake8_was_given(tmp_path: Path) -> None:
+    from asynclint.flake8_plugin import _files_only
+
+    app = tmp_path / "app.py"
+    app.write_text("x = 1\n")
+    other = tmp_path / "other.py"
+    other.write_text("y = 2\n")
+    assert _files_only([str(app), str(other)]) == {app.resolve(), other.resolve()}
+    assert _files_only([str(app), str(tmp_path)]) is None  # a directory: the whole project
+    assert _files_only([str(app), "-"]) is None  # stdin
+    assert _files_only([str(tmp_path / "missing.py")]) is None
+    assert _files_only([]) is None  # flake8 checks the working directory
+    assert _files_only(None) is None
+
+
+def test_flake8_on_one_file_of_a_large_project_explores_from_that_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the call graph is explored from the named file's loop code: a route in another module
+    # (which reaches a blocking call of its own) is not looked at, yet the named file's
+    # finding through a helper module is reported
+    from asynclint import callgraph
+    from asynclint.flake8_plugin import project_findings
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef nap():\n    time.sleep(1)\n")
+    (tmp_path / "a.py").write_text("from helpers import nap\n\n\nasync def a():\n    nap()\n")
+    (tmp_path / "b.py").write_text("import time\n\n\nasync def b():\n    time.sleep(2)\n")
+    explored: list[str] = []
+    original = callgraph.CallGraph.explore
+
+    def explore(self: callgraph.CallGraph, roots: list[FuncKey]) -> None:
+        explored.extend(sorted(Path(key.path).name for key in roots))
+        original(self, roots)
+
+    monkeypatch.setattr(callgraph.CallGraph, "explore", explore)
+    a = tmp_path / "a.py"
+    assert [(f.line, f.code) for f in project_findings(a, use_cache=False, scope={a})] == [
+        (5, "ASL501")
+    ]
+    assert explored == ["a.py"]
+    explored.clear()
+    assert [(f.line, f.code) for f in project_findings(a, use_cache=False)] == [(5, "ASL501")]
+    assert explored == ["a.py", "b.py"]  # the whole project, once for every file of the run

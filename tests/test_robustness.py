@@ -510,7 +510,7 @@ def test_unwritable_cache_falls_back_with_a_warning(
     def read_only(*args: object, **kwargs: object):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(asynclint.cache.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(asynclint.cache.Summaries, "_temporary", staticmethod(read_only))
     code, findings, stderr = _run_json("--cache-dir", str(tmp_path / "cache"), str(project))
     assert (code, findings) == expected[:2]
     assert "asynclint: warning:" in stderr and "cache" in stderr

@@ -71,6 +71,8 @@ def test_the_flake8_plugin_sees_what_the_cli_sees() -> None:
     whole = by_file(check([EXAMPLES], EXAMPLES))
     for path, expected in whole.items():
         assert project_findings(Path(path), use_cache=False) == expected
+        # `flake8 file.py`: explored from that file alone, the same findings
+        assert project_findings(Path(path), use_cache=False, scope={Path(path)}) == expected
 
 
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -160,6 +160,7 @@ class Summaries:
         self.misses = 0
         self.hashes: dict[str, str] = {}  # content hash of every file summarised, by path
         self._warned_corrupt = False
+        self._buckets: set[Path] = set()  # bucket directories made (and checked) this run
         if cache_dir is not None:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
@@ -249,14 +250,16 @@ class Summaries:
         folder = self._entry(key).parent
         temporary = None
         try:
-            folder.mkdir(exist_ok=True)
-            if not stat.S_ISDIR(os.lstat(folder).st_mode):
-                self.warnings.append(
-                    f"cache directory {folder} is a symbolic link; running without a cache"
-                )
-                self.directory = None
-                return
-            handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            if folder not in self._buckets:  # made and checked once per run
+                folder.mkdir(exist_ok=True)
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                    self.warnings.append(
+                        f"cache directory {folder} is a symbolic link; running without a cache"
+                    )
+                    self.directory = None
+                    return
+                self._buckets.add(folder)
+            handle, temporary = self._temporary(folder, key)
             with os.fdopen(handle, "wb") as out:
                 out.write(payload)
             os.replace(temporary, folder / f"{key}{SUFFIX}")
@@ -270,6 +273,18 @@ class Summaries:
             if temporary is not None:  # a failed write leaves nothing behind
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
+
+    @staticmethod
+    def _temporary(folder: Path, key: str) -> tuple[int, str]:
+        """A new file to write an entry in before it is renamed into place: named for the
+        entry and this process (cheaper than ``mkstemp``'s random names, and unique among
+        concurrent runs), or a random name when that one is taken (left by a crash)."""
+        name = str(folder / f"{key}.{os.getpid()}.tmp")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | safeio.NOFOLLOW | getattr(os, "O_BINARY", 0)
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            return tempfile.mkstemp(dir=folder, suffix=".tmp")
 
     # -- entries by name (library summaries, keyed by distribution and version) -------------
 

@@ -4,6 +4,10 @@ flake8 hands a plugin one file at a time, in worker processes. A blocking call i
 be proven by a helper in another module, so the plugin analyses the file's whole project (the
 files under the nearest pyproject.toml, as ``asynclint check`` on that directory would), once
 per process, with the on-disk summary cache, and reports the findings that fall in this file.
+When flake8 was given files only (``flake8 app/routes.py``, as editors run it), the call graph
+is explored from those files' code alone, as ``asynclint check app/routes.py`` does: their
+findings are the same, and an edited file in a project of thousands is checked in about a
+second.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import ast
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -27,10 +31,13 @@ from asynclint.findings import Finding
 from asynclint.summary import decode_source
 
 # one whole-project run per flake8 process, reused while no file of the project changes
-_RUNS: dict[tuple[str, str], _Run] = {}
+_RUNS: dict[tuple[str, str, Optional[frozenset[Path]]], _Run] = {}
 # how long a run is trusted without looking at the files again: a flake8 run checks every file
 # within it, while an editor that keeps flake8 in-process re-checks after an edit
 TRUST_SECONDS = 2.0
+# ... and at least this many times what looking costs (walking and statting the project), so
+# a long flake8 run over a large project spends a bounded share of its time looking again
+TRUST_FACTOR = 10.0
 
 
 @dataclass
@@ -38,6 +45,10 @@ class _Run:
     state: tuple[tuple[str, int, int], ...]
     findings: dict[str, list[Finding]]
     checked_at: float
+    looking: float = 0.0  # seconds the last walk and stat of the project took
+
+    def trusted(self, now: float) -> bool:
+        return now - self.checked_at < max(TRUST_SECONDS, TRUST_FACTOR * self.looking)
 
 
 def _state(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -57,10 +68,13 @@ def project_findings(
     config: Optional[Path] = None,
     use_cache: bool = True,
     buffer: Optional[bytes] = None,
+    scope: Optional[Collection[Path]] = None,
 ) -> list[Finding]:
     """The findings ``asynclint check <project root>`` reports for ``path``: the same
     settings (select, ignore, per-file-ignores of [tool.asynclint]), then flake8's own.
-    ``buffer``: the file's text as the editor holds it, when it differs from the disk.
+    ``buffer``: the file's text as the editor holds it, when it differs from the disk;
+    ``scope``: the files flake8 was asked to check, when it was given files only (their
+    findings are those of the whole project's run; the rest are not computed).
 
     A file in no project (no pyproject.toml or .git above it) is analysed with the files
     beside it only, and no cache is written there."""
@@ -71,10 +85,11 @@ def project_findings(
     root = marked or path.parent
     if buffer is not None:
         return _alone(path, root, settings, buffer, use_cache, marked)
-    key = (str(root), settings.fingerprint() + repr(settings.exclude))
+    chosen = None if scope is None else frozenset(Path(os.path.abspath(p)) for p in scope)
+    key = (str(root), settings.fingerprint() + repr(settings.exclude), chosen)
     cached = _RUNS.get(key)
     now = time.monotonic()
-    if cached is not None and now - cached.checked_at < TRUST_SECONDS:
+    if cached is not None and cached.trusted(now):
         return cached.findings.get(str(path), [])
     if marked is None:  # in no project: the files beside it, and no cache written there
         files = siblings(root)
@@ -85,8 +100,9 @@ def project_findings(
     if path not in files:
         files.append(path)
     state = _state(files)
+    looking = time.monotonic() - now
     if cached is not None and cached.state == state:
-        cached.checked_at = now
+        cached.checked_at, cached.looking = time.monotonic(), looking
         return cached.findings.get(str(path), [])
     # flake8 already spreads files over processes: summarise in this one
     summaries = Summaries(
@@ -95,12 +111,13 @@ def project_findings(
         jobs=1,
         project_root=root,
     )
+    checked = files if chosen is None else [f for f in files if f in chosen or f == path]
     with summaries.one_run_at_a_time():  # `flake8 -j N`: one worker analyses, N - 1 read it
-        report = engine.check(files, root, settings, summaries, (), files)
+        report = engine.check(checked, root, settings, summaries, (), files)
     run: dict[str, list[Finding]] = {}
     for finding in report.findings:
         run.setdefault(os.path.abspath(finding.path), []).append(finding)
-    _RUNS[key] = _Run(state, run, time.monotonic())
+    _RUNS[key] = _Run(state, run, time.monotonic(), looking)
     return run.get(str(path), [])
 
 
@@ -126,6 +143,19 @@ def _alone(
     return [f for f in report.findings if os.path.abspath(f.path) == str(path)]
 
 
+def _files_only(names: Optional[Sequence[str]]) -> Optional[frozenset[Path]]:
+    """The files named on flake8's command line, when it names files and nothing else."""
+    if not names:
+        return None  # flake8 checks the working directory
+    out = set()
+    for name in names:
+        path = Path(name)
+        if name == "-" or not path.is_file():
+            return None  # a directory, stdin, or a name that is neither
+        out.add(Path(os.path.abspath(path)))
+    return frozenset(out)
+
+
 def _buffer(path: Path, lines: Optional[list[str]]) -> Optional[bytes]:
     """The editor's text when flake8 was given one that is not what the disk holds."""
     if lines is None:
@@ -146,6 +176,9 @@ class AsyncLintChecker:
     version = __version__
     config: Optional[Path] = None
     use_cache = True
+    # the files flake8 was given, when it was given files only (an editor's `flake8 file.py`);
+    # None when it was given a directory (or nothing: the working directory), or stdin
+    scope: Optional[frozenset[Path]] = None
 
     def __init__(self, tree: ast.AST, filename: str, lines: Optional[list[str]] = None) -> None:
         self.filename = filename
@@ -172,6 +205,7 @@ class AsyncLintChecker:
         config = getattr(options, "asynclint_config", None)
         cls.config = Path(config) if config else None
         cls.use_cache = not getattr(options, "asynclint_no_cache", False)
+        cls.scope = _files_only(getattr(options, "filenames", None))
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         # `flake8 -` without --stdin-display-name: a buffer with no file, checked as if it
@@ -183,7 +217,7 @@ class AsyncLintChecker:
                 buffer: Optional[bytes] = "".join(self.lines or ()).encode("utf-8")
             else:
                 buffer = _buffer(path, self.lines)
-            findings = project_findings(path, self.config, self.use_cache, buffer)
+            findings = project_findings(path, self.config, self.use_cache, buffer, self.scope)
         except (ConfigError, CatalogError, DiscoveryError) as exc:
             # a broken configuration must not take every other flake8 check down with it
             yield 1, 0, f"{CANNOT_RUN} asynclint cannot run: {exc}", type(self)

@@ -119,16 +119,18 @@ class Project:
         # `__init__.py` there does not make the repository a package of its parent directory
         marked = (root / "pyproject.toml").is_file() or (root / ".git").exists()
         self._stop: Optional[Path] = root if marked else None
-        roots: list[Path] = []
+        roots: dict[Path, None] = {}  # in order, once each
+        tops: dict[Path, Path] = {}  # the package root of each directory, asked once
         for target in self.targets:
-            candidate = package_root(target, self._stop, files)
-            if candidate not in roots:
-                roots.append(candidate)
+            candidate = tops.get(target.parent)
+            if candidate is None:
+                candidate = tops[target.parent] = package_root(target, self._stop, files)
+            roots[candidate] = None
         for extra in (root, root / "src"):
-            if extra.is_dir() and extra not in roots:
-                roots.append(extra)
+            if extra not in roots and extra.is_dir():
+                roots[extra] = None
         # every root any checked file implies: only for lookups with no importing file
-        self.source_roots = roots
+        self.source_roots = tuple(roots)
         self.src = tuple(src)  # roots the user configured for the whole run
         self._environments: dict[Path, ExecutionEnvironment] = {}
         self._names: Optional[dict[str, str]] = None
@@ -136,7 +138,7 @@ class Project:
         # elsewhere (importing file -> module names): a root is probably missing
         self.unresolved: dict[str, set[str]] = {}
         self._summaries: dict[str, ModuleSummary] = {}
-        self._by_name: dict[tuple[str, tuple[Path, ...]], Optional[str]] = {}
+        self._by_name: dict[tuple[str, int], Optional[str]] = {}
         self._roots: dict[tuple[Path, bool], tuple[Path, ...]] = {}
         self._importer_roots: dict[str, tuple[Path, ...]] = {}  # the same, by file
         self._found: dict[tuple[str, Optional[str]], Optional[str]] = {}  # by (name, file)
@@ -146,6 +148,8 @@ class Project:
         self._files: Optional[frozenset[str]] = None
         self._dirs: Optional[frozenset[str]] = None
         self._run_directories: dict[Path, bool] = {}
+        self._by_directory: Optional[dict[Path, list[Path]]] = None  # targets by directory
+        self._run_found: dict[tuple[str, Path], Optional[str]] = {}  # by (name, directory)
         # the files given to the analysis (not those loaded on demand), in the order given:
         # facts read "across the project" come from these, so they never depend on what
         # happened to be loaded first
@@ -186,7 +190,7 @@ class Project:
         repository are not among them, so one service's `app` or `redis.py` never shadows
         another's imports."""
         if importer is None:
-            return tuple(self.source_roots)
+            return self.source_roots
         known = self._importer_roots.get(importer)
         if known is not None:
             return known
@@ -222,7 +226,9 @@ class Project:
         if asked in self._found:
             return self._found[asked]
         roots = self.roots_for(importer)
-        key = (name, roots)
+        # by the identity of the roots: each tuple is made once (``roots_for`` memoises it)
+        # and kept alive there, and hashing or comparing its paths costs more than probing
+        key = (name, id(roots))
         if key in self._by_name:
             found = self._by_name[key]
         else:
@@ -264,15 +270,21 @@ class Project:
         from. A module that imports its own name (`redis.py` wrapping the library) is never
         the answer."""
         parts = name.split(".")
-        if not all(parts):
-            return None
-        files = self._file_set()
+        if not all(parts) or parts[0] not in self._project_names():
+            return None  # no project file or directory has that name: a library's import
         directory = Path(importer).parent
+        key = (name, directory)
+        if key not in self._run_found:
+            self._run_found[key] = self._find_run_directory(parts, directory)
+        return self._run_found[key]
+
+    def _find_run_directory(self, parts: list[str], directory: Path) -> Optional[str]:
+        files = self._file_set()
         while directory != self.root and self.root in directory.parents:
             here = directory / parts[0]
             if (
                 str(here.with_name(here.name + ".py")) in files or str(here) in self._directories()
-            ) and self._run_directory(directory, files):
+            ) and self._run_directory(directory):
                 found = self._probe_package_first(directory.joinpath(*parts))
                 if found is not None and not self._imports_itself(found, parts[0]):
                     return found
@@ -305,13 +317,15 @@ class Project:
             self._files = frozenset(str(t) for t in self.targets)
         return self._files
 
-    def _run_directory(self, directory: Path, files: frozenset[str]) -> bool:
+    def _run_directory(self, directory: Path) -> bool:
         known = self._run_directories.get(directory)
         if known is None:
+            if self._by_directory is None:
+                self._by_directory = {}
+                for target in self.targets:
+                    self._by_directory.setdefault(target.parent, []).append(target)
             known = False
-            for target in self.targets:
-                if target.parent != directory:
-                    continue
+            for target in self._by_directory.get(directory, ()):
                 for item in self.summary(str(target)).imports:
                     top = item.module.split(".")[0] if item.level == 0 else ""
                     if top and str(directory / top) in self._directories():
@@ -350,7 +364,9 @@ class Project:
             self._environments[seen] = found
         return found
 
-    def _note_unresolved(self, name: str, importer: str) -> None:
+    def _project_names(self) -> dict[str, str]:
+        """The name of every module and package directory of the project, at any depth,
+        with the first file or directory of that name."""
         if self._names is None:
             names: dict[str, str] = {}
             for target in self.targets:
@@ -363,8 +379,12 @@ class Project:
                     if stem != "__init__":
                         names.setdefault(stem, str(self.root.joinpath(*parts[: depth + 1])))
             self._names = names
+        return self._names
+
+    def _note_unresolved(self, name: str, importer: str) -> None:
+        names = self._project_names()
         top = name.split(".")[0]
-        if top not in self._names or self._names[top] == importer:
+        if top not in names or names[top] == importer:
             return
         # `from billing import charge` also asks for a submodule `billing.charge`: only a
         # package that cannot be found at all says a root is missing

@@ -11,6 +11,7 @@ Found 1 problem in 1 file.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,28 +39,32 @@ def _underline(snippet: str, finding: Finding) -> tuple[str, str]:
         end = len(snippet.rstrip())
     else:
         end = min(finding.end_column - 1, len(snippet))
+    if snippet.isascii():  # one column each (control characters were made symbols)
+        return _NOT_TAB.sub(" ", snippet[:start]), "^" * max(end - start, 1)
     pad = "".join("\t" if char == "\t" else " " * _width(char) for char in snippet[:start])
     carets = "^" * max(sum(_width(char) for char in snippet[start:end]), 1)
     return pad, carets
+
+
+_NOT_TAB = re.compile(r"[^\t]")
 
 
 def _paint(text: str, style: str, color: bool) -> str:
     return f"{style}{text}{RESET}" if color else text
 
 
+# control characters (but the tab) as visible symbols: ␀ … ␟, ␡, and � for C1 controls
+_CONTROLS = {
+    **{code: chr(0x2400 + code) for code in range(0x20) if code != 0x09},
+    0x7F: "\u2421",
+    **{code: "\ufffd" for code in range(0x80, 0xA0)},
+}
+
+
 def _printable(text: str) -> str:
     """Control characters from the checked file (a NUL, a terminal escape) as visible symbols,
     one column each, so they can neither drive the terminal nor shift the carets."""
-    out = []
-    for char in text:
-        code = ord(char)
-        if char == "\t" or (code >= 0x20 and code != 0x7F and not 0x80 <= code < 0xA0):
-            out.append(char)
-        elif code < 0x20:
-            out.append(chr(0x2400 + code))  # ␀ … ␟
-        else:
-            out.append("\u2421" if code == 0x7F else "\ufffd")
-    return "".join(out)
+    return text.translate(_CONTROLS)
 
 
 def _finding(finding: Finding, color: bool) -> list[str]:
