@@ -84,10 +84,35 @@ def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
         relative = path.relative_to(root).as_posix()
     except ValueError:
         relative = path.as_posix()
-    component, whole = _matchers(tuple(patterns))
+    return _excluded(relative, tuple(patterns))
+
+
+def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:
+    """``excluded`` of a path already made relative to the root, with `/` separators."""
+    component, whole = _matchers(patterns)
     if whole is not None and whole.match(relative):
         return True
     return component is not None and any(component.match(part) for part in relative.split("/"))
+
+
+def _relative(text: str, root: str) -> str:
+    """``text`` relative to ``root`` with `/` separators, as ``Path.relative_to`` gives it
+    (the path itself when it is not below ``root``), from strings: the walk asks for every
+    entry of the tree."""
+    if os.name == "nt":  # case-insensitive, drive letters: as Path does it
+        try:
+            return Path(text).relative_to(root).as_posix()
+        except ValueError:
+            return Path(text).as_posix()
+    if text == root:
+        relative = "."
+    elif text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
+        relative = text[len(root) + 1 :]
+    elif root.endswith(os.sep) and text.startswith(root):  # the root is `/`
+        relative = text[len(root) :]
+    else:
+        relative = text
+    return relative
 
 
 @lru_cache(maxsize=16)
@@ -135,11 +160,17 @@ def discover(
         directory = Path(os.path.abspath(path))
         files.update(_walk(directory, project_root, exclude, unreadable, respect_gitignore))
     return Discovered(
-        tuple(sorted(files | explicit)),
+        tuple(sorted(files | explicit, key=path_order)),
         project_root,
         frozenset(explicit),
         tuple(sorted(unreadable.items())),
     )
+
+
+def path_order(path: Path) -> tuple[str, ...]:
+    """The order of ``Path`` objects (part by part, case-folded on Windows), computed once
+    per path instead of once per comparison."""
+    return tuple(part.lower() for part in path.parts) if os.name == "nt" else path.parts
 
 
 def _walk(
@@ -151,6 +182,8 @@ def _walk(
 ) -> Iterable[Path]:
     seen: set[tuple[int, int]] = set()
     above = gitignore.inherited(directory) if respect_gitignore else []
+    patterns = tuple(exclude)
+    root_text = str(root)
     rules_in: dict[str, list[gitignore.Rule]] = {}
 
     def failed(error: OSError) -> None:
@@ -174,16 +207,16 @@ def _walk(
         if respect_gitignore and ".gitignore" in filenames:
             rules = [*rules, *gitignore.read(here)]
         rules_in[current] = rules
+        prefix = _relative(str(here), root_text)
+        prefix = "" if prefix == "." else prefix + "/"
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if not excluded(here / d, root, exclude)
+            if not _excluded(prefix + d, patterns)
             and not (rules and gitignore.ignored(here / d, True, rules))
         )
         for name in filenames:
-            if name.endswith(PYTHON_SUFFIXES):
+            if name.endswith(PYTHON_SUFFIXES) and not _excluded(prefix + name, patterns):
                 file = here / name
-                if not excluded(file, root, exclude) and not (
-                    rules and gitignore.ignored(file, False, rules)
-                ):
+                if not (rules and gitignore.ignored(file, False, rules)):
                     yield file

@@ -23,7 +23,7 @@ from asynclint.collector import fewer_collections
 from asynclint.config import Settings
 from asynclint.contexts import Contexts
 from asynclint.deep import run_deep
-from asynclint.discover import DiscoveryError, discover
+from asynclint.discover import DiscoveryError, discover, path_order
 from asynclint.expr import NONE, Attr, Call, Enter, Name, OptExpr, source_text
 from asynclint.fastapi_model import Context, ContextKind, can_be_plain_def, can_reach_loop
 from asynclint.filesystem import FileSystem
@@ -122,7 +122,7 @@ def _check(
     # project: their findings are the same (a finding lies in the loop function that makes
     # the call), and a file checked in a project of thousands costs what its code reaches
     partial = only is not None or selected != everything
-    paths = sorted(selected | everything, key=_path_order)
+    paths = sorted(selected | everything, key=path_order)
     named = {_absolute(f) for f in explicit}
     contents = summaries.read(paths)
     notes: list[str] = []
@@ -213,12 +213,6 @@ def _absolute(path: Path) -> Path:
 
 _PARENT = f"{os.sep}..{os.sep}"
 _PARENT_END = f"{os.sep}.."
-
-
-def _path_order(path: Path) -> tuple[str, ...]:
-    """Paths' own order (part by part), compared faster: on Windows a Path compares its parts
-    case-folded."""
-    return tuple(part.lower() for part in path.parts) if os.name == "nt" else path.parts
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
