@@ -369,15 +369,18 @@ class Project:
         with the first file or directory of that name."""
         if self._names is None:
             names: dict[str, str] = {}
+            root = str(self.root)
+            prefix = root if root.endswith(os.sep) else root + os.sep
             for target in self.targets:
-                try:
-                    parts = target.relative_to(self.root).parts
-                except ValueError:
+                text = str(target)  # made absolute and normal: below the root by its text
+                if not text.startswith(prefix):
                     continue
-                for depth, part in enumerate(parts):
+                end = len(prefix) - 1
+                for part in text[len(prefix) :].split(os.sep):
+                    end += len(part) + 1
                     stem = part[:-3] if part.endswith(".py") else part
-                    if stem != "__init__":
-                        names.setdefault(stem, str(self.root.joinpath(*parts[: depth + 1])))
+                    if stem != "__init__" and stem not in names:
+                        names[stem] = text[:end]
             self._names = names
         return self._names
 
