@@ -122,6 +122,30 @@ def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -
     assert codes() == []
 
 
+def test_creating_a_module_an_import_looked_for_invalidates_the_run_cache(tmp_path: Path) -> None:
+    # `from lib.net import fetch` found no module: the run depends on its absence
+    root = tmp_path / "proj"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "__init__.py").write_text("")
+    main = root / "main.py"
+    main.write_text("from lib.net import fetch\n\n\nasync def handler():\n    return fetch()\n")
+    cache = tmp_path / "cache"
+
+    def codes() -> list[str]:
+        report = engine.check([main], root, Settings(), Summaries(cache))
+        return [f.code for f in report.findings]
+
+    assert codes() == []
+    assert codes() == []  # served by the run cache
+    helper = root / "lib" / "net.py"
+    helper.write_text("import requests\n\n\ndef fetch():\n    return requests.get('http://x')\n")
+    assert codes() == ["ASL101"]
+    assert codes() == ["ASL101"]
+    helper.unlink()
+    helper.mkdir()  # anything there now counts, even what is no module
+    assert codes() == []
+
+
 # -- entries are data: a cache restored on another machine hits --------------------------------
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "bookstore"

@@ -326,6 +326,10 @@ class Summaries:
         if entry is None:
             return None
         for path, digest in entry.dependencies:
+            if digest is None and not self.files.exists(path):
+                # looked for and not found, and still missing (most are module probes,
+                # thousands in a large project: one stat each, not an open)
+                continue
             data, _ = self._read_path(Path(path))
             if (None if data is None else self._key(data)) != digest:
                 return None  # changed, created, or gone

@@ -51,6 +51,12 @@ class FileSystem:
     def read_bytes(self, path: PathLike) -> Optional[bytes]:
         return self.read(path)[0]
 
+    def exists(self, path: PathLike) -> bool:
+        """Anything is there (a file, a directory, a dangling symlink)."""
+        if self._overlay and os.path.abspath(path) in self._overlay:
+            return True
+        return os.path.lexists(path)
+
     def is_file(self, path: PathLike) -> bool:
         if self._overlay and os.path.abspath(path) in self._overlay:
             return True
