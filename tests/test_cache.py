@@ -379,3 +379,71 @@ def test_a_temporary_file_left_by_a_crash_does_not_stop_writes(tmp_path: Path) -
     again = Summaries(tmp_path / "cache")
     again.load(source)
     assert (again.hits, again.misses) == (1, 0)  # the entry was written whole
+
+
+# -- the stat index: a warm run reads no unchanged file -----------------------------------------
+
+
+def _aged(root: Path) -> None:
+    """Every file written a minute ago: not "racily clean" (see ``cache.RACY_NS``)."""
+    for path in root.rglob("*.py"):
+        os.utime(path, (path.stat().st_atime - 60, path.stat().st_mtime - 60))
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+    original = Summaries._read_path
+
+    def counted(self: Summaries, path: Path) -> tuple[bytes | None, str | None]:
+        reads.append(Path(path).name)
+        return original(self, path)
+
+    monkeypatch.setattr(Summaries, "_read_path", counted)
+    return reads
+
+
+def test_a_warm_run_reads_no_file_whose_stat_is_unchanged(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _aged(project)
+    cache = tmp_path / "cache"
+    files = sorted(project.glob("*.py"))
+    first = engine.check(files, project, Settings(), Summaries(cache)).findings
+    assert first
+    reads = _counting_reads(monkeypatch)
+    assert engine.check(files, project, Settings(), Summaries(cache)).findings == first
+    assert reads == []
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_seen(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a tool that restores the mtime (rsync -t, touch -r) changes the ctime: the file is read
+    _aged(project)
+    cache = tmp_path / "cache"
+    files = sorted(project.glob("*.py"))
+    helpers = project / "helpers.py"
+    before = engine.check(files, project, Settings(), Summaries(cache)).findings
+    assert any(f.api == "requests.get" for f in before)
+    old = helpers.stat()
+    text = helpers.read_text()
+    helpers.write_text(text.replace("requests.get", "requests.put"))
+    os.utime(helpers, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert (helpers.stat().st_size, helpers.stat().st_mtime_ns) == (old.st_size, old.st_mtime_ns)
+    reads = _counting_reads(monkeypatch)
+    after = engine.check(files, project, Settings(), Summaries(cache)).findings
+    assert reads.count("helpers.py") >= 1
+    assert any(f.api == "requests.put" for f in after)
+    assert not any(f.api == "requests.get" for f in after)
+
+
+def test_a_file_written_just_before_the_index_is_read_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # within the timestamp's resolution a second write may leave the stat as it was
+    cache = tmp_path / "cache"
+    files = sorted(project.glob("*.py"))
+    engine.check(files, project, Settings(), Summaries(cache))  # files written just now
+    reads = _counting_reads(monkeypatch)
+    engine.check(files, project, Settings(), Summaries(cache))
+    assert sorted(reads) == sorted(f.name for f in files)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -37,3 +38,20 @@ def test_the_walk_excludes_what_excluded_says(tmp_path: Path) -> None:
     every = sorted(tmp_path.rglob("*.py"))
     assert list(found) == [p for p in every if not excluded(p, tmp_path, patterns)]
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a-b/c.py", "app/main.py"]
+
+
+_POSIX_PATH = st.lists(
+    st.sampled_from(["a", "ab", ".", "..", "", ".x", "b.py"]), min_size=1, max_size=5
+).map("/".join)
+
+
+@given(_POSIX_PATH, st.sampled_from(["/", "/a", "/a/ab", "/ab"]))
+def test_display_cuts_the_working_directory_as_purepath_does(path: str, cwd: str) -> None:
+    from asynclint.paths import _display
+
+    candidate = PurePath(path)
+    expected = candidate.as_posix()
+    if candidate.is_absolute():
+        with contextlib.suppress(ValueError):
+            expected = candidate.relative_to(cwd).as_posix()
+    assert _display(path, cwd) == expected

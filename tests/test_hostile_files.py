@@ -44,7 +44,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def entries(cache: Path) -> list[Path]:
-    return [p for p in cache.rglob("*.msgpack") if not p.name.startswith("run-")]
+    return [p for p in cache.rglob("*.msgpack") if not p.name.startswith(("run-", "stat-"))]
 
 
 def summary_entry(project: Path) -> Path:
@@ -65,6 +65,15 @@ def test_cache_entry_that_is_a_fifo_is_skipped(project: Path) -> None:
     entry = summary_entry(project)
     entry.unlink()
     os.mkfifo(entry)
+    result = asynclint("check", ".", "-q", cwd=project, timeout=20)
+    assert result.returncode == 1 and "ASL501" in result.stdout
+
+
+def test_stat_index_that_is_a_fifo_is_skipped(project: Path) -> None:
+    summary_entry(project)
+    (index,) = (project / ".asynclint_cache").rglob("stat-*.msgpack")
+    index.unlink()
+    os.mkfifo(index)
     result = asynclint("check", ".", "-q", cwd=project, timeout=20)
     assert result.returncode == 1 and "ASL501" in result.stdout
 

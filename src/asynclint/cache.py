@@ -32,6 +32,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
@@ -80,6 +81,29 @@ class Run(NamedTuple):
     comments: tuple[Comment, ...]  # suppression comments with codes that silenced nothing
 
 
+class _Stat(msgspec.Struct, frozen=True, array_like=True):
+    """What ``os.stat`` said of a file when its bytes had ``digest``."""
+
+    size: int
+    mtime: int  # nanoseconds
+    ctime: int  # nanoseconds: changes with any write, rename or restore of the mtime
+    inode: int
+    digest: str
+
+
+class _StatIndex(msgspec.Struct, frozen=True, array_like=True):
+    """The content hash of each file of a project by what ``os.stat`` says of it: a run that
+    finds every file as it was need not read them to know its run is in the cache."""
+
+    written: int  # time.time_ns() when the index was written
+    files: dict[str, _Stat]
+
+
+# a file whose mtime is this close to the index's writing may change again within the same
+# timestamp tick without its stat changing (git's "racily clean" entries): its bytes are read
+RACY_NS = 2_000_000_000
+
+
 class _RunEntry(msgspec.Struct, frozen=True, array_like=True):
     # (path, content hash) of each file the run read besides the checked ones; None: not found
     dependencies: tuple[tuple[str, Optional[str]], ...]
@@ -90,6 +114,8 @@ _T = TypeVar("_T")
 _ENCODER = msgspec.msgpack.Encoder()
 _SUMMARY = msgspec.msgpack.Decoder(ModuleSummary)
 _RUN = msgspec.msgpack.Decoder(_RunEntry)
+_STATS = msgspec.msgpack.Decoder(_StatIndex)
+_UNREAD = (None, "not read")  # a slot of ``Summaries._kept`` that holds nothing
 # what a value the types allow may still hold that MessagePack cannot: an int literal beyond
 # 64 bits, a string literal with a lone surrogate (such a summary is just not cached)
 _UNENCODABLE = (OverflowError, UnicodeEncodeError)
@@ -161,6 +187,12 @@ class Summaries:
         self.hashes: dict[str, str] = {}  # content hash of every file summarised, by path
         self._warned_corrupt = False
         self._buckets: set[Path] = set()  # bucket directories made (and checked) this run
+        # the stat index (see ``digests``): as loaded, and what this run learnt
+        self._stats: Optional[_StatIndex] = None
+        self._stats_name = ""
+        self._learnt: dict[str, _Stat] = {}
+        self._gone: set[str] = set()
+        self._kept: dict[str, tuple[Optional[bytes], Optional[str]]] = {}  # bytes read there
         if cache_dir is not None:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
@@ -247,7 +279,10 @@ class Summaries:
             payload = encode(value)
             if payload is None:
                 return
-        folder = self._entry(key).parent
+        self._write(self._entry(key).parent, key, payload)
+
+    def _write(self, folder: Path, key: str, payload: bytes) -> None:
+        """Write an entry's bytes to ``folder/key.msgpack`` whole, or not at all."""
         temporary = None
         try:
             if folder not in self._buckets:  # made and checked once per run
@@ -301,19 +336,99 @@ class Summaries:
     # hashes and checked again, so an edit anywhere the analysis looked invalidates the run.
 
     def read(self, paths: Sequence[Path]) -> list[tuple[Optional[bytes], Optional[str]]]:
-        return [self._read_path(path) for path in paths]
+        """Each file's bytes (or None and why not); those ``digests`` read are not read again."""
+        out = []
+        for path in paths:
+            kept = self._kept.pop(str(path), _UNREAD)
+            out.append(self._read_path(path) if kept is _UNREAD else kept)
+        return out
+
+    def digests(
+        self, paths: Sequence[Path], root: Path
+    ) -> list[tuple[Optional[str], Optional[str]]]:
+        """Each file's content hash (or None and why it cannot be read), reading only the
+        files whose ``os.stat`` differs from the stat index of the project at ``root``: a
+        warm run over thousands of unchanged files reads none of them. The bytes read are
+        kept for ``read``; ``save_digests`` writes what was learnt."""
+        index = self._stat_index(root)
+        trusted_before = index.written - RACY_NS
+        overlay = self.files.overlay
+        out: list[tuple[Optional[str], Optional[str]]] = []
+        for path in paths:
+            text = str(path)
+            seen = None
+            if self.directory is not None and not (overlay and os.path.abspath(text) in overlay):
+                try:
+                    seen = os.stat(text)  # before reading: a later write changes it
+                except OSError:
+                    self._gone.add(text)
+                entry = index.files.get(text)
+                if (
+                    seen is not None
+                    and entry is not None
+                    and entry.mtime < trusted_before
+                    and entry.size == seen.st_size
+                    and entry.mtime == seen.st_mtime_ns
+                    and entry.ctime == seen.st_ctime_ns
+                    and entry.inode == seen.st_ino
+                ):
+                    out.append((entry.digest, None))
+                    continue
+            data, error = self._kept[text] = self._read_path(path)
+            if data is None:
+                out.append((None, error or ""))
+                continue
+            digest = self._key(data)
+            if seen is not None:
+                self._learnt[text] = _Stat(
+                    seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns, seen.st_ino, digest
+                )
+            out.append((digest, None))
+        return out
+
+    def digests_of(
+        self, contents: Sequence[tuple[Optional[bytes], Optional[str]]]
+    ) -> list[tuple[Optional[str], Optional[str]]]:
+        """``digests`` of bytes already read."""
+        return [
+            (self._key(data), None) if data is not None else (None, error or "")
+            for data, error in contents
+        ]
+
+    def _stat_index(self, root: Path) -> _StatIndex:
+        if self._stats is None:
+            self._stats_name = "stat-" + hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
+            found = None
+            if self.directory is not None:
+                found = self._load(self.directory / f"{self._stats_name}{SUFFIX}", _STATS)
+            self._stats = found if found is not None else _StatIndex(0, {})
+        return self._stats
+
+    def save_digests(self) -> None:
+        """Write the stat index with what ``digests`` learnt (nothing when nothing changed)."""
+        if self.directory is None or self._stats is None or not (self._learnt or self._gone):
+            self._kept = {}
+            return
+        files = {**self._stats.files, **self._learnt}
+        for path in self._gone:
+            files.pop(path, None)
+        payload = encode(_StatIndex(time.time_ns(), files))
+        if payload is not None:
+            self._write(self.directory, self._stats_name, payload)
+        self._learnt, self._gone, self._kept = {}, set(), {}
 
     def run_key(
         self,
         paths: Sequence[Path],
-        contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+        digests: Sequence[tuple[Optional[str], Optional[str]]],
         salt: str,
     ) -> str:
+        """The key of a run over ``paths`` whose contents have these ``digests``."""
         digest = hashlib.sha256(salt.encode())
-        for path, (data, error) in zip(paths, contents):
+        for path, (key, error) in zip(paths, digests):
             digest.update(os.fsencode(path) + b"\0")  # file names need not be UTF-8
-            if data is not None:
-                key = self.hashes[str(path)] = self._key(data)  # what was read, by path
+            if key is not None:
+                self.hashes[str(path)] = key  # what was read, by path
                 digest.update(key.encode())
             else:
                 digest.update((error or "").encode())

@@ -124,7 +124,7 @@ def _check(
     partial = only is not None or selected != everything
     paths = sorted(selected | everything, key=path_order)
     named = {_absolute(f) for f in explicit}
-    contents = summaries.read(paths)
+    digests = summaries.digests(paths, root)
     notes: list[str] = []
     environment = None
     if settings.analyses_libraries:
@@ -145,7 +145,7 @@ def _check(
             sorted(map(str, selected)) if partial else None,
         )
     )
-    run_key = summaries.run_key(paths, contents, salt)
+    run_key = summaries.run_key(paths, digests, salt)
     cached = summaries.get_run(run_key)
     findings: Sequence[Finding]
     if cached is not None:
@@ -154,6 +154,10 @@ def _check(
         if state is not None:
             state.mode = "cached"
     else:
+        contents = summaries.read(paths)  # the files digests read are not read again
+        # keyed by the bytes analysed: a file the stat index vouched for may have been
+        # written since
+        run_key = summaries.run_key(paths, summaries.digests_of(contents), salt)
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named, state)
         findings, analysed, read, run_notes, details, comments = run_deep(
@@ -181,6 +185,7 @@ def _check(
             read - {str(p) for p in paths},
             Run(tuple(findings), analysed, tuple(run_notes), details, comments),
         )
+    summaries.save_digests()
     kept = []
     for finding in findings:
         path = Path(os.path.abspath(finding.path))

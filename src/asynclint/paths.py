@@ -18,12 +18,32 @@ def display(path: str) -> str:
 @lru_cache(maxsize=8192)
 def _display(path: str, cwd: str) -> str:
     # a report shows each file's path many times (findings, chains, related places), and
-    # PurePath.relative_to is slow enough to be a tenth of a warm run's CPU
+    # PurePath.relative_to is slow enough to be a tenth of a warm run's CPU: a plain POSIX
+    # path below the working directory is cut by its text (what PurePath would give)
+    if os.sep == "/" and path.startswith(cwd) and _plain(path):
+        if path == cwd:
+            return "."
+        rest = path[len(cwd) :]
+        if cwd.endswith("/"):
+            return rest
+        if rest.startswith("/"):
+            return rest[1:]
     candidate = PurePath(path)
     if candidate.is_absolute():
         with contextlib.suppress(ValueError):
             return candidate.relative_to(cwd).as_posix()
     return candidate.as_posix()
+
+
+def _plain(path: str) -> bool:
+    """An absolute POSIX path PurePath keeps as it is: no `.` or `..` parts, no doubled or
+    trailing slash."""
+    return (
+        path.startswith("/")
+        and "//" not in path
+        and "/." not in path
+        and (path == "/" or not path.endswith("/"))
+    )
 
 
 def repo_relative(path: str, root: Path) -> str | None:
