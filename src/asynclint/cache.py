@@ -115,7 +115,7 @@ _ENCODER = msgspec.msgpack.Encoder()
 _SUMMARY = msgspec.msgpack.Decoder(ModuleSummary)
 _RUN = msgspec.msgpack.Decoder(_RunEntry)
 _STATS = msgspec.msgpack.Decoder(_StatIndex)
-_UNREAD = (None, "not read")  # a slot of ``Summaries._kept`` that holds nothing
+_UNREAD: tuple[Optional[bytes], Optional[str]] = (None, "not read")  # nothing held there
 # what a value the types allow may still hold that MessagePack cannot: an int literal beyond
 # 64 bits, a string literal with a lone surrogate (such a summary is just not cached)
 _UNENCODABLE = (OverflowError, UnicodeEncodeError)
@@ -168,6 +168,10 @@ def _encoded_summaries(items: Sequence[tuple[str, bytes]]) -> list[tuple[bool, b
 class Summaries:
     """Loads summaries: from memory, from the disk cache, or by parsing."""
 
+    # whether ``digests`` may trust the stat index instead of reading a file (not where the
+    # files' bytes are already held in memory between runs: the language server)
+    stat_index = True
+
     def __init__(
         self,
         cache_dir: Optional[Path],
@@ -192,7 +196,10 @@ class Summaries:
         self._stats_name = ""
         self._learnt: dict[str, _Stat] = {}
         self._gone: set[str] = set()
-        self._kept: dict[str, tuple[Optional[bytes], Optional[str]]] = {}  # bytes read there
+        # the bytes ``digests`` read, by position in the paths it was given (those paths)
+        self._held: Optional[tuple[Sequence[Path], list[tuple[Optional[bytes], Optional[str]]]]]
+        self._held = None
+        self._trusted: set[str] = set()  # files whose digest the stat index gave, unread
         if cache_dir is not None:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
@@ -337,11 +344,12 @@ class Summaries:
 
     def read(self, paths: Sequence[Path]) -> list[tuple[Optional[bytes], Optional[str]]]:
         """Each file's bytes (or None and why not); those ``digests`` read are not read again."""
-        out = []
-        for path in paths:
-            kept = self._kept.pop(str(path), _UNREAD)
-            out.append(self._read_path(path) if kept is _UNREAD else kept)
-        return out
+        held, self._held = self._held, None
+        if held is None or held[0] is not paths:
+            return [self._read_path(path) for path in paths]
+        return [
+            self._read_path(path) if kept is _UNREAD else kept for path, kept in zip(paths, held[1])
+        ]
 
     def digests(
         self, paths: Sequence[Path], root: Path
@@ -350,14 +358,25 @@ class Summaries:
         files whose ``os.stat`` differs from the stat index of the project at ``root``: a
         warm run over thousands of unchanged files reads none of them. The bytes read are
         kept for ``read``; ``save_digests`` writes what was learnt."""
+        self._trusted = set()
+        if not self.stat_index or self.directory is None:
+            contents = [self._read_path(path) for path in paths]
+            self._held = (paths, contents)
+            key = self._key
+            return [
+                (key(data), None) if data is not None else (None, error or "")
+                for data, error in contents
+            ]
         index = self._stat_index(root)
         trusted_before = index.written - RACY_NS
         overlay = self.files.overlay
         out: list[tuple[Optional[str], Optional[str]]] = []
-        for path in paths:
+        held = [_UNREAD] * len(paths)
+        self._held = (paths, held)
+        for position, path in enumerate(paths):
             text = str(path)
             seen = None
-            if self.directory is not None and not (overlay and os.path.abspath(text) in overlay):
+            if not (overlay and os.path.abspath(text) in overlay):
                 try:
                     seen = os.stat(text)  # before reading: a later write changes it
                 except OSError:
@@ -373,8 +392,9 @@ class Summaries:
                     and entry.inode == seen.st_ino
                 ):
                     out.append((entry.digest, None))
+                    self._trusted.add(text)
                     continue
-            data, error = self._kept[text] = self._read_path(path)
+            data, error = held[position] = self._read_path(path)
             if data is None:
                 out.append((None, error or ""))
                 continue
@@ -386,18 +406,30 @@ class Summaries:
             out.append((digest, None))
         return out
 
-    def digests_of(
-        self, contents: Sequence[tuple[Optional[bytes], Optional[str]]]
-    ) -> list[tuple[Optional[str], Optional[str]]]:
-        """``digests`` of bytes already read."""
-        return [
-            (self._key(data), None) if data is not None else (None, error or "")
-            for data, error in contents
-        ]
+    def confirmed(
+        self,
+        paths: Sequence[Path],
+        digests: Sequence[tuple[Optional[str], Optional[str]]],
+        contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    ) -> Optional[list[tuple[Optional[str], Optional[str]]]]:
+        """``digests`` made true of ``contents`` (read after them): a file the stat index
+        vouched for may have been written in between, so its bytes are hashed now (the files
+        ``digests`` read are the bytes it hashed). None when they differ in nothing."""
+        if not self._trusted:
+            return None
+        out = list(digests)
+        changed = False
+        for index, (path, (data, error)) in enumerate(zip(paths, contents)):
+            if str(path) in self._trusted:
+                out[index] = (self._key(data), None) if data is not None else (None, error or "")
+                changed = changed or out[index] != digests[index]
+        self._trusted = set()
+        return out if changed else None
 
     def _stat_index(self, root: Path) -> _StatIndex:
-        if self._stats is None:
-            self._stats_name = "stat-" + hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
+        name = "stat-" + hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
+        if self._stats is None or name != self._stats_name:
+            self._stats_name, self._learnt, self._gone = name, {}, set()
             found = None
             if self.directory is not None:
                 found = self._load(self.directory / f"{self._stats_name}{SUFFIX}", _STATS)
@@ -407,15 +439,16 @@ class Summaries:
     def save_digests(self) -> None:
         """Write the stat index with what ``digests`` learnt (nothing when nothing changed)."""
         if self.directory is None or self._stats is None or not (self._learnt or self._gone):
-            self._kept = {}
+            self._held = None
             return
         files = {**self._stats.files, **self._learnt}
         for path in self._gone:
             files.pop(path, None)
-        payload = encode(_StatIndex(time.time_ns(), files))
+        self._stats = _StatIndex(time.time_ns(), files)
+        payload = encode(self._stats)
         if payload is not None:
             self._write(self.directory, self._stats_name, payload)
-        self._learnt, self._gone, self._kept = {}, set(), {}
+        self._learnt, self._gone, self._held = {}, set(), None
 
     def run_key(
         self,

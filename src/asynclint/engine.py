@@ -157,7 +157,9 @@ def _check(
         contents = summaries.read(paths)  # the files digests read are not read again
         # keyed by the bytes analysed: a file the stat index vouched for may have been
         # written since
-        run_key = summaries.run_key(paths, summaries.digests_of(contents), salt)
+        written = summaries.confirmed(paths, digests, contents)
+        if written is not None:
+            run_key = summaries.run_key(paths, written, salt)
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named, state)
         findings, analysed, read, run_notes, details, comments = run_deep(

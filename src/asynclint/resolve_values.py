@@ -99,8 +99,11 @@ class Gen:
 Value = Union[Ext, Inst, PFunc, PClass, PMod, TypeForm, Tup, Gen, None]
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
+    """Where a name is read: a tuple, because resolution memoises by it hundreds of
+    thousands of times in a large project (a tuple hashes in C and takes a third of a
+    dataclass instance's memory)."""
+
     path: str
     function: Optional[str]  # function qualname, or None for module level
     # the line a local is read at (0: anywhere in the function): a local bound more than once

@@ -61,6 +61,8 @@ class BufferSummaries(Summaries):
     last run is neither parsed nor read from the disk cache again. Whole-run entries are not
     written: each edit would leave one on disk that no later run asks for."""
 
+    stat_index = False  # the project's snapshot holds the saved files' bytes between runs
+
     def __init__(self, cache_dir: Optional[Path], salt: str, project_root: Path) -> None:
         super().__init__(cache_dir, salt=salt, project_root=project_root)
         self._memory: dict[str, tuple[str, ModuleSummary]] = {}
