@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -15,6 +16,7 @@ from asynclint import engine
 from asynclint.cache import FORMAT, Summaries
 from asynclint.config import Settings
 from asynclint.expr import Const
+from asynclint.findings import Finding
 from asynclint.summary import ModuleSummary
 
 ROUTE = """\
@@ -102,12 +104,14 @@ def test_cache_dir_gets_a_gitignore(project: Path, tmp_path: Path) -> None:
     assert (cache / ".gitignore").read_text().strip().endswith("*")
 
 
-def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -> None:
+NET = "import requests\n\n\ndef fetch():\n    return requests.get('http://x')\n"
+
+
+def _importer(tmp_path: Path) -> tuple[Path, Callable[[], list[str]]]:
+    """A project whose `main.py` imports `lib.net`, and its codes from a cached run."""
     root = tmp_path / "proj"
     (root / "lib").mkdir(parents=True)
     (root / "lib" / "__init__.py").write_text("")
-    helper = root / "lib" / "net.py"
-    helper.write_text("import requests\n\n\ndef fetch():\n    return requests.get('http://x')\n")
     main = root / "main.py"
     main.write_text("from lib.net import fetch\n\n\nasync def handler():\n    return fetch()\n")
     cache = tmp_path / "cache"
@@ -116,6 +120,12 @@ def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -
         report = engine.check([main], root, Settings(), Summaries(cache))
         return [f.code for f in report.findings]
 
+    return root / "lib" / "net.py", codes
+
+
+def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -> None:
+    helper, codes = _importer(tmp_path)
+    helper.write_text(NET)
     assert codes() == ["ASL101"]
     assert codes() == ["ASL101"]  # served by the run cache
     helper.unlink()
@@ -124,21 +134,10 @@ def test_deleting_an_imported_module_invalidates_the_run_cache(tmp_path: Path) -
 
 def test_creating_a_module_an_import_looked_for_invalidates_the_run_cache(tmp_path: Path) -> None:
     # `from lib.net import fetch` found no module: the run depends on its absence
-    root = tmp_path / "proj"
-    (root / "lib").mkdir(parents=True)
-    (root / "lib" / "__init__.py").write_text("")
-    main = root / "main.py"
-    main.write_text("from lib.net import fetch\n\n\nasync def handler():\n    return fetch()\n")
-    cache = tmp_path / "cache"
-
-    def codes() -> list[str]:
-        report = engine.check([main], root, Settings(), Summaries(cache))
-        return [f.code for f in report.findings]
-
+    helper, codes = _importer(tmp_path)
     assert codes() == []
     assert codes() == []  # served by the run cache
-    helper = root / "lib" / "net.py"
-    helper.write_text("import requests\n\n\ndef fetch():\n    return requests.get('http://x')\n")
+    helper.write_text(NET)
     assert codes() == ["ASL101"]
     assert codes() == ["ASL101"]
     helper.unlink()
@@ -402,16 +401,19 @@ def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reads
 
 
+def _findings(project: Path, cache: Path) -> tuple[Finding, ...]:
+    files = sorted(project.glob("*.py"))
+    return engine.check(files, project, Settings(), Summaries(cache)).findings
+
+
 def test_a_warm_run_reads_no_file_whose_stat_is_unchanged(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _aged(project)
-    cache = tmp_path / "cache"
-    files = sorted(project.glob("*.py"))
-    first = engine.check(files, project, Settings(), Summaries(cache)).findings
+    first = _findings(project, tmp_path / "cache")
     assert first
     reads = _counting_reads(monkeypatch)
-    assert engine.check(files, project, Settings(), Summaries(cache)).findings == first
+    assert _findings(project, tmp_path / "cache") == first
     assert reads == []
 
 
@@ -420,10 +422,8 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(
 ) -> None:
     # a tool that restores the mtime (rsync -t, touch -r) changes the ctime: the file is read
     _aged(project)
-    cache = tmp_path / "cache"
-    files = sorted(project.glob("*.py"))
     helpers = project / "helpers.py"
-    before = engine.check(files, project, Settings(), Summaries(cache)).findings
+    before = _findings(project, tmp_path / "cache")
     assert any(f.api == "requests.get" for f in before)
     old = helpers.stat()
     text = helpers.read_text()
@@ -431,7 +431,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_still_seen(
     os.utime(helpers, ns=(old.st_atime_ns, old.st_mtime_ns))
     assert (helpers.stat().st_size, helpers.stat().st_mtime_ns) == (old.st_size, old.st_mtime_ns)
     reads = _counting_reads(monkeypatch)
-    after = engine.check(files, project, Settings(), Summaries(cache)).findings
+    after = _findings(project, tmp_path / "cache")
     assert reads.count("helpers.py") >= 1
     assert any(f.api == "requests.put" for f in after)
     assert not any(f.api == "requests.get" for f in after)
@@ -441,9 +441,7 @@ def test_a_file_written_just_before_the_index_is_read_again(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # within the timestamp's resolution a second write may leave the stat as it was
-    cache = tmp_path / "cache"
-    files = sorted(project.glob("*.py"))
-    engine.check(files, project, Settings(), Summaries(cache))  # files written just now
+    _findings(project, tmp_path / "cache")  # its files were written just now
     reads = _counting_reads(monkeypatch)
-    engine.check(files, project, Settings(), Summaries(cache))
-    assert sorted(reads) == sorted(f.name for f in files)
+    _findings(project, tmp_path / "cache")
+    assert sorted(reads) == sorted(f.name for f in project.glob("*.py"))
