@@ -101,8 +101,9 @@ Value = Union[Ext, Inst, PFunc, PClass, PMod, TypeForm, Tup, Gen, None]
 
 class Scope(NamedTuple):
     """Where a name is read: a tuple, because resolution memoises by it hundreds of
-    thousands of times in a large project (a tuple hashes in C and takes a third of a
-    dataclass instance's memory)."""
+    thousands of times in a large project (a tuple hashes in C, where a frozen dataclass's
+    ``__hash__`` runs in Python, and takes 72 bytes to a dataclass instance's 96, 152 on
+    Python 3.9)."""
 
     path: str
     function: Optional[str]  # function qualname, or None for module level
