@@ -150,3 +150,12 @@ def test_attribute_reads_are_recorded_once_per_chain_and_not_for_callees() -> No
     ]
     assert {site.kind for site in reads} == {SiteKind.READ}
     assert reads[1].column == 9 and reads[1].end_column == 21
+
+
+def test_a_module_that_never_spells_depends_says_so() -> None:
+    # the contexts look for FastAPI dependencies only in modules whose text spells one
+    plain = summarise("def f(x: int = 1):\n    return x\n", "/p/a.py")
+    assert plain.depends is False
+    for spelled in ("Depends(get_db)", "fastapi.Depends(get_db)", "Security(scheme)"):
+        source = f"import fastapi\n\n\nasync def f(x={spelled}):\n    return x\n"
+        assert summarise(source, "/p/b.py").depends is True, spelled

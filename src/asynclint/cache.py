@@ -61,7 +61,7 @@ except ImportError:  # Windows: runs are not serialised there
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 13  # bumped whenever the summary or finding types change shape
+FORMAT = 14  # bumped whenever the summary or finding types change shape
 SUFFIX = ".msgpack"
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 

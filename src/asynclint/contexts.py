@@ -14,9 +14,11 @@ from typing import NamedTuple, Optional
 from asynclint.expr import (
     Attr,
     Call,
+    Const,
     DictDisplay,
     Keyword,
     ListDisplay,
+    Name,
     OptExpr,
     const_str,
     last_name,
@@ -111,14 +113,18 @@ class Contexts:
     def _scan(self, module: ModuleSummary) -> None:
         """Functions that FastAPI calls by reference: dependencies, lifespans, handlers."""
         path = module.path
+        # only a module whose text spells `Depends` or `Security` can declare a dependency:
+        # most modules of a large project do not, and walking every parameter is costly
+        depends = module.depends
         for function in module.functions.values():
             scope = Scope(path, function.parent)
             inner = Scope(path, function.qualname)
-            for param in function.params:
-                for e in (param.default, param.annotation):
-                    self._dependencies_in(e, scope)
-            for decorator in function.decorators:
-                self._dependencies_in(decorator, scope)
+            if depends:
+                for param in function.params:
+                    for e in (param.default, param.annotation):
+                        self._dependencies_in(e, scope)
+                for decorator in function.decorators:
+                    self._dependencies_in(decorator, scope)
             for site in function.calls:
                 if site.kind is SiteKind.CALL:
                     self._registrations(site.func, site.args, site.kwargs, inner)
@@ -128,7 +134,8 @@ class Contexts:
         for site in module.module_calls:
             self._registrations(site.func, site.args, site.kwargs, module_scope)
         for binding in module.globals:
-            self._dependencies_in(binding.value, module_scope)
+            if depends:
+                self._dependencies_in(binding.value, module_scope)
             self._lifespan_in(binding.value, module_scope)
 
     def _background_task(self, func: Attr, task: OptExpr, scope: Scope) -> None:
@@ -150,6 +157,8 @@ class Contexts:
             self.exception_handlers.add(handler.key)
 
     def _dependencies_in(self, e: OptExpr, scope: Scope) -> None:
+        if e is None or isinstance(e, (Name, Const)):
+            return  # most annotations and defaults: nothing to walk
         for sub in walk(e):
             # only `Depends(...)` / `Security(...)` by name: resolving every call is costly
             if isinstance(sub, Call) and last_name(sub.func) in ("Depends", "Security"):
@@ -183,7 +192,7 @@ class Contexts:
             elif keyword.name == "exception_handlers" and isinstance(value, DictDisplay):
                 for handler in value.values:
                     self._exception_handler(handler, scope)
-        if not isinstance(func, Attr):
+        if not isinstance(func, Attr) or func.attr not in REGISTRATION_METHODS:
             return
         call = Call(func, args, kwargs)
         if func.attr == "include_router" and args:

@@ -30,7 +30,7 @@ from asynclint.filesystem import FileSystem
 from asynclint.findings import Finding, Fix, Hop, Related
 from asynclint.fixes import Planner, digest
 from asynclint.library import Budget, Environment, Libraries, find_environment
-from asynclint.paths import display
+from asynclint.paths import absolute, display
 from asynclint.project import Project
 from asynclint.resolve import (
     ClassKey,
@@ -115,15 +115,15 @@ def _check(
     only: Optional[Collection[Path]] = None,
     state: Optional[incremental.State] = None,
 ) -> Report:
-    given = {_absolute(f) for f in files}
-    selected = given if only is None else given & {_absolute(f) for f in only}
-    everything = given if project is files else {_absolute(f) for f in project}
+    given = {absolute(f) for f in files}
+    selected = given if only is None else given & {absolute(f) for f in only}
+    everything = given if project is files else {absolute(f) for f in project}
     # the loop code of the selected files alone is explored when they are not the whole
     # project: their findings are the same (a finding lies in the loop function that makes
     # the call), and a file checked in a project of thousands costs what its code reaches
     partial = only is not None or selected != everything
     paths = sorted(selected | everything, key=path_order)
-    named = {_absolute(f) for f in explicit}
+    named = {absolute(f) for f in explicit}
     digests = summaries.digests(paths, root)
     notes: list[str] = []
     environment = None
@@ -206,20 +206,6 @@ def _check(
         analysed,
         tuple(line for path, line in details if Path(path) in selected),
     )
-
-
-def _absolute(path: Path) -> Path:
-    """``path`` made absolute and normal; the same object when it already is (a language
-    server hands the same thousands of paths to every run: building them again is costly)."""
-    if isinstance(path, Path) and path.is_absolute():
-        text = str(path)  # a Path has no `.` parts nor doubled separators; `..` it keeps
-        if _PARENT not in text and not text.endswith(_PARENT_END):
-            return path
-    return Path(os.path.abspath(path))
-
-
-_PARENT = f"{os.sep}..{os.sep}"
-_PARENT_END = f"{os.sep}.."
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:

@@ -6,6 +6,22 @@ import contextlib
 import os
 from functools import lru_cache
 from pathlib import Path, PurePath
+from typing import Union
+
+
+def absolute(path: Union[str, PurePath]) -> Path:
+    """``path`` made absolute and normal; the same object when it already is (a language
+    server hands the same thousands of paths to every run, and a project of 50,000 files
+    names each of them several times: building them again is costly)."""
+    if isinstance(path, Path) and path.is_absolute():
+        text = str(path)  # a Path has no `.` parts nor doubled separators; `..` it keeps
+        if _PARENT not in text and not text.endswith(_PARENT_END):
+            return path
+    return Path(os.path.abspath(path))
+
+
+_PARENT = f"{os.sep}..{os.sep}"
+_PARENT_END = f"{os.sep}.."
 
 
 def display(path: str) -> str:

@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple, Optional, Protocol
 
 from asynclint.datafiles import DataError, load_toml
 from asynclint.filesystem import DISK, FileSystem
-from asynclint.paths import display
+from asynclint.paths import absolute, display
 from asynclint.summary import ModuleSummary
 
 Loader = Callable[[Path], ModuleSummary]
@@ -114,7 +114,7 @@ class Project:
         self.root = root
         self.load = load
         self.files = files  # module probes see what the summaries see (overlays included)
-        self.targets = [Path(os.path.abspath(t)) for t in targets]
+        self.targets = [absolute(t) for t in targets]
         # a project root marked as one (pyproject.toml, .git) bounds package roots: an
         # `__init__.py` there does not make the repository a package of its parent directory
         marked = (root / "pyproject.toml").is_file() or (root / ".git").exists()
@@ -139,7 +139,7 @@ class Project:
         self.unresolved: dict[str, set[str]] = {}
         self._summaries: dict[str, ModuleSummary] = {}
         self._by_name: dict[tuple[str, int], Optional[str]] = {}
-        self._roots: dict[tuple[Path, bool], tuple[Path, ...]] = {}
+        self._roots: dict[str, tuple[Path, ...]] = {}  # by directory
         self._importer_roots: dict[str, tuple[Path, ...]] = {}  # the same, by file
         self._found: dict[tuple[str, Optional[str]], Optional[str]] = {}  # by (name, file)
         # probes are memoised: resolution asks the same questions many times (star imports)
@@ -194,11 +194,12 @@ class Project:
         known = self._importer_roots.get(importer)
         if known is not None:
             return known
-        directory = Path(importer).parent
-        script = not self.files.is_file(directory / "__init__.py")
-        key = (directory, script)
-        found = self._roots.get(key)
+        # the same for every file of a directory: computed once per directory
+        folder = os.path.dirname(importer)
+        found = self._roots.get(folder)
         if found is None:
+            directory = Path(folder)
+            script = not self.files.is_file(directory / "__init__.py")
             roots: list[Path] = [directory] if script else []
             top = package_root(Path(importer), self._stop, self.files)
             roots.append(top)
@@ -210,7 +211,7 @@ class Project:
                 above = above.parent
             roots += [*self.src, self.root / "src"]
             found = tuple(dict.fromkeys(roots))
-            self._roots[key] = found
+            self._roots[folder] = found
         self._importer_roots[importer] = found
         return found
 

@@ -278,6 +278,9 @@ class ModuleSummary(Struct, frozen=True, array_like=True, dict=True):
     error: Optional[ParseError] = None
     import_line: int = 1  # where a new `import` goes: after the docstring and __future__
     state_assigns: tuple[Binding, ...] = ()  # module-level `app.state.name = value`
+    # the text spells `Depends` or `Security`: without either, no call in the module is a
+    # FastAPI dependency, and the contexts need not look for one (True when not known)
+    depends: bool = True
 
     @cached_property
     def names(self) -> frozenset[str]:
@@ -1269,6 +1272,7 @@ def summarise(source: Union[str, bytes], path: str) -> ModuleSummary:
         noqa=suppressions(text),
         import_line=_import_line(tree),
         state_assigns=tuple(module.state_assigns),
+        depends="Depends" in text or "Security" in text,
     )
 
 
