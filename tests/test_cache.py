@@ -445,3 +445,21 @@ def test_a_file_written_just_before_the_index_is_read_again(
     reads = _counting_reads(monkeypatch)
     _findings(project, tmp_path / "cache")
     assert sorted(reads) == sorted(f.name for f in project.glob("*.py"))
+
+
+def test_the_stat_index_forgets_files_the_project_no_longer_has(
+    project: Path, tmp_path: Path
+) -> None:
+    _aged(project)
+    cache = tmp_path / "cache"
+    _findings(project, cache)
+    (index_path,) = cache.rglob("stat-*.msgpack")
+
+    def indexed() -> list[str]:
+        index = msgspec.msgpack.decode(index_path.read_bytes(), type=asynclint.cache._StatIndex)
+        return sorted(Path(path).name for path in index.files)
+
+    assert indexed() == ["app.py", "helpers.py"]
+    (project / "helpers.py").rename(project / "helpers_v2.py")
+    _findings(project, cache)
+    assert indexed() == ["app.py", "helpers_v2.py"]

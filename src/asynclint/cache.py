@@ -373,8 +373,10 @@ class Summaries:
         out: list[tuple[Optional[str], Optional[str]]] = []
         held = [_UNREAD] * len(paths)
         self._held = (paths, held)
-        for position, path in enumerate(paths):
-            text = str(path)
+        listed = [str(path) for path in paths]
+        # files the project no longer has (deleted, renamed, excluded) leave the index
+        self._gone.update(index.files.keys() - set(listed))
+        for position, (path, text) in enumerate(zip(paths, listed)):
             seen = None
             if not (overlay and os.path.abspath(text) in overlay):
                 try:
