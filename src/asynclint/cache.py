@@ -362,11 +362,7 @@ class Summaries:
         if not self.stat_index or self.directory is None:
             contents = [self._read_path(path) for path in paths]
             self._held = (paths, contents)
-            key = self._key
-            return [
-                (key(data), None) if data is not None else (None, error or "")
-                for data, error in contents
-            ]
+            return [self._digest(content) for content in contents]
         index = self._stat_index(root)
         trusted_before = index.written - RACY_NS
         overlay = self.files.overlay
@@ -396,17 +392,21 @@ class Summaries:
                     out.append((entry.digest, None))
                     self._trusted.add(text)
                     continue
-            data, error = held[position] = self._read_path(path)
-            if data is None:
-                out.append((None, error or ""))
-                continue
-            digest = self._key(data)
-            if seen is not None:
+            content = held[position] = self._read_path(path)
+            digest, error = self._digest(content)
+            if digest is not None and seen is not None:
                 self._learnt[text] = _Stat(
                     seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns, seen.st_ino, digest
                 )
-            out.append((digest, None))
+            out.append((digest, error))
         return out
+
+    def _digest(
+        self, content: tuple[Optional[bytes], Optional[str]]
+    ) -> tuple[Optional[str], Optional[str]]:
+        """A file's content hash, or None and why it could not be read."""
+        data, error = content
+        return (self._key(data), None) if data is not None else (None, error or "")
 
     def confirmed(
         self,
@@ -421,9 +421,9 @@ class Summaries:
             return None
         out = list(digests)
         changed = False
-        for index, (path, (data, error)) in enumerate(zip(paths, contents)):
+        for index, (path, content) in enumerate(zip(paths, contents)):
             if str(path) in self._trusted:
-                out[index] = (self._key(data), None) if data is not None else (None, error or "")
+                out[index] = self._digest(content)
                 changed = changed or out[index] != digests[index]
         self._trusted = set()
         return out if changed else None

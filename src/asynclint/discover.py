@@ -80,11 +80,7 @@ def _directory(path: Path) -> Path:
 
 def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
     """A pattern matches a path component (`build`), or the path relative to root (`a/b/*.py`)."""
-    try:
-        relative = path.relative_to(root).as_posix()
-    except ValueError:
-        relative = path.as_posix()
-    return _excluded(relative, tuple(patterns))
+    return _excluded(_relative(str(path), str(root)), tuple(patterns))
 
 
 def _excluded(relative: str, patterns: tuple[str, ...]) -> bool:

@@ -28,6 +28,7 @@ from asynclint.config import ConfigError, Settings, find_pyproject, load
 from asynclint.discover import DiscoveryError, discover, find_marked_root, siblings
 from asynclint.filesystem import DISK
 from asynclint.findings import Finding
+from asynclint.paths import absolute
 from asynclint.summary import decode_source
 
 # one whole-project run per flake8 process, reused while no file of the project changes
@@ -85,7 +86,7 @@ def project_findings(
     root = marked or path.parent
     if buffer is not None:
         return _alone(path, root, settings, buffer, use_cache, marked)
-    chosen = None if scope is None else frozenset(Path(os.path.abspath(p)) for p in scope)
+    chosen = None if scope is None else frozenset(absolute(p) for p in scope)
     key = (str(root), settings.fingerprint() + repr(settings.exclude), chosen)
     cached = _RUNS.get(key)
     now = time.monotonic()
@@ -152,7 +153,7 @@ def _files_only(names: Optional[Sequence[str]]) -> Optional[frozenset[Path]]:
         path = Path(name)
         if name == "-" or not path.is_file():
             return None  # a directory, stdin, or a name that is neither
-        out.add(Path(os.path.abspath(path)))
+        out.add(absolute(path))
     return frozenset(out)
 
 
