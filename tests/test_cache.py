@@ -463,3 +463,86 @@ def test_the_stat_index_forgets_files_the_project_no_longer_has(
     (project / "helpers.py").rename(project / "helpers_v2.py")
     _findings(project, cache)
     assert indexed() == ["app.py", "helpers_v2.py"]
+
+
+# -- what a run reads: only what it looks into ---------------------------------------------------
+
+
+def test_after_an_edit_a_run_reads_the_edited_file_and_none_it_does_not_look_into(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a module no loop code imports, nothing in it able to reach the loop: the pre-scan's
+    # answer for its bytes is in the stat index, and its bytes are not needed again
+    (project / "unrelated.py").write_text("def add(a, b):\n    return a + b\n")
+    _aged(project)
+    cache = tmp_path / "cache"
+    before = _findings(project, cache)
+    assert [f.api for f in before] == ["requests.get"]
+    (project / "helpers.py").write_text(BLOCKING_HELPER.replace("requests.get", "requests.put"))
+    reads = _counting_reads(monkeypatch)
+    after = _findings(project, cache)
+    assert [f.api for f in after] == ["requests.put"]
+    assert "helpers.py" in reads
+    assert "unrelated.py" not in reads
+
+
+def test_the_stat_index_keeps_what_the_pre_scan_said_of_each_file(
+    project: Path, tmp_path: Path
+) -> None:
+    (project / "unrelated.py").write_text("def add(a, b):\n    return a + b\n")
+    _aged(project)
+    cache = tmp_path / "cache"
+    _findings(project, cache)
+    (index_path,) = cache.rglob("stat-*.msgpack")
+    index = msgspec.msgpack.decode(index_path.read_bytes(), type=asynclint.cache._StatIndex)
+    loop = {Path(path).name: entry.loop for path, entry in index.files.items()}
+    assert loop == {"app.py": True, "helpers.py": False, "unrelated.py": False}
+
+
+def test_a_file_written_while_the_run_reads_it_is_analysed_as_written(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # app.py's summary comes from the cache by the hash its stat vouched for; its bytes are
+    # read later (to plan the finding's fix), after an editor saved it: the run notices, and
+    # analyses the files as they are now instead of mixing old summary and new bytes
+    _aged(project)
+    cache = tmp_path / "cache"
+    assert [f.line for f in _findings(project, cache)] == [9]
+    (project / "helpers.py").write_text(BLOCKING_HELPER.replace("requests.get", "requests.put"))
+    app = project / "app.py"
+    saved = "# a comment line\n" + ROUTE
+    original = Summaries._read_path
+    written: list[bool] = []
+
+    def saved_meanwhile(self: Summaries, path: Path) -> tuple[bytes | None, str | None]:
+        if Path(path).name == "app.py" and not written:
+            written.append(True)
+            app.write_text(saved)
+        return original(self, path)
+
+    monkeypatch.setattr(Summaries, "_read_path", saved_meanwhile)
+    summaries = Summaries(cache)
+    report = engine.check(sorted(project.glob("*.py")), project, Settings(), summaries)
+    assert written
+    assert [(f.line, f.api) for f in report.findings] == [(10, "requests.put")]
+    assert summaries.stat_index is False  # the second analysis read every file
+    monkeypatch.setattr(Summaries, "_read_path", original)
+    assert [f.line for f in _findings(project, cache)] == [10]  # and kept no stale run
+
+
+def test_contents_hash_a_vouched_file_when_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_bytes(b"x = 1\n")
+    contents = asynclint.cache.Contents(
+        [path], lambda p: (p.read_bytes(), None), vouched={0: "not its hash"}
+    )
+    assert contents[0] == (b"x = 1\n", None)
+    assert contents.changed
+    same = asynclint.cache.Contents(
+        [path],
+        lambda p: (p.read_bytes(), None),
+        vouched={0: Summaries(None)._key(b"x = 1\n")},
+    )
+    assert not same.held(0)
+    assert same[0] == (b"x = 1\n", None)
+    assert same.held(0) and not same.changed

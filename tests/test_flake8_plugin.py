@@ -93,21 +93,49 @@ def test_broken_config_is_one_finding_not_a_crash(tmp_path: Path) -> None:
     assert "selekt" in text
 
 
+@pytest.mark.parametrize("use_cache", [False, True])
 def test_plugin_sees_edits_made_after_its_first_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, use_cache: bool
 ) -> None:
     from asynclint import flake8_plugin
     from asynclint.flake8_plugin import project_findings
 
     monkeypatch.setattr(flake8_plugin, "TRUST_SECONDS", 0.0)  # an editor, seconds later
     monkeypatch.setattr(flake8_plugin, "TRUST_FACTOR", 0.0)
+    monkeypatch.setattr(flake8_plugin, "_RUNS", {})
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     app = tmp_path / "app.py"
     app.write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
-    assert [f.code for f in project_findings(app, use_cache=False)] == ["ASL501"]
+    assert [f.code for f in project_findings(app, use_cache=use_cache)] == ["ASL501"]
     app.write_text("import asyncio\n\n\nasync def f():\n    await asyncio.sleep(1)\n\n")
-    assert project_findings(app, use_cache=False) == []
+    assert project_findings(app, use_cache=use_cache) == []
+
+
+def test_the_first_run_of_a_process_takes_the_stats_its_cache_looked_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asynclint import flake8_plugin
+    from asynclint.flake8_plugin import project_findings
+
+    monkeypatch.setattr(flake8_plugin, "_RUNS", {})
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    app = tmp_path / "app.py"
+    app.write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    given: list[object] = []
+    real = flake8_plugin._state
+
+    def state(files: list[Path], seen: dict[str, tuple[int, int]] | None = None) -> object:
+        given.append(seen)
+        return real(files, seen)
+
+    monkeypatch.setattr(flake8_plugin, "_state", state)
+    assert [f.code for f in project_findings(app)] == ["ASL501"]
+    # what the stat index looked at, not asked again
+    assert given == [{str(app): (app.stat().st_mtime_ns, app.stat().st_size)}]
+    (run,) = flake8_plugin._RUNS.values()
+    seen = app.stat()
+    assert run.state == ((str(app), seen.st_mtime_ns, seen.st_size),)
 
 
 def _checked(path: Path, lines: list[str] | None, name: str | None = None) -> list[str]:

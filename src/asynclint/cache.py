@@ -33,12 +33,12 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import current_process
 from pathlib import Path
 from types import ModuleType
-from typing import NamedTuple, Optional, TypeVar
+from typing import NamedTuple, Optional, TypeVar, Union, overload
 
 import msgspec
 from msgspec.structs import replace
@@ -61,7 +61,7 @@ except ImportError:  # Windows: runs are not serialised there
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 14  # bumped whenever the summary or finding types change shape
+FORMAT = 15  # bumped whenever the summary or finding types change shape
 SUFFIX = ".msgpack"
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
@@ -89,6 +89,9 @@ class _Stat(msgspec.Struct, frozen=True, array_like=True):
     ctime: int  # nanoseconds: changes with any write, rename or restore of the mtime
     inode: int
     digest: str
+    # whether those bytes can put code on the loop (``fastapi_model.can_reach_loop``, the
+    # engine's pre-scan); None: not asked yet. Known, it spares reading a file the run skips
+    loop: Optional[bool] = None
 
 
 class _StatIndex(msgspec.Struct, frozen=True, array_like=True):
@@ -102,6 +105,17 @@ class _StatIndex(msgspec.Struct, frozen=True, array_like=True):
 # a file whose mtime is this close to the index's writing may change again within the same
 # timestamp tick without its stat changing (git's "racily clean" entries): its bytes are read
 RACY_NS = 2_000_000_000
+
+
+class _RunFiles(NamedTuple):
+    """The files of the run under way, as ``Summaries.digests`` found them."""
+
+    paths: Sequence[Path]
+    contents: Contents
+    digests: list[tuple[Optional[str], Optional[str]]]
+    vouched: dict[int, str]  # content hash by position, of the files the stat index gave
+    entries: dict[int, tuple[str, _Stat]]  # the stat index's entry by position, when any
+    positions: Optional[dict[str, int]] = None  # position by path, made when first needed
 
 
 class _RunEntry(msgspec.Struct, frozen=True, array_like=True):
@@ -119,6 +133,54 @@ _UNREAD: tuple[Optional[bytes], Optional[str]] = (None, "not read")  # nothing h
 # what a value the types allow may still hold that MessagePack cannot: an int literal beyond
 # 64 bits, a string literal with a lone surrogate (such a summary is just not cached)
 _UNENCODABLE = (OverflowError, UnicodeEncodeError)
+
+
+class Contents(Sequence[tuple[Optional[bytes], Optional[str]]]):
+    """The bytes of a run's files (or None and why not) by position, each read when first
+    asked for: a run whose stat index vouches for most files reads only those it looks
+    into. A vouched-for file read later than its stat is hashed again: when the bytes differ
+    (written during the run) ``changed`` is set, and the run must not be kept."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        read: Callable[[Path], tuple[Optional[bytes], Optional[str]]],
+        held: Optional[list[tuple[Optional[bytes], Optional[str]]]] = None,
+        vouched: Optional[dict[int, str]] = None,
+        hash_: Callable[[bytes], str] = lambda data: hashlib.sha256(data).hexdigest(),
+    ) -> None:
+        self.paths = paths
+        self._read = read
+        self._items = held if held is not None else [_UNREAD] * len(paths)
+        self._vouched = vouched or {}
+        self._hash = hash_
+        self.changed = False
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[Optional[bytes], Optional[str]]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[Optional[bytes], Optional[str]]]: ...
+
+    def __getitem__(
+        self, index: Union[int, slice]
+    ) -> Union[tuple[Optional[bytes], Optional[str]], list[tuple[Optional[bytes], Optional[str]]]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._items)))]
+        item = self._items[index]
+        if item is _UNREAD:
+            item = self._items[index] = self._read(self.paths[index])
+            vouched = self._vouched.get(index % len(self._items))
+            if vouched is not None and (item[0] is None or self._hash(item[0]) != vouched):
+                self.changed = True
+        return item
+
+    def held(self, index: int) -> bool:
+        """Whether the bytes at ``index`` were read already (asking costs nothing then)."""
+        return self._items[index] is not _UNREAD
 
 
 def encode(value: object) -> Optional[bytes]:
@@ -196,10 +258,10 @@ class Summaries:
         self._stats_name = ""
         self._learnt: dict[str, _Stat] = {}
         self._gone: set[str] = set()
-        # the bytes ``digests`` read, by position in the paths it was given (those paths)
-        self._held: Optional[tuple[Sequence[Path], list[tuple[Optional[bytes], Optional[str]]]]]
-        self._held = None
-        self._trusted: set[str] = set()  # files whose digest the stat index gave, unread
+        # the files ``digests`` was last given, until ``save_digests``
+        self._run: Optional[_RunFiles] = None
+        # (mtime in ns, size) of each file ``digests`` last looked at through the stat index
+        self.stats: Optional[dict[str, tuple[int, int]]] = None
         if cache_dir is not None:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
             if salt:
@@ -343,32 +405,41 @@ class Summaries:
     # hashes and checked again, so an edit anywhere the analysis looked invalidates the run.
 
     def read(self, paths: Sequence[Path]) -> list[tuple[Optional[bytes], Optional[str]]]:
-        """Each file's bytes (or None and why not); those ``digests`` read are not read again."""
-        held, self._held = self._held, None
-        if held is None or held[0] is not paths:
-            return [self._read_path(path) for path in paths]
-        return [
-            self._read_path(path) if kept is _UNREAD else kept for path, kept in zip(paths, held[1])
-        ]
+        """Each file's bytes (or None and why not), all of them."""
+        return list(self.contents(paths))
+
+    def contents(self, paths: Sequence[Path]) -> Contents:
+        """The bytes of ``paths``, each read when first asked for; for the paths ``digests``
+        was last given, those it read are not read again, and a file the stat index vouched
+        for is hashed when read (see ``Contents.changed``)."""
+        run = self._run
+        if run is None or run.paths is not paths:
+            return Contents(paths, self._read_path, hash_=self._key)
+        return run.contents
 
     def digests(
         self, paths: Sequence[Path], root: Path
     ) -> list[tuple[Optional[str], Optional[str]]]:
         """Each file's content hash (or None and why it cannot be read), reading only the
         files whose ``os.stat`` differs from the stat index of the project at ``root``: a
-        warm run over thousands of unchanged files reads none of them. The bytes read are
-        kept for ``read``; ``save_digests`` writes what was learnt."""
-        self._trusted = set()
+        warm run over thousands of unchanged files reads none of them. Until
+        ``save_digests``, the bytes read are kept (``contents``), a summary asked for by path
+        is looked up by the hash found here, and the pre-scan's answers are learnt
+        (``prescanned``); ``save_digests`` writes what was learnt."""
+        held = [_UNREAD] * len(paths)
         if not self.stat_index or self.directory is None:
-            contents = [self._read_path(path) for path in paths]
-            self._held = (paths, contents)
-            return [self._digest(content) for content in contents]
+            for position, path in enumerate(paths):
+                held[position] = self._read_path(path)
+            out = [self._digest(content) for content in held]
+            self._run = _RunFiles(paths, Contents(paths, self._read_path, held), out, {}, {})
+            return out
         index = self._stat_index(root)
+        stats = self.stats = {}
         trusted_before = index.written - RACY_NS
         overlay = self.files.overlay
-        out: list[tuple[Optional[str], Optional[str]]] = []
-        held = [_UNREAD] * len(paths)
-        self._held = (paths, held)
+        out = []
+        vouched: dict[int, str] = {}
+        entries: dict[int, tuple[str, _Stat]] = {}
         listed = [str(path) for path in paths]
         # files the project no longer has (deleted, renamed, excluded) leave the index
         self._gone.update(index.files.keys() - set(listed))
@@ -377,6 +448,7 @@ class Summaries:
             if not (overlay and os.path.abspath(text) in overlay):
                 try:
                     seen = os.stat(text)  # before reading: a later write changes it
+                    stats[text] = (seen.st_mtime_ns, seen.st_size)
                 except OSError:
                     self._gone.add(text)
                 entry = index.files.get(text)
@@ -390,15 +462,18 @@ class Summaries:
                     and entry.inode == seen.st_ino
                 ):
                     out.append((entry.digest, None))
-                    self._trusted.add(text)
+                    vouched[position] = entry.digest
+                    entries[position] = (text, entry)
                     continue
             content = held[position] = self._read_path(path)
             digest, error = self._digest(content)
             if digest is not None and seen is not None:
-                self._learnt[text] = _Stat(
-                    seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns, seen.st_ino, digest
-                )
+                entry = _Stat(seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns, seen.st_ino, digest)
+                self._learnt[text] = entry
+                entries[position] = (text, entry)
             out.append((digest, error))
+        contents = Contents(paths, self._read_path, held, vouched, self._key)
+        self._run = _RunFiles(paths, contents, out, vouched, entries)
         return out
 
     def _digest(
@@ -408,25 +483,29 @@ class Summaries:
         data, error = content
         return (self._key(data), None) if data is not None else (None, error or "")
 
-    def confirmed(
-        self,
-        paths: Sequence[Path],
-        digests: Sequence[tuple[Optional[str], Optional[str]]],
-        contents: Sequence[tuple[Optional[bytes], Optional[str]]],
-    ) -> Optional[list[tuple[Optional[str], Optional[str]]]]:
-        """``digests`` made true of ``contents`` (read after them): a file the stat index
-        vouched for may have been written in between, so its bytes are hashed now (the files
-        ``digests`` read are the bytes it hashed). None when they differ in nothing."""
-        if not self._trusted:
+    def prescanned(self, position: int) -> Optional[bool]:
+        """What the engine's pre-scan said of the bytes of the file at ``position`` of the
+        paths ``digests`` was last given, when the stat index knows it (None otherwise)."""
+        run = self._run
+        if run is None or position not in run.entries:
             return None
-        out = list(digests)
-        changed = False
-        for index, (path, content) in enumerate(zip(paths, contents)):
-            if str(path) in self._trusted:
-                out[index] = self._digest(content)
-                changed = changed or out[index] != digests[index]
-        self._trusted = set()
-        return out if changed else None
+        return run.entries[position][1].loop
+
+    def learn_prescan(self, position: int, loop: bool) -> None:
+        """Keep in the stat index what the pre-scan said of the file at ``position``."""
+        run = self._run
+        if run is None or position not in run.entries:
+            return
+        text, entry = run.entries[position]
+        if entry.loop is not loop:
+            entry = replace(entry, loop=loop)
+            run.entries[position] = (text, entry)
+            self._learnt[text] = entry
+
+    def changed_during_run(self) -> bool:
+        """A file the stat index vouched for was written while the run read it (its result
+        must not be kept: the next run's stat sees the write)."""
+        return self._run is not None and self._run.contents.changed
 
     def _stat_index(self, root: Path) -> _StatIndex:
         name = "stat-" + hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
@@ -440,8 +519,8 @@ class Summaries:
 
     def save_digests(self) -> None:
         """Write the stat index with what ``digests`` learnt (nothing when nothing changed)."""
+        self._run = None
         if self.directory is None or self._stats is None or not (self._learnt or self._gone):
-            self._held = None
             return
         files = {**self._stats.files, **self._learnt}
         for path in self._gone:
@@ -450,7 +529,7 @@ class Summaries:
         payload = encode(self._stats)
         if payload is not None:
             self._write(self.directory, self._stats_name, payload)
-        self._learnt, self._gone, self._held = {}, set(), None
+        self._learnt, self._gone = {}, set()
 
     def run_key(
         self,
@@ -528,19 +607,37 @@ class Summaries:
         paths = list(paths)
         out: list[Optional[ModuleSummary]] = [None] * len(paths)
         todo: list[tuple[int, str, bytes, str]] = []
+        known = self._known() if contents is None else {}
         for index, path in enumerate(paths):
-            data, error = contents[index] if contents is not None else self._read_path(path)
+            text = str(path)
+            position = known.get(text)
+            if position is not None:
+                # a file of the run under way: by the hash ``digests`` found, read only when
+                # its summary is not cached (and then once for the whole run)
+                assert self._run is not None
+                digest = self._run.digests[position][0]
+                cached = self._get(digest, text) if digest is not None else None
+                if cached is not None:
+                    self.hashes[text] = digest  # type: ignore[assignment]
+                    self.hits += 1
+                    out[index] = cached
+                    continue
+                data, error = self._run.contents[position]
+            elif contents is not None:
+                data, error = contents[index]
+            else:
+                data, error = self._read_path(path)
             if data is None:
                 out[index] = _unreadable(path, error or "unknown error")
                 continue
             key = self._key(data)
-            self.hashes[str(path)] = key
-            cached = self._get(key, str(path))
+            self.hashes[text] = key
+            cached = self._get(key, text)
             if cached is not None:
                 self.hits += 1
                 out[index] = cached
             else:
-                todo.append((index, str(path), data, key))
+                todo.append((index, text, data, key))
         self.misses += len(todo)
         for (index, _, _, key), (summary, payload) in zip(
             todo, self._summarise([(p, d) for _, p, d, _ in todo])
@@ -548,6 +645,29 @@ class Summaries:
             out[index] = summary
             self._put(key, summary, payload)
         return [summary for summary in out if summary is not None]  # every slot is filled
+
+    def bytes_of(self, paths: Sequence[Path]) -> list[tuple[Optional[bytes], Optional[str]]]:
+        """The bytes of ``paths``: as the run under way holds them, read otherwise."""
+        known = self._known()
+        run = self._run
+        out = []
+        for path in paths:
+            position = known.get(str(path))
+            if run is not None and position is not None:
+                out.append(run.contents[position])
+            else:
+                out.append(self._read_path(path))
+        return out
+
+    def _known(self) -> dict[str, int]:
+        """The position of each file of the run under way, by path."""
+        run = self._run
+        if run is None:
+            return {}
+        if run.positions is None:
+            run = self._run = run._replace(positions={str(p): i for i, p in enumerate(run.paths)})
+        assert run.positions is not None
+        return run.positions
 
     def _summarise(
         self, items: list[tuple[str, bytes]]

@@ -9,7 +9,7 @@ import ast
 import hashlib
 import os
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
@@ -154,12 +154,7 @@ def _check(
         if state is not None:
             state.mode = "cached"
     else:
-        contents = summaries.read(paths)  # the files digests read are not read again
-        # keyed by the bytes analysed: a file the stat index vouched for may have been
-        # written since
-        written = summaries.confirmed(paths, digests, contents)
-        if written is not None:
-            run_key = summaries.run_key(paths, written, salt)
+        contents = summaries.contents(paths)  # read as the analysis asks for them
         # summarised here, in the main thread: the process pool must not fork from a thread
         loaded = _load_targets(paths, contents, summaries, named, state)
         findings, analysed, read, run_notes, details, comments = run_deep(
@@ -178,6 +173,11 @@ def _check(
                 named=named,
             )
         )
+        if summaries.changed_during_run():
+            # a file the stat index vouched for was written while the run read it: its
+            # summary and its bytes may disagree; analyse again, reading every file
+            summaries.stat_index = False
+            return _check(files, root, settings, summaries, explicit, project, only, state)
         notes += run_notes
         if environment is not None:  # installed libraries are covered by its fingerprint
             roots = tuple(f"{site}{os.sep}" for site in environment.site_packages)
@@ -251,12 +251,20 @@ def _load_targets(
     """Summaries of the files to analyse: those named on the command line, those that can put
     code on the loop, and unreadable ones (reported); None for the rest."""
     reaches = can_reach_loop if state is None else state.can_reach_loop
-    chosen = [
-        index
-        for index, (path, (data, _)) in enumerate(zip(paths, contents))
-        if path in named or data is None or reaches(data)
-    ]
-    found = summaries.load_many([paths[i] for i in chosen], [contents[i] for i in chosen])
+    chosen = []
+    for index, path in enumerate(paths):
+        loop = True if path in named else summaries.prescanned(index)
+        if loop is None:
+            data = contents[index][0]
+            if data is None:
+                loop = True  # unreadable: reported
+            else:
+                loop = reaches(data)
+                summaries.learn_prescan(index, loop)
+        if loop:
+            chosen.append(index)
+    # a file the stat index vouched for is read only when its summary is not cached
+    found = summaries.load_many([paths[i] for i in chosen])
     loaded: list[Optional[ModuleSummary]] = [None] * len(paths)
     for index, summary in zip(chosen, found):
         loaded[index] = summary
@@ -397,15 +405,18 @@ def _analyse(
             graph.silenced.update(previous.silenced)
         built[key] = previous
         findings += previous.findings
-    sources = [data for data, _ in contents if data is not None]
+    sources = _Sources(contents)
     for key, function, context in pooled:
         findings += builder.threadpool_findings(key, function, context, sources)
     custom_silenced: dict[str, set[tuple[int, str]]] = {}
     if settings.custom_rules:
         # every selected file, not only those the pre-scan picked: a rule with
         # `async-only = false` matches code that never runs on the loop
-        for path, maybe, (data, _) in zip(paths, loaded, contents):
-            if path not in selected or data is None or (maybe and maybe.error):
+        for index, (path, maybe) in enumerate(zip(paths, loaded)):
+            if path not in selected or (maybe and maybe.error):
+                continue
+            data = contents[index][0]
+            if data is None:
                 continue
             try:
                 text = decode_source(data)
@@ -536,11 +547,13 @@ def _unused_suppressions(
     for path, pairs in custom_silenced.items():
         for line, code in pairs:
             hits.setdefault(path, {}).setdefault(line, set()).add(code)
-    data_of = {str(path): data for path, (data, _) in zip(paths, contents)}
+    position = {str(path): index for index, path in enumerate(paths)}
     out: list[unused.Comment] = []
     for summary in targets:
-        data = data_of.get(summary.path)
-        if not summary.noqa or summary.error is not None or data is None:
+        if not summary.noqa or summary.error is not None or summary.path not in position:
+            continue
+        data = contents[position[summary.path]][0]
+        if data is None:
             continue
         try:
             text = decode_source(data)
@@ -570,8 +583,22 @@ def _reader(
 ) -> Callable[[str], Optional[bytes]]:
     """The bytes the analysis read, by path: fixes are computed from (and later written only
     over) exactly those, never from a second read that an editor's save could have changed."""
-    by_path = {str(path): data for path, (data, _) in zip(paths, contents)}
-    return lambda path: by_path[path] if path in by_path else files.read_bytes(path)
+    position = {str(path): index for index, path in enumerate(paths)}
+    return lambda path: contents[position[path]][0] if path in position else files.read_bytes(path)
+
+
+class _Sources(Iterable[bytes]):
+    """The bytes of every readable file of the run, read as the iteration reaches them (few
+    runs need them at all)."""
+
+    def __init__(self, contents: Sequence[tuple[Optional[bytes], Optional[str]]]) -> None:
+        self._contents = contents
+
+    def __iter__(self) -> Iterator[bytes]:
+        for index in range(len(self._contents)):
+            data = self._contents[index][0]
+            if data is not None:
+                yield data
 
 
 class _Builder:
@@ -713,7 +740,7 @@ class _Builder:
         key: FuncKey,
         function: FunctionSummary,
         context: Context,
-        sources: Sequence[bytes],
+        sources: Iterable[bytes],
     ) -> list[Finding]:
         """ASL801 for each call of a plain `def` handler that reaches an unbounded wait, and
         ASL803 for a plain `def` dependency that does nothing needing a thread."""
@@ -1046,7 +1073,7 @@ class _Builder:
         key: FuncKey,
         function: FunctionSummary,
         context: Context,
-        sources: Sequence[bytes],
+        sources: Iterable[bytes],
     ) -> Finding:
         name = display_name(function.qualname)
         fixable = threadpool.only_injected(function.name, sources)

@@ -52,15 +52,23 @@ class _Run:
         return now - self.checked_at < max(TRUST_SECONDS, TRUST_FACTOR * self.looking)
 
 
-def _state(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
-    """What tells an unchanged project: each file's path, modification time and size."""
+def _state(
+    files: list[Path], seen: Optional[dict[str, tuple[int, int]]] = None
+) -> tuple[tuple[str, int, int], ...]:
+    """What tells an unchanged project: each file's path, modification time and size
+    (``seen``: those a run's stat index looked at, not asked again)."""
     out = []
     for file in files:
+        text = str(file)
+        known = seen.get(text) if seen is not None else None
+        if known is not None:
+            out.append((text, *known))
+            continue
         try:
             stat = file.stat()
-            out.append((str(file), stat.st_mtime_ns, stat.st_size))
+            out.append((text, stat.st_mtime_ns, stat.st_size))
         except OSError:
-            out.append((str(file), -1, -1))
+            out.append((text, -1, -1))
     return tuple(out)
 
 
@@ -100,11 +108,13 @@ def project_findings(
         files = list(found.files)
     if path not in files:
         files.append(path)
-    state = _state(files)
+    state = None
+    if cached is not None:
+        state = _state(files)
+        if cached.state == state:
+            cached.checked_at, cached.looking = time.monotonic(), time.monotonic() - now
+            return cached.findings.get(str(path), [])
     looking = time.monotonic() - now
-    if cached is not None and cached.state == state:
-        cached.checked_at, cached.looking = time.monotonic(), looking
-        return cached.findings.get(str(path), [])
     # flake8 already spreads files over processes: summarise in this one
     summaries = Summaries(
         resolve_cache_dir(None, root, not use_cache),
@@ -112,9 +122,15 @@ def project_findings(
         jobs=1,
         project_root=root,
     )
+    if state is None and summaries.directory is None:
+        state = _state(files)
+    # otherwise the first run of a process takes the files' stats from the stat index's look
+    # (before any file is read, so a write during the run still tells)
     checked = files if chosen is None else [f for f in files if f in chosen or f == path]
     with summaries.one_run_at_a_time():  # `flake8 -j N`: one worker analyses, N - 1 read it
         report = engine.check(checked, root, settings, summaries, (), files)
+    if state is None:
+        state = _state(files, summaries.stats)
     run: dict[str, list[Finding]] = {}
     for finding in report.findings:
         run.setdefault(os.path.abspath(finding.path), []).append(finding)

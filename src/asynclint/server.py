@@ -86,7 +86,7 @@ class BufferSummaries(Summaries):
         contents: Optional[Sequence[tuple[Optional[bytes], Optional[str]]]] = None,
     ) -> list[ModuleSummary]:
         paths = list(paths)
-        contents = list(contents) if contents is not None else self.read(paths)
+        contents = list(contents) if contents is not None else self.bytes_of(paths)
         out: list[Optional[ModuleSummary]] = [None] * len(paths)
         todo: list[int] = []
         keys: dict[int, str] = {}
