@@ -169,6 +169,7 @@ def _check(
                 environment,
                 roots_in=selected if partial else None,
                 state=state,
+                digests=[digest for digest, _ in digests],
                 salt=repr((salt, sorted(map(str, selected)))),
                 named=named,
             )
@@ -297,6 +298,7 @@ def _analyse(
     state: Optional[incremental.State] = None,
     salt: str = "",
     named: Collection[Path] = (),
+    digests: Sequence[Optional[str]] = (),
 ) -> tuple[
     list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...], tuple[unused.Comment, ...]
 ]:
@@ -310,7 +312,7 @@ def _analyse(
     if state is not None:
         run_key = _state_key(salt, paths)
         if environment is None:
-            step = _plan(state, run_key, paths, contents, targets, summaries, named, catalog)
+            step = _plan(state, run_key, paths, contents, digests, targets, summaries, catalog)
         state.busy = True  # until ``_remember``: a run cut short leaves no half-updated state
     libraries = None
     if step is not None and state is not None:
@@ -443,9 +445,14 @@ def _analyse(
         if note is not None:
             notes.append(note)
     if state is not None:
-        _remember(
-            state, run_key, paths, contents, project, contexts, graph, built, step, environment
-        )
+        if environment is not None:
+            # what a library search finds depends on its budget: never kept for a next run
+            state.clear()
+            state.mode = "full"
+        else:
+            _remember(
+                state, run_key, paths, digests, targets, project, contexts, graph, built, step
+            )
         state.recomputed = recomputed
     # the run depends on the files it read and on the absence of the ones imports looked for
     read = set(project.loaded()) | project.missing
@@ -464,9 +471,9 @@ def _plan(
     key: str,
     paths: Sequence[Path],
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    digests: Sequence[Optional[str]],
     targets: Sequence[ModuleSummary],
     summaries: Summaries,
-    named: Collection[Path],
     catalog: Catalog,
 ) -> Optional[incremental.Plan]:
     """The incremental step from ``state`` to this run (see ``incremental.plan``)."""
@@ -480,18 +487,13 @@ def _plan(
             found = summaries.load_many([where], [content])[0]
         return found
 
-    def was_target(path: str) -> bool:
-        old = state.contents.get(path)
-        return Path(path) in named or old is None or can_reach_loop(old)
-
     return incremental.plan(
         state,
         key,
         [str(path) for path in paths],
-        [data for data, _ in contents],
+        digests,
         set(new),
         summarise,
-        was_target,
         lambda project: Resolver(project, catalog),
     )
 
@@ -500,23 +502,19 @@ def _remember(
     state: incremental.State,
     key: str,
     paths: Sequence[Path],
-    contents: Sequence[tuple[Optional[bytes], Optional[str]]],
+    digests: Sequence[Optional[str]],
+    targets: Sequence[ModuleSummary],
     project: Project,
     contexts: Contexts,
     graph: CallGraph,
     built: dict[FuncKey, incremental.Built],
     step: Optional[incremental.Plan],
-    environment: Optional[Environment],
 ) -> None:
-    """Keep this analysis for the next run of the same project (not one that followed calls
-    into installed libraries: what a library search finds depends on its budget)."""
-    if environment is not None:
-        state.clear()
-        state.mode = "full"
-        return
+    """Keep this analysis for the next run of the same project."""
     state.busy = False
     state.key = key
-    state.contents = {str(path): data for path, (data, _) in zip(paths, contents)}
+    state.digests = {str(path): digest for path, digest in zip(paths, digests)}
+    state.targets = frozenset(summary.path for summary in targets)
     state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built
     if step is None or len(project.loaded()) != state.loaded:
         # an incremental step leaves the names of the modules it had alone; those it loads

@@ -57,7 +57,10 @@ class State:
     make one per project and pass it to every ``engine.check`` of that project."""
 
     key: str = ""  # the run's salt and paths: another key means a full analysis
-    contents: dict[str, Optional[bytes]] = field(default_factory=dict)
+    # each file's content hash (None: unreadable), and the files analysed (see
+    # ``engine._load_targets``)
+    digests: dict[str, Optional[str]] = field(default_factory=dict)
+    targets: frozenset[str] = frozenset()
     project: Optional[Project] = None
     contexts: Optional[Contexts] = None
     graph: Optional[CallGraph] = None
@@ -83,7 +86,7 @@ class State:
         known = self._reaches.get(id(data))
         if known is not None and known[0] is data:
             return known[1]
-        if len(self._reaches) > 4 * max(len(self.contents), 1024):
+        if len(self._reaches) > 4 * max(len(self.digests), 1024):
             self._reaches.clear()  # bytes of many edits ago
         found = can_reach_loop(data)
         self._reaches[id(data)] = (data, found)
@@ -98,7 +101,8 @@ class State:
         return None
 
     def clear(self) -> None:
-        self.key, self.contents, self.findings, self.busy = "", {}, {}, False
+        self.key, self.digests, self.findings, self.busy = "", {}, {}, False
+        self.targets = frozenset()
         self.project = self.contexts = self.graph = None
         self.names = frozenset()
         self.loaded = 0
@@ -163,23 +167,22 @@ def plan(
     state: State,
     key: str,
     paths: Sequence[str],
-    contents: Sequence[Optional[bytes]],
+    digests: Sequence[Optional[str]],
     targets: Collection[str],
     summarise: Callable[[str], ModuleSummary],
-    was_target: Callable[[str], bool],
     resolver: Callable[[Project], Resolver],
 ) -> Optional[Plan]:
-    """The incremental run from ``state`` to these contents, or None when only a full
-    analysis gives the same findings. ``targets`` are the files analysed now, ``summarise``
-    gives a changed file's new summary, ``was_target`` whether its old bytes made it one,
-    ``resolver`` makes a resolver over a project. The state's project is changed in place:
+    """The incremental run from ``state`` to files of these content hashes (None:
+    unreadable), or None when only a full analysis gives the same findings. ``targets`` are
+    the files analysed now, ``summarise`` gives a changed file's new summary, ``resolver``
+    makes a resolver over a project. The state's project is changed in place:
     after None, only a full analysis (which replaces the state) may follow."""
     if state.busy:  # the last run stopped half way (an error): its state is not whole
         state.clear()
     project = state.project
     if project is None or state.graph is None or state.contexts is None:
         return state.fall_back("no previous analysis")
-    if state.key != key or len(paths) != len(state.contents):
+    if state.key != key or len(paths) != len(state.digests):
         return state.fall_back("other files or settings")
     if project.unresolved:
         # which unresolved imports are noted depends on what the old bodies resolved
@@ -187,15 +190,15 @@ def plan(
     changed: dict[str, Optional[ModuleSummary]] = {}
     before_after: list[tuple[ModuleSummary, ModuleSummary]] = []
     loaded = project.loaded()
-    for path, data in zip(paths, contents):
-        if path not in state.contents:
+    for path, digest in zip(paths, digests):
+        if path not in state.digests:
             return state.fall_back("other files or settings")
-        old = state.contents[path]
-        if old == data:
+        old = state.digests[path]
+        if old == digest:
             continue
-        if old is None or data is None:
+        if old is None or digest is None:
             return state.fall_back(f"{path} is unreadable")
-        if was_target(path) != (path in targets):
+        if (path in state.targets) != (path in targets):
             return state.fall_back(f"{path} can put code on the loop now, or no longer can")
         before = loaded.get(path)
         if before is None:
