@@ -44,7 +44,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def entries(cache: Path) -> list[Path]:
-    return [p for p in cache.rglob("*.msgpack") if not p.name.startswith(("run-", "stat-"))]
+    kept_per_project = ("run-", "stat-", "state-")
+    return [p for p in cache.rglob("*.msgpack") if not p.name.startswith(kept_per_project)]
 
 
 def summary_entry(project: Path) -> Path:
@@ -74,6 +75,16 @@ def test_stat_index_that_is_a_fifo_is_skipped(project: Path) -> None:
     (index,) = (project / ".asynclint_cache").rglob("stat-*.msgpack")
     index.unlink()
     os.mkfifo(index)
+    result = asynclint("check", ".", "-q", cwd=project, timeout=20)
+    assert result.returncode == 1 and "ASL501" in result.stdout
+
+
+def test_snapshot_that_is_a_fifo_is_skipped(project: Path) -> None:
+    summary_entry(project)
+    (taken,) = (project / ".asynclint_cache").rglob("state-*.msgpack")
+    taken.unlink()
+    os.mkfifo(taken)
+    (project / "app.py").write_text((project / "app.py").read_text() + "\n# edited\n")
     result = asynclint("check", ".", "-q", cwd=project, timeout=20)
     assert result.returncode == 1 and "ASL501" in result.stdout
 

@@ -229,6 +229,34 @@ def test_incremental_equals_full_after_random_edits(
     assert modes.count("incremental") >= EDITS_PER_RUN // 2, modes
 
 
+@pytest.mark.parametrize("name", sorted(PROJECTS))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_run_from_the_cache_snapshot_equals_a_full_one_after_random_edits(
+    name: str, seed: int, tmp_path: Path
+) -> None:
+    """``asynclint check`` with a cache, edit after edit: each run starts from the snapshot
+    the previous one left on disk (``snapshot``), as a new process would."""
+    root = copy(name, tmp_path)
+    settings = load(root / "pyproject.toml")
+    rng = random.Random(f"{name}-{seed}-snapshot")
+    cache = tmp_path / "cache"
+    modes = []
+    for round_ in range(EDITS_PER_RUN + 1):
+        if round_:
+            edit_once(root, rng)
+        files = list(engine.project_files(root, settings))
+        kept = engine.check(files, root, settings, Summaries(cache), project=files)
+        modes.append(kept.analysis.split(" (")[0])
+        full = engine.check(files, root, settings, Summaries(None), project=files)
+        same(kept, full)
+    assert modes[0] == "full"
+    modes = modes[1:]
+    if name in FULL_ONLY:
+        assert "full" in modes, modes
+        return
+    assert modes.count("incremental") >= EDITS_PER_RUN // 2, modes
+
+
 def test_incremental_run_recomputes_only_what_reaches_the_edit(tmp_path: Path) -> None:
     """An edit in one helper recomputes the loop functions that reach it, not the others."""
     root = tmp_path / "app"

@@ -148,4 +148,5 @@ def test_verbose_prints_the_unresolved_imports_and_only_then(
     assert quiet.exit_code == loud.exit_code == 1
     assert "note:" not in quiet.output
     notes = [line for line in loud.output.splitlines() if "asynclint: note:" in line]
-    assert len(notes) == 1 and notes[0].startswith("asynclint: note: admin/app/main.py:")
+    assert notes[-1] == "asynclint: note: analysis: full"  # how the findings were made
+    assert len(notes) == 2 and notes[0].startswith("asynclint: note: admin/app/main.py:")

@@ -508,7 +508,7 @@ class Summaries:
         return self._run is not None and self._run.contents.changed
 
     def _stat_index(self, root: Path) -> _StatIndex:
-        name = "stat-" + hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
+        name = _named("stat", root)
         if self._stats is None or name != self._stats_name:
             self._stats_name, self._learnt, self._gone = name, {}, set()
             found = None
@@ -592,6 +592,31 @@ class Summaries:
             yield
         finally:
             os.close(fd)  # releases the lock
+
+    # -- the snapshot of the project's last analysis (see ``snapshot``) ----------------------
+
+    def get_snapshot(self, root: Path, decoder: msgspec.msgpack.Decoder[_T]) -> Optional[_T]:
+        if self.directory is None:
+            return None
+        return self._load(self.directory / f"{_named('state', root)}{SUFFIX}", decoder)
+
+    def put_snapshot(self, root: Path, value: object) -> None:
+        payload = encode(value)
+        if self.directory is not None and payload is not None:
+            self._write(self.directory, _named("state", root), payload)
+
+    def digest_of(self, path: str) -> Optional[str]:
+        """The content hash of the file at ``path`` now (None: unreadable)."""
+        data, _ = self._read_path(Path(path))
+        return None if data is None else self._key(data)
+
+    def cached(self, path: str, digest: str) -> Optional[ModuleSummary]:
+        """The cached summary of the file at ``path`` with content hash ``digest``."""
+        summary = self._get(digest, path)
+        if summary is not None:
+            self.hits += 1
+            self.hashes.setdefault(path, digest)  # a file of the run is known by its hash now
+        return summary
 
     # -- single files -------------------------------------------------------------------
 
@@ -688,6 +713,11 @@ class Summaries:
                 ]
         except (OSError, RuntimeError):  # no process support here: do it in-process
             return [(summary, None) for summary in _summarise_many(items)]
+
+
+def _named(kind: str, root: Path) -> str:
+    """The name of an entry kept per project (at ``root``) in the version directory."""
+    return f"{kind}-" + hashlib.sha256(os.fsencode(root)).hexdigest()[:24]
 
 
 def _escapes(cache_dir: Path, project_root: Path) -> bool:

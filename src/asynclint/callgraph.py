@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, NamedTuple, Optional
 
 from asynclint import lazyload
 from asynclint.catalog import Info
@@ -96,6 +96,20 @@ class Target:
     via: Via = Via.CALL
 
 
+CALLS, READS = 0, 1  # where an edge's site is in its function's summary
+
+
+class EdgeRow(NamedTuple):
+    """An edge as data: its site by place (``CALLS`` or ``READS``, and the position
+    there), and its target."""
+
+    kind: int
+    position: int
+    api: Optional[Api]
+    function: Optional[FuncKey]
+    via: Via
+
+
 @dataclass(frozen=True)
 class Link:
     """Why a project function blocks: the site in it, and what that site reaches."""
@@ -114,6 +128,7 @@ class CallGraph:
         self.libraries = libraries
         self._located: dict[str, Value] = {}
         self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
+        self._rows: dict[FuncKey, list[EdgeRow]] = {}  # edges of a previous run, as data
         self._blocking: dict[FuncKey, dict[str, Link]] = {}
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
@@ -711,6 +726,10 @@ class CallGraph:
 
     def edges(self, key: FuncKey) -> list[tuple[CallSite, Target]]:
         found = self._edges.get(key)
+        if found is None and key in self._rows:
+            found = self._from_rows(key, self._rows.pop(key))
+            if found is not None:
+                self._edges[key] = found
         if found is None:
             function = self.resolver.function(key)
             found = []
@@ -833,6 +852,51 @@ class CallGraph:
         for key, edges in other._edges.items():
             if keep(key):
                 self._edges[key] = edges
+        for key, rows in other._rows.items():
+            if keep(key) and key not in self._edges:
+                self._rows[key] = rows
+
+    def edge_rows(self) -> Optional[dict[FuncKey, list[EdgeRow]]]:
+        """The edges computed so far as data (``snapshot``): each site by its place in its
+        function's summary. None when a site is not one of its function's (never expected:
+        the snapshot is then not written)."""
+        out: dict[FuncKey, list[EdgeRow]] = {}
+        for key, rows in self._rows.items():
+            out[key] = rows
+        for key, edges in self._edges.items():
+            function = self.resolver.function(key)
+            places: dict[int, tuple[int, int]] = {}
+            if function is not None and edges:
+                places = {id(site): (CALLS, i) for i, site in enumerate(function.calls)}
+                places.update((id(site), (READS, i)) for i, site in enumerate(function.read_sites))
+            found = []
+            for site, target in edges:
+                place = places.get(id(site))
+                if place is None:
+                    return None
+                found.append(EdgeRow(*place, target.api, target.function, target.via))
+            out[key] = found
+        return out
+
+    def adopt_rows(self, rows: dict[FuncKey, list[EdgeRow]]) -> None:
+        """Edges a previous run computed (``edge_rows``), turned back into sites when first
+        asked for."""
+        self._rows = rows
+
+    def _from_rows(
+        self, key: FuncKey, rows: list[EdgeRow]
+    ) -> Optional[list[tuple[CallSite, Target]]]:
+        function = self.resolver.function(key)
+        if function is None:
+            return None if rows else []
+        sites = (function.calls, function.read_sites)
+        out = []
+        for row in rows:
+            within = sites[row.kind]
+            if row.position >= len(within):
+                return None  # not the summary the rows were made from: compute them again
+            out.append((within[row.position], Target(row.api, row.function, row.via)))
+        return out
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""

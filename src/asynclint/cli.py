@@ -345,6 +345,7 @@ def check(
     if verbose:
         for detail in report.details:
             typer.echo(f"asynclint: note: {detail}", err=True)
+        typer.echo(f"asynclint: note: analysis: {report.analysis}", err=True)
     if add_noqa:
         _add_noqa(report, found, root, settings, summaries, [Path(p) for p in paths])
         return

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Optional
 
-from asynclint import advice, incremental, pools, structural, threadpool, unused
+from asynclint import advice, incremental, pools, snapshot, structural, threadpool, unused
 from asynclint.cache import Run, Summaries, library_cache_dir
 from asynclint.callgraph import HOLD, CallGraph, Target
 from asynclint.catalog import Catalog, FixSpec
@@ -65,6 +65,9 @@ class Report:
     # what `--verbose` adds: imports that found no module although a project file of that
     # name exists (a missing import root)
     details: tuple[str, ...] = ()
+    # how the findings were made: "cached" (the run cache), "full", or "incremental" (from
+    # the previous analysis, see ``snapshot``), with why or how much; `--verbose` shows it
+    analysis: str = ""
 
 
 def check(
@@ -147,7 +150,11 @@ def _check(
     )
     run_key = summaries.run_key(paths, digests, salt)
     cached = summaries.get_run(run_key)
+    # a whole-project run with a cache and no other keeper of its state leaves a snapshot
+    # of its analysis for the next one (see ``snapshot``)
+    keeps = state is None and not partial and environment is None and bool(summaries.directory)
     findings: Sequence[Finding]
+    how = "cached"
     if cached is not None:
         findings, analysed, kept_notes, details, comments = cached
         notes += kept_notes
@@ -155,8 +162,12 @@ def _check(
             state.mode = "cached"
     else:
         contents = summaries.contents(paths)  # read as the analysis asks for them
+        taken, analysis = None, state
+        if keeps:
+            taken = summaries.get_snapshot(root, snapshot.DECODER)
+            analysis = incremental.State(persisted=True)
         # summarised here, in the main thread: the process pool must not fork from a thread
-        loaded = _load_targets(paths, contents, summaries, named, state)
+        loaded = _load_targets(paths, contents, summaries, named, analysis)
         findings, analysed, read, run_notes, details, comments = run_deep(
             lambda: _analyse(
                 paths,
@@ -168,10 +179,11 @@ def _check(
                 selected,
                 environment,
                 roots_in=selected if partial else None,
-                state=state,
+                state=analysis,
                 digests=[digest for digest, _ in digests],
                 salt=repr((salt, sorted(map(str, selected)))),
                 named=named,
+                taken=taken,
             )
         )
         if summaries.changed_during_run():
@@ -180,6 +192,13 @@ def _check(
             summaries.stat_index = False
             return _check(files, root, settings, summaries, explicit, project, only, state)
         notes += run_notes
+        how = "full"
+        if analysis is not None:
+            how = _how(analysis)
+        if keeps and analysis is not None and analysis.mode in ("full", "incremental"):
+            now = snapshot.take(analysis, summaries.hashes)
+            if now is not None:
+                summaries.put_snapshot(root, now)
         if environment is not None:  # installed libraries are covered by its fingerprint
             roots = tuple(f"{site}{os.sep}" for site in environment.site_packages)
             read = {path for path in read if not path.startswith(roots)}
@@ -206,7 +225,18 @@ def _check(
         (*summaries.warnings, *notes),
         analysed,
         tuple(line for path, line in details if Path(path) in selected),
+        how,
     )
+
+
+def _how(state: incremental.State) -> str:
+    """How an analysis with a state went, in a few words."""
+    if state.mode == "incremental":
+        return (
+            f"incremental ({state.recomputed} of {len(state.findings)} loop functions' "
+            "findings computed again)"
+        )
+    return f"full ({state.reason})" if state.reason else state.mode
 
 
 def project_files(root: Path, settings: Settings) -> tuple[Path, ...]:
@@ -299,6 +329,7 @@ def _analyse(
     salt: str = "",
     named: Collection[Path] = (),
     digests: Sequence[Optional[str]] = (),
+    taken: Optional[snapshot.Snapshot] = None,
 ) -> tuple[
     list[Finding], int, set[str], list[str], tuple[tuple[str, str], ...], tuple[unused.Comment, ...]
 ]:
@@ -311,14 +342,18 @@ def _analyse(
     step, run_key = None, ""
     if state is not None:
         run_key = _state_key(salt, paths)
+        if taken is not None and taken.key == run_key and environment is None:
+            project = Project(root, paths, summaries.load, summaries.files, src)
+            snapshot.restore(
+                taken, state, project, summaries, lambda p: Resolver(p, catalog), targets
+            )
         if environment is None:
             step = _plan(state, run_key, paths, contents, digests, targets, summaries, catalog)
         state.busy = True  # until ``_remember``: a run cut short leaves no half-updated state
     libraries = None
     if step is not None and state is not None:
         # the previous analysis, with the changed modules' new summaries in place
-        assert state.project is not None and state.contexts is not None
-        assert state.graph is not None
+        assert state.project is not None and state.graph is not None
         project = state.project
         kept = project.loaded()
         targets = [
@@ -326,8 +361,11 @@ def _analyse(
             for summary in targets
         ]
         resolver = step.resolver
-        contexts = state.contexts
-        contexts.rebind(resolver, targets)
+        if state.contexts is not None:
+            contexts = state.contexts
+            contexts.rebind(resolver, targets)
+        else:  # a state restored from a snapshot: what they hold is computed again
+            contexts = Contexts(resolver, targets)
         graph = CallGraph(resolver, libraries)
         graph.keep_edges(state.graph, lambda key: key.path not in step.changed)
     else:
@@ -477,14 +515,14 @@ def _plan(
     catalog: Catalog,
 ) -> Optional[incremental.Plan]:
     """The incremental step from ``state`` to this run (see ``incremental.plan``)."""
-    by_path = {str(path): (path, content) for path, content in zip(paths, contents)}
+    position = {str(path): index for index, path in enumerate(paths)}
     new = {summary.path: summary for summary in targets}
 
     def summarise(path: str) -> ModuleSummary:
         found = new.get(path)
         if found is None:
-            where, content = by_path[path]
-            found = summaries.load_many([where], [content])[0]
+            index = position[path]
+            found = summaries.load_many([paths[index]], [contents[index]])[0]
         return found
 
     return incremental.plan(
@@ -516,12 +554,14 @@ def _remember(
     state.digests = {str(path): digest for path, digest in zip(paths, digests)}
     state.targets = frozenset(summary.path for summary in targets)
     state.project, state.contexts, state.graph, state.findings = project, contexts, graph, built
-    if step is None or len(project.loaded()) != state.loaded:
+    if state.persisted:
+        pass  # names are learnt when the state is restored, calls counted when it is taken
+    elif step is None or len(project.loaded()) != state.loaded:
         # an incremental step leaves the names of the modules it had alone; those it loads
         # for the first time add theirs
         state.learn_names(project.loaded().values())
         state.loaded = len(project.loaded())
-    if step is None:
+    if step is None and not state.persisted:
         state.spelled = incremental.spelled_calls(project.loaded()[path] for path in project.added)
     state.mode = "incremental" if step is not None else "full"
 

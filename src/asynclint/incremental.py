@@ -73,6 +73,9 @@ class State:
     functions: dict[str, list[tuple[FuncKey, FunctionSummary]]] = field(default_factory=dict)
     # how the last run went: "full", "incremental" or "cached" (tests and logs read it)
     mode: str = ""
+    # kept on disk between runs (``snapshot``), not in memory: the names are learnt when the
+    # state is restored, and the spelled calls counted when it is taken
+    persisted: bool = False
     # functions whose findings the last incremental run computed again (the rest were kept)
     recomputed: int = 0
     reason: str = ""  # why the last run was a full analysis
@@ -180,7 +183,7 @@ def plan(
     if state.busy:  # the last run stopped half way (an error): its state is not whole
         state.clear()
     project = state.project
-    if project is None or state.graph is None or state.contexts is None:
+    if project is None or state.graph is None:
         return state.fall_back("no previous analysis")
     if state.key != key or len(paths) != len(state.digests):
         return state.fall_back("other files or settings")
