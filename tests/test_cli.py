@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -386,3 +388,65 @@ def test_a_file_in_no_project_is_analysed_with_its_siblings_only(
     assert [(f["code"], f["line"]) for f in data["findings"]] == [("ASL501", 4)]
     assert projects == [[tmp_path / "app.py", tmp_path / "helpers.py"]]
     assert not (tmp_path / ".asynclint_cache").exists()
+
+
+# -- the console script ends the process without tearing the analysis down ---------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "printed"),
+    [(None, 0, ""), (0, 0, ""), (1, 1, ""), (2, 2, ""), ("asynclint: bad flag", 1, "bad flag")],
+)
+def test_the_console_script_exits_with_the_commands_status(
+    code: object,
+    status: int,
+    printed: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from asynclint import cli
+
+    def command() -> None:
+        raise SystemExit(code)
+
+    exited: list[int] = []
+    monkeypatch.setattr(cli, "app", command)
+    monkeypatch.setattr(cli.os, "_exit", exited.append)
+    monkeypatch.setattr(cli, "_ENDS_PROCESS", False)
+    cli.main()
+    assert exited == [status]
+    assert cli._ENDS_PROCESS  # `check` keeps its analysis until the end (engine.linger)
+    assert printed in capsys.readouterr().err
+
+
+def test_the_console_script_runs_check_as_a_process_would(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    script = Path(sys.executable).parent / "asynclint"
+    done = subprocess.run(
+        [str(script), "check", ".", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "ASL501" in done.stdout and done.stdout.endswith("\n")  # flushed, whole
+    done = subprocess.run(
+        [str(script), "check", ".", "--no-such-flag"], cwd=tmp_path, capture_output=True
+    )
+    assert done.returncode == 2
+
+
+def test_only_the_last_runs_analysis_lingers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from asynclint import engine
+
+    monkeypatch.setattr(engine, "_LINGERING", None)
+    engine.linger("check", object())
+    assert engine._LINGERING is None  # not asked for: nothing kept
+    engine.leave_lingering()
+    first, second = object(), object()
+    engine.linger("check", first)
+    engine.linger("check", second)
+    kept = engine._LINGERING
+    assert kept == {"check": (second,)}
+    gc.unfreeze()

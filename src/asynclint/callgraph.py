@@ -129,6 +129,7 @@ class CallGraph:
         self._located: dict[str, Value] = {}
         self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
         self._rows: dict[FuncKey, list[EdgeRow]] = {}  # edges of a previous run, as data
+        self._made_from: dict[FuncKey, list[EdgeRow]] = {}  # rows turned into ``_edges``
         self._blocking: dict[FuncKey, dict[str, Link]] = {}
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
@@ -727,9 +728,11 @@ class CallGraph:
     def edges(self, key: FuncKey) -> list[tuple[CallSite, Target]]:
         found = self._edges.get(key)
         if found is None and key in self._rows:
-            found = self._from_rows(key, self._rows.pop(key))
+            rows = self._rows.pop(key)
+            found = self._from_rows(key, rows)
             if found is not None:
                 self._edges[key] = found
+                self._made_from[key] = rows
         if found is None:
             function = self.resolver.function(key)
             found = []
@@ -852,6 +855,8 @@ class CallGraph:
         for key, edges in other._edges.items():
             if keep(key):
                 self._edges[key] = edges
+                if key in other._made_from:
+                    self._made_from[key] = other._made_from[key]
         for key, rows in other._rows.items():
             if keep(key) and key not in self._edges:
                 self._rows[key] = rows
@@ -860,10 +865,12 @@ class CallGraph:
         """The edges computed so far as data (``snapshot``): each site by its place in its
         function's summary. None when a site is not one of its function's (never expected:
         the snapshot is then not written)."""
-        out: dict[FuncKey, list[EdgeRow]] = {}
-        for key, rows in self._rows.items():
-            out[key] = rows
+        out: dict[FuncKey, list[EdgeRow]] = dict(self._rows)
         for key, edges in self._edges.items():
+            read = self._made_from.get(key)
+            if read is not None:
+                out[key] = read  # as they were read
+                continue
             function = self.resolver.function(key)
             places: dict[int, tuple[int, int]] = {}
             if function is not None and edges:

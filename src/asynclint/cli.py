@@ -332,6 +332,8 @@ def check(
         # checking the project's root walked the whole project already: the analysis's index
         # of the project (engine.project_files) is that same walk
         project = found.files
+    if _ENDS_PROCESS:
+        engine.leave_lingering()
     report = _with_unreadable(
         engine.check(found.files, root, settings, summaries, found.explicit, project),
         found,
@@ -851,12 +853,43 @@ def server(
     serve(max(debounce_ms, 0) / 1000, use_cache=not no_cache)
 
 
+# set by the console script: the process ends with the command (not so under CliRunner)
+_ENDS_PROCESS = False
+
+
 def main() -> None:
+    """The console script. Once the command is done, the process ends without freeing what
+    the analysis of `check` built, object by object (as mypy's ``hard_exit`` does): the
+    output is flushed first, and the exit code is the command's."""
+    global _ENDS_PROCESS
+    _ENDS_PROCESS = True
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover
         typer.echo("asynclint: interrupted", err=True)
-        sys.exit(130)
+        code: object = 130
+    except SystemExit as exit_:
+        code = exit_.code
+    else:
+        code = 0
+    _hard_exit(code)
+
+
+def _hard_exit(code: object) -> None:
+    """``sys.exit(code)``'s exit status, without the interpreter's teardown."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        print(code, file=sys.stderr)
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`), a closed stream
+            status = status or 1
+    os._exit(status)
 
 
 __all__ = ["app", "find_root", "main"]

@@ -6,6 +6,7 @@ Every channel (CLI, flake8 plugin, SARIF) calls ``check`` and renders what it re
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import os
 import sys
@@ -208,6 +209,8 @@ def _check(
             Run(tuple(findings), analysed, tuple(run_notes), details, comments),
         )
     summaries.save_digests()
+    if cached is None:
+        linger("check", contents, loaded, analysis)
     kept = []
     for finding in findings:
         path = Path(os.path.abspath(finding.path))
@@ -227,6 +230,27 @@ def _check(
         tuple(line for path, line in details if Path(path) in selected),
         how,
     )
+
+
+# what the last run built, by the function that built it, kept until the process ends when
+# the caller leaves without tearing it down (see ``linger``)
+_LINGERING: Optional[dict[str, tuple[object, ...]]] = None
+
+
+def linger(where: str, *built: object) -> None:
+    """Keep what a run built alive when the process is about to end anyway (`asynclint
+    check`: see ``cli.main``): freeing hundreds of megabytes of small objects one by one
+    costs a tenth of a second and more, for nothing. Only the last run's are kept (a fix
+    checks the project again). Elsewhere (the language server, flake8, tests), no-op."""
+    if _LINGERING is not None:
+        _LINGERING[where] = built
+        gc.freeze()  # and out of the cyclic collector's sight: it would walk them again and again
+
+
+def leave_lingering() -> None:
+    """From now on, ``linger`` keeps what runs built (the caller ends with ``os._exit``)."""
+    global _LINGERING
+    _LINGERING = {}
 
 
 def _how(state: incremental.State) -> str:
@@ -492,6 +516,7 @@ def _analyse(
                 state, run_key, paths, digests, targets, project, contexts, graph, built, step
             )
         state.recomputed = recomputed
+    linger("analyse", project, graph, contexts, resolver, builder)
     # the run depends on the files it read and on the absence of the ones imports looked for
     read = set(project.loaded()) | project.missing
     return findings, len(targets), read, notes, tuple(project.unresolved_notes()), comments
