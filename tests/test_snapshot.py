@@ -167,7 +167,9 @@ def test_a_summary_missing_from_the_cache_means_a_full_analysis(
             entry.unlink()
     edit_body(project / "helpers.py")
     report = run(project, cache)
-    assert report.analysis == "full (no previous analysis)"
+    # the edited module's previous summary is what its new one is compared with
+    helpers = project / "helpers.py"
+    assert report.analysis == f"full (the previous summary of {helpers} is not in the cache)"
     assert report.findings == fresh(project).findings
 
 

@@ -11,7 +11,7 @@ shortest chain as evidence, so silencing one code never hides another.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Callable, NamedTuple, Optional
@@ -110,6 +110,17 @@ class EdgeRow(NamedTuple):
     via: Via
 
 
+class FactRow(NamedTuple):
+    """A blocking fact as data (``Link``): its code, its site by place, and the rest."""
+
+    code: str
+    kind: int
+    position: int
+    length: int
+    api: Api
+    next: Optional[FuncKey]
+
+
 @dataclass(frozen=True)
 class Link:
     """Why a project function blocks: the site in it, and what that site reaches."""
@@ -130,6 +141,15 @@ class CallGraph:
         self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
         self._rows: dict[FuncKey, list[EdgeRow]] = {}  # edges of a previous run, as data
         self._made_from: dict[FuncKey, list[EdgeRow]] = {}  # rows turned into ``_edges``
+        # a previous run's facts, as data, of the functions it explored (``adopt``), and the
+        # suppressions exploring each one used; turned into ``_blocking`` when first asked for
+        self._fact_rows: dict[FuncKey, list[FactRow]] = {}
+        self._silenced_rows: dict[FuncKey, list[tuple[int, str]]] = {}
+        self._explored_before: set[FuncKey] = set()
+        # the suppressions exploring each function used, as (line, code) (``snapshot``)
+        self._silenced_by: dict[FuncKey, set[tuple[int, str]]] = {}
+        self._recording = False
+        self._untouched: set[FuncKey] = set()  # explored, and as the previous run left them
         self._blocking: dict[FuncKey, dict[str, Link]] = {}
         self._callers: dict[FuncKey, list[tuple[FuncKey, CallSite]]] = {}
         self._explored: set[FuncKey] = set()
@@ -750,6 +770,16 @@ class CallGraph:
         """Compute the blocking facts of every sync function reachable from ``roots``: per
         code, the shortest chain to an API of that code. A suppression (`# noqa: ASL101`)
         removes only the facts of the codes it names, so other witnesses still count."""
+        if self._explored_before:
+            self._explore_kept(roots)
+            return
+        self._recording = True
+        try:
+            self._explore(roots)
+        finally:
+            self._recording = False
+
+    def _explore(self, roots: Iterable[FuncKey]) -> None:
         order: list[FuncKey] = []
         pending = deque(k for k in roots if k not in self._explored)
         while pending:
@@ -763,6 +793,12 @@ class CallGraph:
                     self._callers.setdefault(target.function, []).append((key, site))
                     if target.function not in self._explored:
                         pending.append(target.function)
+        self._settle(order, None)
+
+    def _settle(self, order: list[FuncKey], known: Optional[list[FuncKey]]) -> None:
+        """The facts of the functions of ``order`` (explored, their callers registered):
+        their own blocking calls, then breadth first from every fact so far (``known``: only
+        from those of these functions and theirs)."""
         libraries = self.libraries
         for key in order:
             if not self._is_sync(key):
@@ -794,14 +830,19 @@ class CallGraph:
         # the order they were explored in, so exploring from fewer roots (an editor's open
         # files) shows the same chains as exploring the whole project.
         level: dict[int, list[tuple[FuncKey, str]]] = {}
-        for key, facts in self._blocking.items():
+        seeds = (
+            list(self._blocking.items())
+            if known is None
+            else [(key, self.facts(key)) for key in dict.fromkeys([*order, *known])]
+        )
+        for key, facts in seeds:
             for code, link in facts.items():
                 level.setdefault(link.length, []).append((key, code))
         while level:
             length = min(level)
             best: dict[tuple[FuncKey, str], tuple[tuple[int, int, str, str], Link]] = {}
             for callee, code in level.pop(length):
-                link = self._blocking[callee][code]
+                link = self.facts(callee)[code]
                 for caller, site in self._callers.get(callee, []):
                     if not self._is_sync(caller):
                         continue
@@ -818,6 +859,114 @@ class CallGraph:
             for (caller, code), (_, link) in best.items():
                 self._blocking.setdefault(caller, {})[code] = link
                 level.setdefault(length + 1, []).append((caller, code))
+
+    def _explore_kept(self, roots: Iterable[FuncKey]) -> None:
+        """``explore`` after ``adopt``: the functions reachable from ``roots`` are found over
+        the previous run's edges (no site is resolved again but in the functions without
+        them); only the functions that were not explored before, and every function that
+        reaches one, get their facts computed again (a function's facts depend on what it
+        reaches alone). The others keep theirs, and the suppressions exploring them used."""
+        before = self._explored_before
+        callees_of: dict[FuncKey, list[FuncKey]] = {}
+        order: list[FuncKey] = []
+        pending = deque(dict.fromkeys(roots))
+        while pending:
+            key = pending.popleft()
+            if key in callees_of:
+                continue
+            rows = self._rows.get(key) if key not in self._edges else None
+            if rows is not None:
+                callees = [row.function for row in rows if row.function is not None]
+            else:
+                callees = [t.function for _, t in self.edges(key) if t.function is not None]
+            callees_of[key] = callees
+            order.append(key)
+            pending.extend(callee for callee in callees if callee not in callees_of)
+        self._explored = set(order)
+        callers_of: dict[FuncKey, list[FuncKey]] = {}
+        for key, callees in callees_of.items():
+            for callee in callees:
+                callers_of.setdefault(callee, []).append(key)
+        dirty = {key for key in order if key not in before}
+        pending = deque(dirty)
+        while pending:
+            for caller in callers_of.get(pending.popleft(), ()):
+                if caller not in dirty:
+                    dirty.add(caller)
+                    pending.append(caller)
+        for key in order:
+            if key not in dirty:
+                for line, code in self._silenced_rows.get(key, ()):
+                    self.silenced.add((key.path, line, code))
+        again = [key for key in order if key in dirty]
+        for key in again:
+            self._blocking.pop(key, None)
+            self._fact_rows.pop(key, None)
+            self._silenced_rows.pop(key, None)
+            for site, target in self.edges(key):
+                if target.function is not None:
+                    self._callers.setdefault(target.function, []).append((key, site))
+        self._untouched = {key for key in order if key not in dirty}
+        kept = [c for key in again for c in callees_of[key] if c not in dirty]
+        self._recording = True
+        try:
+            self._settle(again, kept)
+        finally:
+            self._recording = False
+
+    # -- the graph as data, for the next run (``snapshot``) ---------------------------------
+
+    def adopt(
+        self,
+        rows: dict[FuncKey, list[EdgeRow]],
+        facts: dict[FuncKey, list[FactRow]],
+        silenced: dict[FuncKey, list[tuple[int, str]]],
+        explored: set[FuncKey],
+    ) -> None:
+        """A previous run's graph (``edge_rows``, ``fact_rows``), turned back into sites and
+        links when first asked for; ``explore`` then computes only what can have changed."""
+        self._rows = rows
+        self._fact_rows = facts
+        self._silenced_rows = silenced
+        self._explored_before = explored
+
+    def untouched(self) -> set[FuncKey]:
+        """The explored functions whose edges, facts and suppressions are the previous
+        run's (``adopt``), unchanged."""
+        return self._untouched
+
+    def fact_rows(
+        self,
+    ) -> Optional[tuple[dict[FuncKey, list[FactRow]], dict[FuncKey, list[tuple[int, str]]]]]:
+        """The facts of every explored function as data (each link's site by its place in
+        the function's summary), and the suppressions exploring each one used; None when a
+        site is not its function's (never expected: the snapshot is then not written)."""
+        facts: dict[FuncKey, list[FactRow]] = {}
+        silenced: dict[FuncKey, list[tuple[int, str]]] = {}
+        for key in self._explored:
+            if key in self._silenced_by:
+                silenced[key] = sorted(self._silenced_by[key])
+            elif key in self._silenced_rows:
+                silenced[key] = self._silenced_rows[key]
+            if key in self._fact_rows:  # never asked for: as it was read
+                facts[key] = self._fact_rows[key]
+                continue
+            links = self._blocking.get(key)
+            if not links:
+                continue
+            function = self.resolver.function(key)
+            if function is None:
+                return None
+            places = {id(site): (CALLS, i) for i, site in enumerate(function.calls)}
+            places.update((id(site), (READS, i)) for i, site in enumerate(function.read_sites))
+            out = []
+            for code, link in links.items():
+                place = places.get(id(link.site))
+                if place is None:
+                    return None
+                out.append(FactRow(code, *place, link.length, link.api, link.next))
+            facts[key] = out
+        return facts, silenced
 
     def holds(self, site: CallSite, api: Api) -> bool:
         """The call waits without a limit: a sleep, or an API the catalog gives a bounding
@@ -860,6 +1009,14 @@ class CallGraph:
         for key, rows in other._rows.items():
             if keep(key) and key not in self._edges:
                 self._rows[key] = rows
+        # a previous run's facts, read from a snapshot: kept where the edges are
+        self._explored_before = {key for key in other._explored_before if keep(key)}
+        for key, facts in other._fact_rows.items():
+            if keep(key):
+                self._fact_rows[key] = facts
+        for key, silenced in other._silenced_rows.items():
+            if keep(key):
+                self._silenced_rows[key] = silenced
 
     def edge_rows(self) -> Optional[dict[FuncKey, list[EdgeRow]]]:
         """The edges computed so far as data (``snapshot``): each site by its place in its
@@ -907,7 +1064,28 @@ class CallGraph:
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
         """What ``key`` blocks on, per code (empty for a function that does not block)."""
-        return self._blocking.get(key, {})
+        found = self._blocking.get(key)
+        if found is None and key in self._fact_rows:
+            found = self._blocking[key] = self._links(key, self._fact_rows.pop(key))
+        return found if found is not None else {}
+
+    def codes(self, key: FuncKey) -> Collection[str]:
+        """The codes ``key`` blocks on (``facts``' keys, without reading its summary)."""
+        found = self._blocking.get(key)
+        if found is None and key in self._fact_rows:
+            return [row.code for row in self._fact_rows[key]]
+        return found.keys() if found is not None else ()
+
+    def _links(self, key: FuncKey, rows: list[FactRow]) -> dict[str, Link]:
+        function = self.resolver.function(key)
+        if function is None:
+            return {}
+        sites = (function.calls, function.read_sites)
+        return {
+            row.code: Link(sites[row.kind][row.position], row.length, row.api, row.next)
+            for row in rows
+            if row.position < len(sites[row.kind])
+        }
 
     def _is_sync(self, key: FuncKey) -> bool:
         function = self.resolver.function(key)
@@ -919,6 +1097,8 @@ class CallGraph:
         codes = self.resolver.module(key.path).noqa.get(site.line)
         if codes is not None and (not codes or code.startswith(tuple(codes))):
             self.silenced.add((key.path, site.line, code))
+            if self._recording:  # exploring: the function's own (see ``fact_rows``)
+                self._silenced_by.setdefault(key, set()).add((site.line, code))
             return True
         return False
 
@@ -927,7 +1107,7 @@ class CallGraph:
         out: list[tuple[FuncKey, Link]] = []
         key: Optional[FuncKey] = start
         while key is not None and len(out) < 1000:
-            link = self._blocking.get(key, {}).get(code)
+            link = self.facts(key).get(code)
             if link is None:
                 break
             out.append((key, link))

@@ -518,7 +518,10 @@ def _analyse(
         state.recomputed = recomputed
     linger("analyse", project, graph, contexts, resolver, builder)
     # the run depends on the files it read and on the absence of the ones imports looked for
+    # (and, from a snapshot, on those the analysis it continues read)
     read = set(project.loaded()) | project.missing
+    if state is not None:
+        read |= set(state.held_before)
     return findings, len(targets), read, notes, tuple(project.unresolved_notes()), comments
 
 
@@ -794,7 +797,7 @@ class _Builder:
             return [target.api.info.code]
         assert target.function is not None
         # an unbounded wait is a threadpool fact, reported only for plain `def` handlers
-        return [code for code in self.graph.facts(target.function) if code != HOLD]
+        return [code for code in self.graph.codes(target.function) if code != HOLD]
 
     # -- FastAPI's threadpool (see ``threadpool``) ----------------------------------------
 
@@ -816,7 +819,7 @@ class _Builder:
             if target.api is not None:
                 if not graph.holds(site, target.api):
                     continue
-            elif target.function is None or threadpool.HOLD not in graph.facts(target.function):
+            elif target.function is None or threadpool.HOLD not in graph.codes(target.function):
                 continue
             found = self._finding(key, function, context, site, target, threadpool.HOLD)
             if found is None:
@@ -979,7 +982,7 @@ class _Builder:
             if not any(site is used for used in uses):
                 continue
             if (target.api is not None and target.api.info.category == "database") or (
-                target.function is not None and database in self.graph.facts(target.function)
+                target.function is not None and database in self.graph.codes(target.function)
             ):
                 queried = True
         if not queried:
@@ -1080,7 +1083,7 @@ class _Builder:
         """Every call in ``function`` is proven not to block: a builtin, a method of a builtin
         type or of the request, `HTTPException`, or a project function or class that is cheap
         in turn. An unknown callee (an uncatalogued library) could do anything: not cheap."""
-        if self.graph.facts(key) or depth > 3:
+        if self.graph.codes(key) or depth > 3:
             return False
         resolver = self.graph.resolver
         scope = Scope(key.path, function.qualname)

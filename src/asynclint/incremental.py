@@ -70,12 +70,18 @@ class State:
     # of a module's interface (parameter types and constructions are read from them)
     names: frozenset[str] = frozenset()
     # the functions with such a name, by name
-    functions: dict[str, list[tuple[FuncKey, FunctionSummary]]] = field(default_factory=dict)
+    functions: dict[str, list[FuncKey]] = field(default_factory=dict)
     # how the last run went: "full", "incremental" or "cached" (tests and logs read it)
     mode: str = ""
     # kept on disk between runs (``snapshot``), not in memory: the names are learnt when the
-    # state is restored, and the spelled calls counted when it is taken
+    # state is taken, and so are the spelled calls
     persisted: bool = False
+    # restored from a snapshot: the content hash of each module the previous analysis held
+    # (the project holds only those asked for since; ``plan`` reads an old one from the cache)
+    held_before: dict[str, str] = field(default_factory=dict)
+    earlier: Optional[Callable[[str, str], Optional[ModuleSummary]]] = None
+    # what the snapshot module keeps of the snapshot it restored, to take the next one
+    carried: Optional[object] = None
     # functions whose findings the last incremental run computed again (the rest were kept)
     recomputed: int = 0
     reason: str = ""  # why the last run was a full analysis
@@ -111,20 +117,27 @@ class State:
         self.loaded = 0
         self.functions = {}
         self.spelled = Counter()
+        self.held_before = {}
+        self.earlier = None
+        self.carried = None
 
-    def learn_names(self, modules: Iterable[ModuleSummary]) -> None:
+    def learn_names(self, modules: Iterable[ModuleSummary], more: bool = False) -> None:
         """The names calls are looked up by across the project: every class (is it built
         anywhere?) and every function with a parameter other than a method's `self` (what do
         its callers pass?)."""
-        functions: dict[str, list[tuple[FuncKey, FunctionSummary]]] = {}
+        functions: dict[str, list[FuncKey]] = {}
         classes: set[str] = set()
         for module in modules:
             for function in module.functions.values():
                 bound = function.class_name is not None and bool(function.params)
                 if len(function.params) > int(bound):
                     key = FuncKey(module.path, function.qualname)
-                    functions.setdefault(function.name, []).append((key, function))
+                    functions.setdefault(function.name, []).append(key)
             classes.update(cls.name for cls in module.classes.values())
+        if more:  # besides those learnt already
+            for name, keys in self.functions.items():
+                functions[name] = list(dict.fromkeys([*keys, *functions.get(name, ())]))
+            classes |= self.names
         self.functions = functions
         self.names = frozenset(functions) | classes
 
@@ -204,6 +217,11 @@ def plan(
         if (path in state.targets) != (path in targets):
             return state.fall_back(f"{path} can put code on the loop now, or no longer can")
         before = loaded.get(path)
+        if before is None and path in state.held_before and state.earlier is not None:
+            before = state.earlier(path, state.held_before[path])
+            if before is None:
+                return state.fall_back(f"the previous summary of {path} is not in the cache")
+            project.add(before)  # the previous project, as the server's state holds it
         if before is None:
             changed[path] = None  # never read: the new run reads its new bytes if it must
             continue
@@ -248,8 +266,9 @@ def _over_budget(state: State, resolver: Resolver, path: str, name: str, delta: 
         return True
     if total <= CALLERS_BUDGET:
         return False  # below the budget before and after: every call is weighed, as before
-    for key, function in state.functions.get(name, ()):
-        if not resolver.may_import(path, key.path, function):
+    for key in state.functions.get(name, ()):
+        function = resolver.function(key)
+        if function is None or not resolver.may_import(path, key.path, function):
             continue
         now = len(resolver.possible_callers(key, function))
         if (now > CALLERS_BUDGET) != (now - delta > CALLERS_BUDGET):

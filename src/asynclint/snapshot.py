@@ -19,13 +19,13 @@ through snapshots too.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
-from typing import Callable, Optional
+from collections.abc import Iterable
+from typing import Callable, NamedTuple, Optional
 
 import msgspec
 
 from asynclint.cache import Summaries
-from asynclint.callgraph import Api, CallGraph, EdgeRow, Via
+from asynclint.callgraph import Api, CallGraph, EdgeRow, FactRow, Via
 from asynclint.catalog import Info
 from asynclint.findings import Finding
 from asynclint.incremental import Built, State, spelled_calls
@@ -44,10 +44,24 @@ class _Edge(msgspec.Struct, frozen=True, array_like=True):
     via: Via
 
 
+class _Fact(msgspec.Struct, frozen=True, array_like=True):
+    code: str
+    kind: int  # the site, as in ``_Edge``
+    position: int
+    length: int
+    api: str
+    info: int
+    path: int  # the next function on the chain; -1 for none
+    qualname: str
+
+
 class _Function(msgspec.Struct, frozen=True, array_like=True):
     path: int
     qualname: str
-    edges: list[_Edge]
+    explored: bool
+    edges: Optional[list[_Edge]]  # None: not computed
+    facts: list[_Fact]
+    silenced: list[tuple[int, str]]  # (line, code) of the suppressions exploring it used
 
 
 class _Built(msgspec.Struct, frozen=True, array_like=True):
@@ -66,6 +80,8 @@ class Snapshot(msgspec.Struct, frozen=True, array_like=True):
     loaded: list[tuple[int, str]]  # each module summary the analysis held, by content hash
     missing: list[str]  # files module lookups tried that did not exist
     spelled: dict[str, int]  # ``incremental.State.spelled``
+    names: list[str]  # ``incremental.State.names``
+    named: dict[str, list[tuple[int, str]]]  # ``incremental.State.functions``
     infos: list[Info]
     functions: list[_Function]
     built: list[_Built]
@@ -74,17 +90,36 @@ class Snapshot(msgspec.Struct, frozen=True, array_like=True):
 DECODER = msgspec.msgpack.Decoder(Snapshot)
 
 
+class _Carried(NamedTuple):
+    """The snapshot a state was restored from, by function and by findings: what an
+    incremental run did not touch is written back as it was read."""
+
+    snapshot: Snapshot
+    functions: dict[FuncKey, _Function]
+    built: dict[int, tuple[Built, _Built]]  # by the id of the ``Built`` restored from it
+
+
 def take(state: State, hashes: dict[str, str]) -> Optional[Snapshot]:
     """The snapshot of ``state`` after a run (``hashes``: the content hash of every file
     summarised, by path), or None when it cannot be taken: no analysis, unresolved imports
-    (an incremental run would not follow one), or a summary not made from a file."""
+    (an incremental run would not follow one), a module that does not parse among those
+    the analysis followed imports into (which ones it followed depends on every body), or a
+    summary not made from a file."""
     project, graph = state.project, state.graph
     if state.busy or project is None or graph is None or project.unresolved:
         return None
     rows = graph.edge_rows()
-    if rows is None:
+    facts = graph.fact_rows()
+    if rows is None or facts is None:
         return None
+    fact_rows, silenced = facts
+    carried = state.carried if isinstance(state.carried, _Carried) else None
+    if state.mode != "incremental":
+        carried = None
+    # with the tables of the snapshot restored, its untouched functions stay as they were
     files: dict[str, int] = {}
+    if carried is not None:
+        files = {path: index for index, path in enumerate(carried.snapshot.files)}
 
     def file(path: str) -> int:
         found = files.get(path)
@@ -94,37 +129,67 @@ def take(state: State, hashes: dict[str, str]) -> Optional[Snapshot]:
 
     for path in state.digests:
         file(path)
+    held = dict(state.held_before)
+    now = project.loaded()
+    for path, summary in now.items():
+        if summary.error is not None and path not in state.targets:
+            return None
+        held[path] = ""
     loaded = []
-    for path, summary in project.loaded().items():
+    for path in held:
         # the run's own files by the hash the run was keyed by; a module from elsewhere by
-        # the hash of what was summarised
-        digest = state.digests[path] if path in state.digests else hashes.get(path)
-        if digest is None or (summary.error is not None and summary.error.kind == "read"):
+        # the hash of what was summarised (or, kept from the snapshot before, was verified)
+        digest = state.digests.get(path)
+        if digest is None:
+            digest = held[path] or hashes.get(path)
+        if digest is None:
             return None
         loaded.append((file(path), digest))
+    if state.mode == "full":
+        state.learn_names(now.values())
+        spelled = spelled_calls(now[path] for path in project.added)
+    else:
+        state.learn_names([now[path] for path in now if path not in state.held_before], more=True)
+        spelled = state.spelled
     infos: dict[Info, int] = {}
+    if carried is not None:
+        infos = {info: index for index, info in enumerate(carried.snapshot.infos)}
+    untouched = graph.untouched() if carried is not None else set()
+
+    def api(found: Optional[Api]) -> tuple[str, int]:
+        if found is None:
+            return "", -1
+        return found.name, infos.setdefault(found.info, len(infos))
+
+    def callee(key: Optional[FuncKey]) -> tuple[int, str]:
+        return (file(key.path), key.qualname) if key is not None else (-1, "")
+
+    explored = graph.explored()
     functions = []
-    for key, edges in rows.items():
-        out = []
-        for row in edges:
-            info = -1
-            if row.api is not None:
-                info = infos.setdefault(row.api.info, len(infos))
-            callee = row.function
-            out.append(
-                _Edge(
-                    row.kind,
-                    row.position,
-                    row.api.name if row.api is not None else "",
-                    info,
-                    file(callee.path) if callee is not None else -1,
-                    callee.qualname if callee is not None else "",
-                    row.via,
-                )
+    for key in dict.fromkeys([*rows, *fact_rows, *silenced, *explored]):
+        if carried is not None and key in untouched and key in carried.functions:
+            functions.append(carried.functions[key])
+            continue
+        edges = None
+        if key in rows:
+            edges = [
+                _Edge(row.kind, row.position, *api(row.api), *callee(row.function), row.via)
+                for row in rows[key]
+            ]
+        links = [
+            _Fact(row.code, row.kind, row.position, row.length, *api(row.api), *callee(row.next))
+            for row in fact_rows.get(key, ())
+        ]
+        functions.append(
+            _Function(
+                file(key.path), key.qualname, key in explored, edges, links, silenced.get(key, [])
             )
-        functions.append(_Function(file(key.path), key.qualname, out))
+        )
+    kept = carried.built if carried is not None else {}
     built = [
-        _Built(
+        kept[id(done)][1]
+        if id(done) in kept and kept[id(done)][0] is done
+        else _Built(
             file(key.path),
             key.qualname,
             list(done.findings),
@@ -133,9 +198,6 @@ def take(state: State, hashes: dict[str, str]) -> Optional[Snapshot]:
         )
         for key, done in state.findings.items()
     ]
-    spelled = state.spelled
-    if state.mode == "full":
-        spelled = spelled_calls(project.loaded()[path] for path in project.added)
     return Snapshot(
         state.key,
         list(files),
@@ -144,6 +206,11 @@ def take(state: State, hashes: dict[str, str]) -> Optional[Snapshot]:
         loaded,
         sorted(project.missing),
         dict(spelled),
+        sorted(state.names),
+        {
+            name: [(file(key.path), key.qualname) for key in keys]
+            for name, keys in state.functions.items()
+        },
         list(infos),
         functions,
         built,
@@ -159,11 +226,12 @@ def restore(
     held: Iterable[ModuleSummary] = (),
 ) -> bool:
     """Make ``state`` the one ``snapshot`` was taken of, over ``project`` (made as the run
-    makes it, with nothing added yet); False, and ``state`` untouched, when a summary it
-    names is not in the cache, a module it read from outside the run's files changed, a
-    module its imports looked for exists now, or the snapshot does not hold together.
-    ``held``: summaries the run has already, of its files as they are now (not decoded
-    again where the snapshot names the same bytes)."""
+    makes it, with nothing added yet), whose modules are read from the cache as the analysis
+    asks for them; False, and ``state`` untouched, when a module the snapshot read from
+    outside the run's files changed, a module its imports looked for exists now, or the
+    snapshot does not hold together. ``held``: summaries the run has already, of its files
+    as they are now (in the project from the start where the snapshot names the same
+    bytes)."""
     try:
         return _restore(snapshot, state, project, summaries, resolver, held)
     except IndexError:  # a table index out of range: not a snapshot asynclint wrote
@@ -189,52 +257,76 @@ def _restore(
     def key(path: int, qualname: str) -> FuncKey:
         return FuncKey(name(path), qualname)
 
+    def api(called: str, info: int) -> Optional[Api]:
+        if info < 0:
+            return None
+        return Api(called, infos[info])
+
     digests = dict(zip(files, snapshot.digests))
     if len(snapshot.digests) > len(files) or len(digests) != len(snapshot.digests):
         return False
     if any(summaries.files.exists(path) for path in snapshot.missing):
         return False
-    now = {summary.path: summary for summary in held}
-    loaded = []
-    for index, digest in snapshot.loaded:
-        path = name(index)
+    before = {name(index): digest for index, digest in snapshot.loaded}
+    for path, digest in before.items():
         # the run's files are known by hash; a module imported from elsewhere (excluded, or
         # outside the project) is read and hashed again, as the run cache does
         if path not in digests and summaries.digest_of(path) != digest:
             return False
-        summary = now.get(path)
-        if summary is None or summaries.hashes.get(path) != digest:
-            summary = summaries.cached(path, digest)
-        if summary is None:
-            return False
-        loaded.append(summary)
-    rows = {
-        key(function.path, function.qualname): [
-            EdgeRow(
-                edge.kind,
-                edge.position,
-                Api(edge.api, infos[edge.info]) if edge.info >= 0 else None,
-                key(edge.path, edge.qualname) if edge.path >= 0 else None,
-                edge.via,
-            )
-            for edge in function.edges
-        ]
-        for function in snapshot.functions
-    }
-    findings = {
-        key(done.path, done.qualname): Built(
+    rows: dict[FuncKey, list[EdgeRow]] = {}
+    facts: dict[FuncKey, list[FactRow]] = {}
+    silenced: dict[FuncKey, list[tuple[int, str]]] = {}
+    explored: set[FuncKey] = set()
+    by_function: dict[FuncKey, _Function] = {}
+    for function in snapshot.functions:
+        at = key(function.path, function.qualname)
+        by_function[at] = function
+        if function.explored:
+            explored.add(at)
+        if function.edges is not None:
+            rows[at] = [
+                EdgeRow(
+                    edge.kind,
+                    edge.position,
+                    api(edge.api, edge.info),
+                    key(edge.path, edge.qualname) if edge.path >= 0 else None,
+                    edge.via,
+                )
+                for edge in function.edges
+            ]
+        if function.facts:
+            facts[at] = []
+            for fact in function.facts:
+                found = api(fact.api, fact.info)
+                if found is None:
+                    return False
+                after = key(fact.path, fact.qualname) if fact.path >= 0 else None
+                facts[at].append(
+                    FactRow(fact.code, fact.kind, fact.position, fact.length, found, after)
+                )
+        if function.silenced:
+            silenced[at] = function.silenced
+    findings: dict[FuncKey, Built] = {}
+    by_built: dict[int, tuple[Built, _Built]] = {}
+    for done in snapshot.built:
+        restored = Built(
             done.findings,
             set(done.silenced),
             {key(path, qualname) for path, qualname in done.bodies},
         )
-        for done in snapshot.built
-    }
+        findings[key(done.path, done.qualname)] = restored
+        by_built[id(restored)] = (restored, done)
     targets = frozenset(name(index) for index in snapshot.targets)
-    for summary in loaded:
-        project.add(summary)
+    named = {
+        called: [key(path, qualname) for path, qualname in keys]
+        for called, keys in snapshot.named.items()
+    }
+    for summary in held:
+        if summaries.hashes.get(summary.path) == before.get(summary.path):
+            project.add(summary)
     project.missing.update(snapshot.missing)
     graph = CallGraph(resolver(project))
-    graph.adopt_rows(rows)
+    graph.adopt(rows, facts, silenced, explored)
     state.clear()
     state.key = snapshot.key
     state.digests = digests
@@ -243,7 +335,9 @@ def _restore(
     state.graph = graph
     state.findings = findings
     state.spelled = Counter(snapshot.spelled)
-    everything: Collection[ModuleSummary] = project.loaded().values()
-    state.learn_names(everything)
-    state.loaded = len(everything)
+    state.names = frozenset(snapshot.names)
+    state.functions = named
+    state.held_before = before
+    state.earlier = summaries.cached
+    state.carried = _Carried(snapshot, by_function, by_built)
     return True
