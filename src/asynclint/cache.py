@@ -61,7 +61,7 @@ except ImportError:  # Windows: runs are not serialised there
 
 ENV_VAR = "ASYNCLINT_CACHE_DIR"
 DEFAULT_DIR = ".asynclint_cache"
-FORMAT = 15  # bumped whenever the summary or finding types change shape
+FORMAT = 15  # bumped whenever the summary, finding or snapshot types change shape
 SUFFIX = ".msgpack"
 PARALLEL_THRESHOLD = 64  # fewer uncached files than this are summarised in-process
 
@@ -602,7 +602,9 @@ class Summaries:
 
     def put_snapshot(self, root: Path, value: object) -> None:
         payload = encode(value)
-        if self.directory is not None and payload is not None:
+        # beyond the size an entry may have it would read as corrupt: the last one that fit
+        # stays (an older analysis is a valid start too: see ``incremental.plan``)
+        if self.directory is not None and payload is not None and len(payload) <= MAX_ENTRY_BYTES:
             self._write(self.directory, _named("state", root), payload)
 
     def digest_of(self, path: str) -> Optional[str]:

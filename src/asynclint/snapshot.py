@@ -145,12 +145,18 @@ def take(state: State, hashes: dict[str, str]) -> Optional[Snapshot]:
         if digest is None:
             return None
         loaded.append((file(path), digest))
+    first: list[ModuleSummary] = []  # modules read for the first time: their names are new
     if state.mode == "full":
         state.learn_names(now.values())
         spelled = spelled_calls(now[path] for path in project.added)
     else:
-        state.learn_names([now[path] for path in now if path not in state.held_before], more=True)
+        first = [now[path] for path in now if path not in state.held_before]
+        if first:
+            state.learn_names(first, more=True)
         spelled = state.spelled
+    names, named = None, None
+    if carried is not None and not first:
+        names, named = carried.snapshot.names, carried.snapshot.named
     infos: dict[Info, int] = {}
     if carried is not None:
         infos = {info: index for index, info in enumerate(carried.snapshot.infos)}
@@ -206,8 +212,10 @@ def take(state: State, hashes: dict[str, str]) -> Optional[Snapshot]:
         loaded,
         sorted(project.missing),
         dict(spelled),
-        sorted(state.names),
-        {
+        names if names is not None else sorted(state.names),
+        named
+        if named is not None
+        else {
             name: [(file(key.path), key.qualname) for key in keys]
             for name, keys in state.functions.items()
         },
