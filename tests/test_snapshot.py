@@ -236,3 +236,31 @@ def test_the_snapshot_is_a_cache_entry_of_its_own_project(project: Path, tmp_pat
     assert len(list(cache.rglob("state-*.msgpack"))) == 2
     edit_body(project / "helpers.py")
     assert run(project, cache).analysis.startswith("incremental (")
+
+
+def test_a_snapshot_too_large_to_be_read_back_is_not_written(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asynclint import cache as cache_module
+
+    cache = tmp_path / "cache"
+    room = cache_module.MAX_ENTRY_BYTES
+    original = Summaries.put_snapshot
+
+    def tight(self: Summaries, root: Path, value: object) -> None:
+        # an entry this large could not be read back (summaries keep their room)
+        cache_module.MAX_ENTRY_BYTES = 16
+        try:
+            original(self, root, value)
+        finally:
+            cache_module.MAX_ENTRY_BYTES = room
+
+    monkeypatch.setattr(Summaries, "put_snapshot", tight)
+    report = run(project, cache)
+    assert not list(cache.rglob("state-*.msgpack"))
+    assert report.warnings == ()
+    edit_body(project / "helpers.py")
+    again = run(project, cache)
+    assert again.analysis == "full (no previous analysis)"
+    assert again.warnings == ()  # nothing read back as corrupt
+    assert again.findings == fresh(project).findings
