@@ -141,6 +141,9 @@ class CallGraph:
         self._edges: dict[FuncKey, list[tuple[CallSite, Target]]] = {}
         self._rows: dict[FuncKey, list[EdgeRow]] = {}  # edges of a previous run, as data
         self._made_from: dict[FuncKey, list[EdgeRow]] = {}  # rows turned into ``_edges``
+        # each site of an edge by its place in its function's summary (``CALLS`` or ``READS``,
+        # the position there), by the site's id: the summaries keep the sites alive
+        self._place: dict[int, tuple[int, int]] = {}
         # a previous run's facts, as data, of the functions it explored (``adopt``), and the
         # suppressions exploring each one used; turned into ``_blocking`` when first asked for
         self._fact_rows: dict[FuncKey, list[FactRow]] = {}
@@ -757,12 +760,15 @@ class CallGraph:
             function = self.resolver.function(key)
             found = []
             if function is not None:
+                place = self._place
                 for index, site in enumerate(function.calls):
                     for target in self.site_targets(key, function, index):
                         found.append((site, target))
-                for site in function.read_sites:
+                        place[id(site)] = (CALLS, index)
+                for index, site in enumerate(function.read_sites):
                     for target in self.read_targets(key, function, site):
                         found.append((site, target))
+                        place[id(site)] = (READS, index)
             self._edges[key] = found
         return found
 
@@ -954,14 +960,9 @@ class CallGraph:
             links = self._blocking.get(key)
             if not links:
                 continue
-            function = self.resolver.function(key)
-            if function is None:
-                return None
-            places = {id(site): (CALLS, i) for i, site in enumerate(function.calls)}
-            places.update((id(site), (READS, i)) for i, site in enumerate(function.read_sites))
             out = []
             for code, link in links.items():
-                place = places.get(id(link.site))
+                place = self._place.get(id(link.site))
                 if place is None:
                     return None
                 out.append(FactRow(code, *place, link.length, link.api, link.next))
@@ -1023,16 +1024,12 @@ class CallGraph:
         function's summary. None when a site is not one of its function's (never expected:
         the snapshot is then not written)."""
         out: dict[FuncKey, list[EdgeRow]] = dict(self._rows)
+        places = self._place
         for key, edges in self._edges.items():
             read = self._made_from.get(key)
             if read is not None:
                 out[key] = read  # as they were read
                 continue
-            function = self.resolver.function(key)
-            places: dict[int, tuple[int, int]] = {}
-            if function is not None and edges:
-                places = {id(site): (CALLS, i) for i, site in enumerate(function.calls)}
-                places.update((id(site), (READS, i)) for i, site in enumerate(function.read_sites))
             found = []
             for site, target in edges:
                 place = places.get(id(site))
@@ -1041,11 +1038,6 @@ class CallGraph:
                 found.append(EdgeRow(*place, target.api, target.function, target.via))
             out[key] = found
         return out
-
-    def adopt_rows(self, rows: dict[FuncKey, list[EdgeRow]]) -> None:
-        """Edges a previous run computed (``edge_rows``), turned back into sites when first
-        asked for."""
-        self._rows = rows
 
     def _from_rows(
         self, key: FuncKey, rows: list[EdgeRow]
@@ -1059,7 +1051,9 @@ class CallGraph:
             within = sites[row.kind]
             if row.position >= len(within):
                 return None  # not the summary the rows were made from: compute them again
-            out.append((within[row.position], Target(row.api, row.function, row.via)))
+            site = within[row.position]
+            out.append((site, Target(row.api, row.function, row.via)))
+            self._place[id(site)] = (row.kind, row.position)
         return out
 
     def facts(self, key: FuncKey) -> dict[str, Link]:
@@ -1081,11 +1075,13 @@ class CallGraph:
         if function is None:
             return {}
         sites = (function.calls, function.read_sites)
-        return {
-            row.code: Link(sites[row.kind][row.position], row.length, row.api, row.next)
-            for row in rows
-            if row.position < len(sites[row.kind])
-        }
+        out = {}
+        for row in rows:
+            if row.position < len(sites[row.kind]):
+                site = sites[row.kind][row.position]
+                self._place[id(site)] = (row.kind, row.position)
+                out[row.code] = Link(site, row.length, row.api, row.next)
+        return out
 
     def _is_sync(self, key: FuncKey) -> bool:
         function = self.resolver.function(key)
