@@ -305,7 +305,8 @@ def _load_targets(
 ) -> list[Optional[ModuleSummary]]:
     """Summaries of the files to analyse: those named on the command line, those that can put
     code on the loop, and unreadable ones (reported); None for the rest."""
-    reaches = can_reach_loop if state is None else state.can_reach_loop
+    # a server's state knows the bytes it saw before (the same objects, run after run)
+    reaches = can_reach_loop if state is None or state.persisted else state.can_reach_loop
     chosen = []
     for index, path in enumerate(paths):
         loop = True if path in named else summaries.prescanned(index)
