@@ -536,14 +536,14 @@ def test_contents_hash_a_vouched_file_when_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "a.py"
     path.write_bytes(b"x = 1\n")
     contents = asynclint.cache.Contents(
-        [path], lambda p: (p.read_bytes(), None), vouched={0: "not its hash"}
+        [path], lambda p: (p.read_bytes(), None), vouched={0: "not its hash"}.get
     )
     assert contents[0] == (b"x = 1\n", None)
     assert contents.changed
     same = asynclint.cache.Contents(
         [path],
         lambda p: (p.read_bytes(), None),
-        vouched={0: Summaries(None)._key(b"x = 1\n")},
+        vouched={0: Summaries(None)._key(b"x = 1\n")}.get,
     )
     assert not same.held(0)
     assert same[0] == (b"x = 1\n", None)

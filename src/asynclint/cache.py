@@ -111,10 +111,11 @@ class _RunFiles(NamedTuple):
     """The files of the run under way, as ``Summaries.digests`` found them."""
 
     paths: Sequence[Path]
+    listed: Sequence[str]  # the same, as strings
     contents: Contents
     digests: list[tuple[Optional[str], Optional[str]]]
-    vouched: dict[int, str]  # content hash by position, of the files the stat index gave
-    entries: dict[int, tuple[str, _Stat]]  # the stat index's entry by position, when any
+    vouched: bytearray  # 1 at the position of each file whose hash the stat index gave
+    stat_index: Optional[_StatIndex]
     positions: Optional[dict[str, int]] = None  # position by path, made when first needed
 
 
@@ -146,13 +147,13 @@ class Contents(Sequence[tuple[Optional[bytes], Optional[str]]]):
         paths: Sequence[Path],
         read: Callable[[Path], tuple[Optional[bytes], Optional[str]]],
         held: Optional[list[tuple[Optional[bytes], Optional[str]]]] = None,
-        vouched: Optional[dict[int, str]] = None,
+        vouched: Callable[[int], Optional[str]] = lambda position: None,
         hash_: Callable[[bytes], str] = lambda data: hashlib.sha256(data).hexdigest(),
     ) -> None:
         self.paths = paths
         self._read = read
         self._items = held if held is not None else [_UNREAD] * len(paths)
-        self._vouched = vouched or {}
+        self._vouched = vouched  # the content hash the stat index gave, by position
         self._hash = hash_
         self.changed = False
 
@@ -173,7 +174,7 @@ class Contents(Sequence[tuple[Optional[bytes], Optional[str]]]):
         item = self._items[index]
         if item is _UNREAD:
             item = self._items[index] = self._read(self.paths[index])
-            vouched = self._vouched.get(index % len(self._items))
+            vouched = self._vouched(index % len(self._items))
             if vouched is not None and (item[0] is None or self._hash(item[0]) != vouched):
                 self.changed = True
         return item
@@ -260,7 +261,9 @@ class Summaries:
         self._gone: set[str] = set()
         # the files ``digests`` was last given, until ``save_digests``
         self._run: Optional[_RunFiles] = None
-        # (mtime in ns, size) of each file ``digests`` last looked at through the stat index
+        # (mtime in ns, size) of each file ``digests`` last looked at through the stat index,
+        # when asked for (``keep_stats``: the flake8 plugin)
+        self.keep_stats = False
         self.stats: Optional[dict[str, tuple[int, int]]] = None
         if cache_dir is not None:
             version = f"{__version__}-f{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
@@ -431,15 +434,17 @@ class Summaries:
             for position, path in enumerate(paths):
                 held[position] = self._read_path(path)
             out = [self._digest(content) for content in held]
-            self._run = _RunFiles(paths, Contents(paths, self._read_path, held), out, {}, {})
+            listed = [str(path) for path in paths]
+            contents = Contents(paths, self._read_path, held)
+            self._run = _RunFiles(paths, listed, contents, out, bytearray(len(paths)), None)
             return out
         index = self._stat_index(root)
-        stats = self.stats = {}
+        stats: Optional[dict[str, tuple[int, int]]] = {} if self.keep_stats else None
+        self.stats = stats
         trusted_before = index.written - RACY_NS
         overlay = self.files.overlay
         out = []
-        vouched: dict[int, str] = {}
-        entries: dict[int, tuple[str, _Stat]] = {}
+        vouched = bytearray(len(paths))
         listed = [str(path) for path in paths]
         # files the project no longer has (deleted, renamed, excluded) leave the index
         self._gone.update(index.files.keys() - set(listed))
@@ -448,7 +453,8 @@ class Summaries:
             if not (overlay and os.path.abspath(text) in overlay):
                 try:
                     seen = os.stat(text)  # before reading: a later write changes it
-                    stats[text] = (seen.st_mtime_ns, seen.st_size)
+                    if stats is not None:
+                        stats[text] = (seen.st_mtime_ns, seen.st_size)
                 except OSError:
                     self._gone.add(text)
                 entry = index.files.get(text)
@@ -462,18 +468,18 @@ class Summaries:
                     and entry.inode == seen.st_ino
                 ):
                     out.append((entry.digest, None))
-                    vouched[position] = entry.digest
-                    entries[position] = (text, entry)
+                    vouched[position] = 1
                     continue
             content = held[position] = self._read_path(path)
             digest, error = self._digest(content)
             if digest is not None and seen is not None:
                 entry = _Stat(seen.st_size, seen.st_mtime_ns, seen.st_ctime_ns, seen.st_ino, digest)
                 self._learnt[text] = entry
-                entries[position] = (text, entry)
             out.append((digest, error))
-        contents = Contents(paths, self._read_path, held, vouched, self._key)
-        self._run = _RunFiles(paths, contents, out, vouched, entries)
+        contents = Contents(
+            paths, self._read_path, held, lambda at: out[at][0] if vouched[at] else None, self._key
+        )
+        self._run = _RunFiles(paths, listed, contents, out, vouched, index)
         return out
 
     def _digest(
@@ -486,21 +492,29 @@ class Summaries:
     def prescanned(self, position: int) -> Optional[bool]:
         """What the engine's pre-scan said of the bytes of the file at ``position`` of the
         paths ``digests`` was last given, when the stat index knows it (None otherwise)."""
-        run = self._run
-        if run is None or position not in run.entries:
-            return None
-        return run.entries[position][1].loop
+        entry = self._entry_at(position)
+        return entry.loop if entry is not None else None
 
     def learn_prescan(self, position: int, loop: bool) -> None:
         """Keep in the stat index what the pre-scan said of the file at ``position``."""
+        entry = self._entry_at(position)
+        if entry is not None and entry.loop is not loop:
+            assert self._run is not None
+            self._learnt[self._run.listed[position]] = replace(entry, loop=loop)
+
+    def _entry_at(self, position: int) -> Optional[_Stat]:
+        """The stat index's entry (as vouched for, or as learnt by this run) of the file at
+        ``position`` of the run under way."""
         run = self._run
-        if run is None or position not in run.entries:
-            return
-        text, entry = run.entries[position]
-        if entry.loop is not loop:
-            entry = replace(entry, loop=loop)
-            run.entries[position] = (text, entry)
-            self._learnt[text] = entry
+        if run is None:
+            return None
+        text = run.listed[position]
+        learnt = self._learnt.get(text)
+        if learnt is not None:
+            return learnt
+        if run.vouched[position] and run.stat_index is not None:
+            return run.stat_index.files.get(text)
+        return None
 
     def changed_during_run(self) -> bool:
         """A file the stat index vouched for was written while the run read it (its result

@@ -339,6 +339,9 @@ def check(
         found,
         settings,
     )
+    # the findings (tens of thousands in a large project, read back from the run cache) stay
+    # until the process ends: out of the collector's sight while the output is written
+    engine.linger("report", report)
     # paths in SARIF, annotations and baselines are relative to the repository, where GitHub
     # looks for them, even when pyproject.toml sits in a subdirectory (a monorepo)
     repo = repository_root(root)

@@ -122,6 +122,7 @@ def project_findings(
         jobs=1,
         project_root=root,
     )
+    summaries.keep_stats = True
     if state is None and summaries.directory is None:
         state = _state(files)
     # otherwise the first run of a process takes the files' stats from the stat index's look
