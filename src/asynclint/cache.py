@@ -623,8 +623,7 @@ class Summaries:
 
     def digest_of(self, path: str) -> Optional[str]:
         """The content hash of the file at ``path`` now (None: unreadable)."""
-        data, _ = self._read_path(Path(path))
-        return None if data is None else self._key(data)
+        return self._digest(self._read_path(Path(path)))[0]
 
     def cached(self, path: str, digest: str) -> Optional[ModuleSummary]:
         """The cached summary of the file at ``path`` with content hash ``digest``."""
@@ -657,10 +656,8 @@ class Summaries:
                 # its summary is not cached (and then once for the whole run)
                 assert self._run is not None
                 digest = self._run.digests[position][0]
-                cached = self._get(digest, text) if digest is not None else None
+                cached = self.cached(text, digest) if digest is not None else None
                 if cached is not None:
-                    self.hashes[text] = digest  # type: ignore[assignment]
-                    self.hits += 1
                     out[index] = cached
                     continue
                 data, error = self._run.contents[position]

@@ -778,12 +778,8 @@ class CallGraph:
         removes only the facts of the codes it names, so other witnesses still count."""
         if self._explored_before:
             self._explore_kept(roots)
-            return
-        self._recording = True
-        try:
+        else:
             self._explore(roots)
-        finally:
-            self._recording = False
 
     def _explore(self, roots: Iterable[FuncKey]) -> None:
         order: list[FuncKey] = []
@@ -804,7 +800,15 @@ class CallGraph:
     def _settle(self, order: list[FuncKey], known: Optional[list[FuncKey]]) -> None:
         """The facts of the functions of ``order`` (explored, their callers registered):
         their own blocking calls, then breadth first from every fact so far (``known``: only
-        from those of these functions and theirs)."""
+        from those of these functions and theirs). The suppressions each one uses are
+        recorded as its own (``fact_rows``)."""
+        self._recording = True
+        try:
+            self._settle_facts(order, known)
+        finally:
+            self._recording = False
+
+    def _settle_facts(self, order: list[FuncKey], known: Optional[list[FuncKey]]) -> None:
         libraries = self.libraries
         for key in order:
             if not self._is_sync(key):
@@ -913,12 +917,7 @@ class CallGraph:
                 if target.function is not None:
                     self._callers.setdefault(target.function, []).append((key, site))
         self._untouched = {key for key in order if key not in dirty}
-        kept = [c for key in again for c in callees_of[key] if c not in dirty]
-        self._recording = True
-        try:
-            self._settle(again, kept)
-        finally:
-            self._recording = False
+        self._settle(again, [c for key in again for c in callees_of[key] if c not in dirty])
 
     # -- the graph as data, for the next run (``snapshot``) ---------------------------------
 

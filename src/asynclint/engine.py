@@ -364,6 +364,7 @@ def _analyse(
     catalog = settings.catalog()
     src = [Path(p) for p in settings.src]
     targets = [summary for summary in loaded if summary is not None]
+    position = {str(path): index for index, path in enumerate(paths)}  # by path, in ``paths``
     step, run_key = None, ""
     if state is not None:
         run_key = _state_key(salt, paths)
@@ -373,7 +374,9 @@ def _analyse(
                 taken, state, project, summaries, lambda p: Resolver(p, catalog), targets
             )
         if environment is None:
-            step = _plan(state, run_key, paths, contents, digests, targets, summaries, catalog)
+            step = _plan(
+                state, run_key, paths, position, contents, digests, targets, summaries, catalog
+            )
         state.busy = True  # until ``_remember``: a run cut short leaves no half-updated state
     libraries = None
     if step is not None and state is not None:
@@ -424,7 +427,7 @@ def _analyse(
                 if context is not None:
                     pooled.append((key, function, context))
     graph.explore([*(key for key, _ in roots), *(key for key, _, _ in pooled)])
-    reader = _reader(paths, contents, summaries.files)
+    reader = _reader(position, contents, summaries.files)
     builder = _Builder(project, graph, contexts, settings, reader)
     findings: list[Finding] = []
     # a checked file that was not analysed but that an analysed module imported was parsed then:
@@ -492,7 +495,7 @@ def _analyse(
             findings += structural.check(
                 settings.custom_rules, text, str(path), noqa, digest(data), silenced
             )
-    comments = _unused_suppressions(paths, contents, targets, graph, custom_silenced, settings)
+    comments = _unused_suppressions(position, contents, targets, graph, custom_silenced, settings)
     findings.sort(key=Finding.sort_key)
     notes = []
     if newer:
@@ -537,14 +540,15 @@ def _plan(
     state: incremental.State,
     key: str,
     paths: Sequence[Path],
+    position: dict[str, int],
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
     digests: Sequence[Optional[str]],
     targets: Sequence[ModuleSummary],
     summaries: Summaries,
     catalog: Catalog,
 ) -> Optional[incremental.Plan]:
-    """The incremental step from ``state`` to this run (see ``incremental.plan``)."""
-    position = {str(path): index for index, path in enumerate(paths)}
+    """The incremental step from ``state`` to this run (see ``incremental.plan``);
+    ``position``: each path's index in ``paths``."""
     new = {summary.path: summary for summary in targets}
 
     def summarise(path: str) -> ModuleSummary:
@@ -596,14 +600,15 @@ def _remember(
 
 
 def _unused_suppressions(
-    paths: Sequence[Path],
+    position: dict[str, int],
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
     targets: Sequence[ModuleSummary],
     graph: CallGraph,
     custom_silenced: dict[str, set[tuple[int, str]]],
     settings: Settings,
 ) -> tuple[unused.Comment, ...]:
-    """Suppression comments of the analysed files with codes that silenced nothing."""
+    """Suppression comments of the analysed files with codes that silenced nothing
+    (``position``: each path's index in ``contents``)."""
     tracked = unused.tracked_codes(
         [rule.code for rule in BY_CATEGORY.values()],
         [custom.rule.code for custom in settings.custom_rules],
@@ -614,7 +619,6 @@ def _unused_suppressions(
     for path, pairs in custom_silenced.items():
         for line, code in pairs:
             hits.setdefault(path, {}).setdefault(line, set()).add(code)
-    position = {str(path): index for index, path in enumerate(paths)}
     out: list[unused.Comment] = []
     for summary in targets:
         if not summary.noqa or summary.error is not None or summary.path not in position:
@@ -644,13 +648,13 @@ def _unused_suppressions(
 
 
 def _reader(
-    paths: Sequence[Path],
+    position: dict[str, int],
     contents: Sequence[tuple[Optional[bytes], Optional[str]]],
     files: FileSystem,
 ) -> Callable[[str], Optional[bytes]]:
-    """The bytes the analysis read, by path: fixes are computed from (and later written only
-    over) exactly those, never from a second read that an editor's save could have changed."""
-    position = {str(path): index for index, path in enumerate(paths)}
+    """The bytes the analysis read, by path (``position``: each path's index in
+    ``contents``): fixes are computed from (and later written only over) exactly those, never
+    from a second read that an editor's save could have changed."""
     return lambda path: contents[position[path]][0] if path in position else files.read_bytes(path)
 
 

@@ -134,8 +134,9 @@ def _migrate(
     views = contexts.flask.views()
     graph = CallGraph(resolver, libraries)
     graph.explore(view.key for view in views)
+    position = {str(path): index for index, path in enumerate(paths)}
     builder = _Builder(
-        project, graph, contexts, settings, _reader(paths, contents, summaries.files)
+        project, graph, contexts, settings, _reader(position, contents, summaries.files)
     )
     dynamic = DynamicRelationships(resolver, loaded)
     routes: list[tuple[FuncKey, Route]] = []
